@@ -1,0 +1,429 @@
+import { outputError } from '../firmware-spec/activation.ts';
+import { type Capability, capabilityFor, type ProfileName } from '../firmware-spec/capability.ts';
+import { generateConnectivity } from '../firmware-spec/connectivity.ts';
+import { addPhase, type DeviceCounters, emptyCounters, phaseCost } from '../firmware-spec/counters.ts';
+import { DeviceError } from '../firmware-spec/errors.ts';
+import { checkFormats, INPUT_FORMAT } from '../firmware-spec/formats.ts';
+import { Lfsr, LFSR_WIDTH_MAIN } from '../firmware-spec/lfsr.ts';
+import { dfaFeedback, initialWeights, type NetworkDescriptor } from '../firmware-spec/network.ts';
+import { latencyCycles, type Phase, PHASES } from '../firmware-spec/schedule.ts';
+import { specHash } from '../firmware-spec/hash.ts';
+import { JunctionDatapath } from './junction.ts';
+import { type LaneSchedule, naiveSchedule } from './lanes.ts';
+
+/** Seeds the host loads after CONFIGURE: one connectivity and one init seed per junction. */
+export interface SeedSet {
+  connectivity: number[];
+  init: number[];
+  feedback: number;
+  /** state of the stochastic-rounding LFSR (a seed, or a state saved in a checkpoint) */
+  rounding: number;
+}
+
+export interface TrainResult {
+  samples: number;
+  /** samples whose FF output argmax equalled the label */
+  correct: number;
+  junctionCycles: number;
+  clocks: number;
+}
+
+export interface InferResult {
+  samples: number;
+  correct: number;
+  predictions: Uint8Array;
+  junctionCycles: number;
+  clocks: number;
+}
+
+export interface DeviceStatus {
+  configured: boolean;
+  seeded: boolean;
+  bufferedSamples: number;
+  bufferedBytes: number;
+  /** current state of the stochastic-rounding LFSR */
+  roundingState: number;
+  bootCount: number;
+}
+
+/** Per-sample state in flight: activations of every layer and deltas of layers 1..L. */
+interface SampleContext {
+  act: Int32Array[];
+  delta: Int32Array[];
+  label: number;
+}
+
+interface Junction {
+  data: JunctionDatapath;
+  leftOfWeight: Int32Array;
+  schedule: LaneSchedule;
+}
+
+let bootCounter = 0;
+
+/**
+ * The device model: the executable form of firmware-spec. Commands mirror the protocol's opcodes;
+ * the protocol endpoint (emulator/endpoint) decodes frames into these calls.
+ */
+export class EmulatedDevice {
+  readonly capability: Capability;
+  readonly bootCount: number;
+  private net?: NetworkDescriptor;
+  private junctions: Junction[] = [];
+  private layers: number[] = [];
+  private pixels: Uint8Array[] = [];
+  private labels: number[] = [];
+  private bufferHead = 0;
+  private bufferedBytes = 0;
+  private roundingLfsr?: Lfsr;
+  private feedback: Array<{ col: Int32Array; sign: Int8Array }> = [];
+  private counters: DeviceCounters = emptyCounters([]);
+  private scratch = new Float64Array(0);
+  private roundBias = new Float64Array(0);
+
+  constructor(profile: ProfileName = 'emu') {
+    this.capability = capabilityFor(profile, specHash());
+    this.bootCount = ++bootCounter;
+  }
+
+  identify(): { capability: Capability; bootCount: number } {
+    return { capability: this.capability, bootCount: this.bootCount };
+  }
+
+  /** Forget the network, samples and counters (the boot state). */
+  reset(): void {
+    this.net = undefined;
+    this.junctions = [];
+    this.layers = [];
+    this.dropSamples();
+    this.counters = emptyCounters([]);
+  }
+
+  /** CONFIGURE: take the network's shape, formats and schedule mode. Seeds come with loadSeeds. */
+  configure(net: NetworkDescriptor): void {
+    const cap = this.capability;
+    const problems: string[] = checkFormats(net.formats).map(([p, m]) => `formats.${p}: ${m}`);
+    if (!cap.formatsConfigurable && JSON.stringify(net.formats) !== JSON.stringify(cap.formats)) {
+      problems.push(`formats: this device is built for ${JSON.stringify(cap.formats)}`);
+    }
+    if (net.junctions.length < 1 || net.junctions.length > cap.maxJunctions) problems.push(`junctions: 1..${cap.maxJunctions} supported, got ${net.junctions.length}`);
+    let lanes = 0;
+    let words = 0;
+    net.junctions.forEach((j, i) => {
+      if (i > 0 && j.p !== net.junctions[i - 1].n) problems.push(`junctions.${i}.p: ${j.p} differs from the previous junction's n ${net.junctions[i - 1].n}`);
+      if (j.z > cap.maxLanesPerJunction) problems.push(`junctions.${i}.z: ${j.z} lanes, device has ${cap.maxLanesPerJunction} per junction`);
+      if (j.n * j.fi !== j.p * j.fo && j.connectivity !== 'lfsr') problems.push(`junctions.${i}: p*fo != n*fi`);
+      lanes += j.z;
+      words += j.n * j.fi;
+    });
+    if (lanes > cap.maxLanes) problems.push(`junctions: ${lanes} lanes in all, device has ${cap.maxLanes}`);
+    if (words > cap.weightWords) throw new DeviceError('does_not_fit', `network has ${words} weights, device memory holds ${cap.weightWords} (${words - cap.weightWords} too many)`);
+    if (net.feedback === 'dfa' && !cap.features.dfa) problems.push('feedback: this device has no DFA');
+    if (net.rounding === 'stochastic' && !cap.features.stochasticRounding) problems.push('rounding: this device has no stochastic rounding');
+    if (problems.length) throw new DeviceError('bad_descriptor', problems.join('; '));
+    this.net = structuredClone(net);
+    this.junctions = [];
+    this.layers = [net.junctions[0].p, ...net.junctions.map((j) => j.n)];
+    this.counters = emptyCounters(net.junctions.map((j) => j.z));
+    this.scratch = new Float64Array(Math.max(...this.layers));
+    this.roundBias = new Float64Array(Math.max(...this.layers));
+  }
+
+  /** LOAD_SEEDS: generate connectivity and initial weights on the device, from seeds only. */
+  loadSeeds(seeds: SeedSet): void {
+    const net = this.requireNet();
+    const L = net.junctions.length;
+    if (seeds.connectivity.length !== L || seeds.init.length !== L) throw new DeviceError('bad_payload', `need ${L} connectivity and init seeds`);
+    const all = [...seeds.connectivity, ...seeds.init, seeds.feedback, seeds.rounding];
+    if (all.some((s) => !Number.isInteger(s) || (s >>> 0) === 0 || s < 0 || s > 0xffffffff)) throw new DeviceError('bad_payload', 'seeds must be nonzero 32-bit integers');
+    this.junctions = net.junctions.map((j, i) => {
+      j.connectivitySeed = seeds.connectivity[i];
+      j.initSeed = seeds.init[i];
+      let leftOfWeight: Int32Array;
+      try {
+        leftOfWeight = generateConnectivity(j, { kind: j.connectivity, startVectorMode: j.startVectorMode, seed: j.connectivitySeed, startVectors: j.startVectors });
+      } catch (e) {
+        throw new DeviceError('bad_descriptor', `junction ${i + 1}: ${(e as Error).message}`);
+      }
+      const fi = j.fi;
+      const data = new JunctionDatapath(j.p, j.n, leftOfWeight, (k) => Math.floor(k / fi), net.formats, j.activation);
+      const w0 = initialWeights(leftOfWeight.length, net.formats.weight.bits, j.initShift, j.initSeed);
+      data.writeCanonical(0, w0);
+      // 32-bit LFSR: drawing a start vector, then `bits` steps per initial weight
+      this.counters.lfsrSteps += leftOfWeight.length * net.formats.weight.bits;
+      return { data, leftOfWeight, schedule: naiveSchedule(leftOfWeight, j.z) };
+    });
+    net.feedbackSeed = seeds.feedback;
+    net.roundingSeed = seeds.rounding;
+    this.feedback = net.feedback === 'dfa' ? dfaFeedback(this.layers.slice(1, -1), this.layers[L], seeds.feedback) : [];
+    this.roundingLfsr = new Lfsr(LFSR_WIDTH_MAIN, seeds.rounding);
+  }
+
+  /** The pattern the device generated for junction j (0-based), canonical order. */
+  connectivity(j: number): Int32Array {
+    return this.requireJunction(j).leftOfWeight;
+  }
+
+  /** Replace junction j's lane schedule (the load balancer's output); timing only. */
+  setSchedule(j: number, schedule: LaneSchedule): void {
+    this.requireJunction(j).schedule = schedule;
+  }
+
+  schedule(j: number): LaneSchedule {
+    return this.requireJunction(j).schedule;
+  }
+
+  weightCount(j: number): number {
+    return this.requireJunction(j).data.edges;
+  }
+
+  writeWeights(j: number, offset: number, words: Int32Array): void {
+    const jn = this.requireJunction(j);
+    const bits = this.net!.formats.weight.bits;
+    if (offset < 0 || offset + words.length > jn.data.edges) throw new DeviceError('out_of_range', `junction ${j + 1} has ${jn.data.edges} weights; write [${offset}, ${offset + words.length}) is out of range`);
+    for (const v of words) if (v < -(2 ** (bits - 1)) || v >= 2 ** (bits - 1)) throw new DeviceError('out_of_range', `weight ${v} does not fit ${bits} bits`);
+    jn.data.writeCanonical(offset, words);
+  }
+
+  readWeights(j: number, offset = 0, count?: number): Int32Array {
+    const jn = this.requireJunction(j);
+    const n = count ?? jn.data.edges - offset;
+    if (offset < 0 || n < 0 || offset + n > jn.data.edges) throw new DeviceError('out_of_range', `junction ${j + 1} has ${jn.data.edges} weights; read [${offset}, ${offset + n}) is out of range`);
+    return jn.data.readCanonical().subarray(offset, offset + n);
+  }
+
+  /** STREAM_SAMPLES, already decoded to u8 pixels: appended to the sample buffer. */
+  streamSamples(pixels: Uint8Array, labels: Uint8Array): void {
+    const net = this.requireNet();
+    const size = net.junctions[0].p;
+    if (pixels.length !== labels.length * size) throw new DeviceError('bad_payload', `${labels.length} labels need ${labels.length * size} pixels, got ${pixels.length}`);
+    const outputs = this.layers[this.layers.length - 1];
+    for (const y of labels) if (y >= outputs) throw new DeviceError('bad_payload', `label ${y} out of range for ${outputs} outputs`);
+    if (this.bufferedBytes + pixels.length > this.capability.sampleBufferBytes) {
+      throw new DeviceError('sample_overflow', `sample buffer holds ${this.capability.sampleBufferBytes} bytes; ${this.bufferedBytes} used, ${pixels.length} more sent`);
+    }
+    for (let i = 0; i < labels.length; i++) {
+      this.pixels.push(pixels.slice(i * size, (i + 1) * size));
+      this.labels.push(labels[i]);
+    }
+    this.bufferedBytes += pixels.length;
+  }
+
+  status(): DeviceStatus {
+    return {
+      configured: !!this.net,
+      seeded: this.junctions.length > 0,
+      bufferedSamples: this.labels.length - this.bufferHead,
+      bufferedBytes: this.bufferedBytes,
+      roundingState: this.roundingLfsr?.state ?? 0,
+      bootCount: this.bootCount,
+    };
+  }
+
+  readCounters(): DeviceCounters {
+    return structuredClone(this.counters);
+  }
+
+  clearCounters(): void {
+    if (this.net) this.counters = emptyCounters(this.net.junctions.map((j) => j.z));
+  }
+
+  /** TRAIN: the next n buffered samples through the pipelined schedule, filled and drained. */
+  train(n: number): TrainResult {
+    const net = this.requireNet();
+    this.requireJunction(0);
+    const L = net.junctions.length;
+    const take = this.takeSamples(n);
+    const lat = latencyCycles(L, net.feedback);
+    const ctx = this.contexts(Math.min(lat, n));
+    const nctx = ctx.length;
+    const dfa = net.feedback === 'dfa';
+    let correct = 0;
+    const cycles = n === 0 ? 0 : n + lat - 1;
+    const clocksBefore = this.counters.clocks;
+    const active: Array<Set<Phase>> = net.junctions.map(() => new Set<Phase>());
+    for (let t = 0; t < cycles; t++) {
+      for (const a of active) a.clear();
+      // FF: junction j (1-based) serves the sample that entered j-1 cycles ago
+      for (let j = 1; j <= L; j++) {
+        const s = t - (j - 1);
+        if (s < 0 || s >= n) continue;
+        const c = ctx[s % nctx];
+        if (j === 1) this.loadInput(take, s, c);
+        this.junctions[j - 1].data.forward(c.act[j - 1], c.act[j], this.scratch);
+        active[j - 1].add('FF');
+        if (j === L && this.formOutputError(c)) correct++;
+      }
+      // BP and UP: junction j serves the sample that entered 2L-j cycles ago (DFA: L cycles ago)
+      for (let j = L; j >= 1; j--) {
+        const s = dfa ? t - L : t - (2 * L - j);
+        if (s < 0 || s >= n) continue;
+        const c = ctx[s % nctx];
+        const jn = this.junctions[j - 1].data;
+        if (!dfa && j > 1) {
+          jn.backward(c.delta[j], c.act[j - 1], c.delta[j - 1]);
+          active[j - 1].add('BP');
+        }
+        jn.update(c.delta[j], c.act[j - 1], net.lrShift, this.drawRoundBias(j));
+        active[j - 1].add('UP');
+      }
+      this.countCycle(active);
+    }
+    this.counters.samplesTrained += n;
+    return { samples: n, correct, junctionCycles: cycles, clocks: this.counters.clocks - clocksBefore };
+  }
+
+  /** INFER: the next n buffered samples, FF only; returns the argmax of each output. */
+  infer(n: number): InferResult {
+    const net = this.requireNet();
+    this.requireJunction(0);
+    const L = net.junctions.length;
+    const take = this.takeSamples(n);
+    const c = this.contexts(1)[0];
+    const predictions = new Uint8Array(n);
+    let correct = 0;
+    for (let s = 0; s < n; s++) {
+      this.loadInput(take, s, c);
+      for (let j = 1; j <= L; j++) this.junctions[j - 1].data.forward(c.act[j - 1], c.act[j], this.scratch);
+      predictions[s] = argmax(c.act[L]);
+      if (predictions[s] === c.label) correct++;
+    }
+    const cycles = n === 0 ? 0 : n + L - 1;
+    const clocksBefore = this.counters.clocks;
+    // the same pipelined timing as TRAIN's FF phase: junction j busy in cycles j-1 .. j-1+n-1
+    const active: Array<Set<Phase>> = net.junctions.map(() => new Set<Phase>());
+    for (let t = 0; t < cycles; t++) {
+      for (let j = 1; j <= L; j++) {
+        active[j - 1].clear();
+        const s = t - (j - 1);
+        if (s >= 0 && s < n) active[j - 1].add('FF');
+      }
+      this.countCycle(active);
+    }
+    this.counters.samplesInferred += n;
+    return { samples: n, correct, predictions, junctionCycles: cycles, clocks: this.counters.clocks - clocksBefore };
+  }
+
+  // ---- internals -------------------------------------------------------------------------
+
+  private requireNet(): NetworkDescriptor {
+    if (!this.net) throw new DeviceError('not_configured', 'the device has no network: CONFIGURE first');
+    return this.net;
+  }
+
+  private requireJunction(j: number): Junction {
+    this.requireNet();
+    if (this.junctions.length === 0) throw new DeviceError('no_seeds', 'the device has no seeds: LOAD_SEEDS first');
+    const jn = this.junctions[j];
+    if (!jn) throw new DeviceError('out_of_range', `junction ${j + 1} does not exist (have ${this.junctions.length})`);
+    return jn;
+  }
+
+  private dropSamples(): void {
+    this.pixels = [];
+    this.labels = [];
+    this.bufferHead = 0;
+    this.bufferedBytes = 0;
+  }
+
+  private takeSamples(n: number): { pixels: Uint8Array[]; labels: number[] } {
+    const have = this.labels.length - this.bufferHead;
+    if (!Number.isInteger(n) || n < 0) throw new DeviceError('bad_payload', `sample count must be a non-negative integer, got ${n}`);
+    if (n > have) throw new DeviceError('sample_underflow', `asked for ${n} samples, ${have} buffered`);
+    const from = this.bufferHead;
+    this.bufferHead += n;
+    const out = { pixels: this.pixels.slice(from, from + n), labels: this.labels.slice(from, from + n) };
+    for (const p of out.pixels) this.bufferedBytes -= p.length;
+    if (this.bufferHead === this.labels.length) this.dropSamples();
+    return out;
+  }
+
+  private contexts(count: number): SampleContext[] {
+    return Array.from({ length: Math.max(1, count) }, () => ({
+      act: this.layers.map((size) => new Int32Array(size)),
+      delta: this.layers.map((size) => new Int32Array(size)),
+      label: 0,
+    }));
+  }
+
+  /** Input bytes to activations: value byte/256 in activation format (a left shift, exact). */
+  private loadInput(take: { pixels: Uint8Array[]; labels: number[] }, s: number, c: SampleContext): void {
+    const px = take.pixels[s];
+    const scale = 2 ** (this.net!.formats.activation.frac - INPUT_FORMAT.frac);
+    const a0 = c.act[0];
+    for (let i = 0; i < px.length; i++) a0[i] = px[i] * scale;
+    c.label = take.labels[s];
+  }
+
+  /** Output error a - y into delta[L]; under DFA also the hidden deltas. Returns FF correctness. */
+  private formOutputError(c: SampleContext): boolean {
+    const net = this.net!;
+    const L = net.junctions.length;
+    const out = c.act[L];
+    const d = c.delta[L];
+    for (let r = 0; r < out.length; r++) d[r] = outputError(out[r], r === c.label, net.formats.activation, net.formats.delta);
+    if (net.feedback === 'dfa') {
+      const aHi = 2 ** (net.formats.activation.bits - 1) - 1;
+      const half = net.feedbackShift > 0 ? 2 ** (net.feedbackShift - 1) : 0;
+      const inv = 2 ** -net.feedbackShift;
+      for (let i = 1; i < L; i++) {
+        const fb = this.feedback[i - 1];
+        const a = c.act[i];
+        const dh = c.delta[i];
+        for (let h = 0; h < a.length; h++) {
+          dh[h] = a[h] > 0 && a[h] < aHi ? Math.floor((fb.sign[h] * d[fb.col[h]] + half) * inv) : 0;
+        }
+      }
+    }
+    return argmax(out) === c.label;
+  }
+
+  /** Stochastic rounding: one random number of `shift` bits per right neuron of junction j. */
+  private drawRoundBias(j: number): Float64Array | undefined {
+    const net = this.net!;
+    if (net.rounding !== 'stochastic') return undefined;
+    const f = net.formats;
+    const shift = f.delta.frac + f.activation.frac - f.weight.frac + net.lrShift;
+    const n = net.junctions[j - 1].n;
+    const lfsr = this.roundingLfsr!;
+    for (let r = 0; r < n; r++) this.roundBias[r] = shift > 0 ? lfsr.draw(Math.min(shift, 32)) : 0;
+    this.counters.lfsrSteps += n * Math.max(0, Math.min(shift, 32));
+    return this.roundBias;
+  }
+
+  /** Add one junction cycle's counters: each junction's phases, and the cycle's length. */
+  private countCycle(active: Array<Set<Phase>>): void {
+    let cycleClocks = 0;
+    for (let j = 0; j < active.length; j++) if (active[j].size) cycleClocks = Math.max(cycleClocks, this.junctions[j].schedule.clocks);
+    if (cycleClocks === 0) return;
+    this.counters.clocks += cycleClocks;
+    this.counters.junctionCycles++;
+    for (let j = 0; j < active.length; j++) {
+      const jc = this.counters.junctions[j];
+      const jn = this.junctions[j];
+      const sched = jn.schedule;
+      const desc = this.net!.junctions[j];
+      if (active[j].size === 0) {
+        jc.idleClocks += cycleClocks;
+        for (let k = 0; k < sched.z; k++) jc.lanes.idle[k] += cycleClocks;
+        continue;
+      }
+      for (const ph of PHASES) {
+        if (!active[j].has(ph)) continue;
+        addPhase(jc[ph], phaseCost(ph, active[j], { edges: jn.data.edges, p: desc.p, n: desc.n, clocks: sched.clocks, stalls: sched.stalls }));
+      }
+      jc.idleClocks += cycleClocks - sched.clocks;
+      for (let k = 0; k < sched.z; k++) {
+        jc.lanes.busy[k] += sched.busy[k];
+        jc.lanes.stall[k] += sched.stall[k];
+        jc.lanes.idle[k] += sched.idle[k] + cycleClocks - sched.clocks;
+      }
+    }
+  }
+}
+
+function argmax(v: Int32Array): number {
+  let best = 0;
+  for (let i = 1; i < v.length; i++) if (v[i] > v[best]) best = i;
+  return best;
+}

@@ -1,0 +1,76 @@
+import { DEFAULT_FORMATS, FORMAT_BOUNDS, type NumberFormats } from './formats.ts';
+import { SPEC_VERSION } from './version.ts';
+
+/** Input encodings a device can decode from STREAM_SAMPLES (see host/datasets/encodings.ts). */
+export const SAMPLE_ENCODINGS = ['u8', 'u4', 'bin', 'zrl'] as const;
+export type SampleEncoding = (typeof SAMPLE_ENCODINGS)[number];
+
+/**
+ * What a device declares about itself in IDENTIFY. The partitioner plans against it.
+ * Memory sizes are in words of the named quantity's width.
+ */
+export interface Capability {
+  profile: string;
+  specVersion: { major: number; minor: number };
+  specHash: string;
+  /** device clock, Hz */
+  clockHz: number;
+  /** lanes available to all junctions together */
+  maxLanes: number;
+  /** lanes one junction may use */
+  maxLanesPerJunction: number;
+  maxJunctions: number;
+  /** weight memory, weight words */
+  weightWords: number;
+  /** activation and delta memory, words, for all in-flight samples of all layers */
+  activationWords: number;
+  /** on-device sample buffer, bytes (holds two chunks so the link and the device overlap) */
+  sampleBufferBytes: number;
+  /** the formats the device is built for; 'configurable' means any within FORMAT_BOUNDS */
+  formats: NumberFormats;
+  formatsConfigurable: boolean;
+  formatBounds: typeof FORMAT_BOUNDS;
+  encodings: readonly SampleEncoding[];
+  features: { dfa: boolean; stochasticRounding: boolean; loadBalancer: boolean; tiling: boolean };
+}
+
+export type ProfileName = 'emu' | 'up5k';
+
+/**
+ * Device profiles. 'emu' is a roomy software device. 'up5k' is the iCEBreaker build: its lanes,
+ * memories and clock are what bitstreams-src is built with (a test checks the two agree).
+ *   weightWords: 4 SPRAM x 16K words of 16 bits = 65,536
+ *   activationWords: EBR left for activation banks: 24 of 30 blocks x 256 words = 6,144
+ */
+export const PROFILES: Record<ProfileName, Omit<Capability, 'specHash' | 'specVersion' | 'profile' | 'formatBounds'>> = {
+  emu: {
+    clockHz: 100_000_000,
+    maxLanes: 64,
+    maxLanesPerJunction: 32,
+    maxJunctions: 8,
+    weightWords: 4 * 1024 * 1024,
+    activationWords: 1024 * 1024,
+    sampleBufferBytes: 4 * 1024 * 1024,
+    formats: DEFAULT_FORMATS,
+    formatsConfigurable: true,
+    encodings: ['u8', 'u4', 'bin', 'zrl'],
+    features: { dfa: true, stochasticRounding: true, loadBalancer: true, tiling: true },
+  },
+  up5k: {
+    clockHz: 24_000_000,
+    maxLanes: 4,
+    maxLanesPerJunction: 4,
+    maxJunctions: 4,
+    weightWords: 65_536,
+    activationWords: 6_144,
+    sampleBufferBytes: 32 * 1024,
+    formats: DEFAULT_FORMATS,
+    formatsConfigurable: false,
+    encodings: ['u8', 'u4', 'bin'],
+    features: { dfa: true, stochasticRounding: false, loadBalancer: false, tiling: true },
+  },
+};
+
+export function capabilityFor(profile: ProfileName, specHash: string): Capability {
+  return { profile, specVersion: { ...SPEC_VERSION }, specHash, formatBounds: FORMAT_BOUNDS, ...PROFILES[profile] };
+}

