@@ -1,0 +1,2 @@
+/** The plain reference model the golden vectors are produced with (not the emulator). */
+export * from './train.ts';

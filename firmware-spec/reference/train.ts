@@ -1,0 +1,263 @@
+import { activate, outputError, reluGate } from '../activation.ts';
+import { requantize, roundShift, saturate } from '../arith.ts';
+import { generateConnectivity } from '../connectivity.ts';
+import { addPhase, type DeviceCounters, emptyCounters, phaseCost } from '../counters.ts';
+import { INPUT_FORMAT, type NumberFormats } from '../formats.ts';
+import { Lfsr, LFSR_WIDTH_MAIN } from '../lfsr.ts';
+import { dfaFeedback, initialWeights, type NetworkDescriptor } from '../network.ts';
+import { JUNCTION_PIPELINE_CLOCKS, junctionClocks, type Phase, PHASES, phaseOffset, trainCycles } from '../schedule.ts';
+
+/**
+ * A plain reference model of the device, written from the spec and nothing else: canonical weight
+ * arrays, straightforward loops, and the spec's primitives (arith.ts, activation.ts). It is slow on
+ * purpose and shares no code with the emulator; the golden vectors are produced with it.
+ */
+
+export interface ReferenceNetwork {
+  net: NetworkDescriptor;
+  /** neurons per layer, input first */
+  layers: number[];
+  /** per junction: left neuron of each canonical weight */
+  leftOfWeight: Int32Array[];
+  /** per junction: canonical weights (updated in place by training) */
+  weights: Int32Array[];
+  /** DFA: per hidden layer, the output neuron each hidden neuron listens to, and its sign */
+  feedback: Array<{ col: Int32Array; sign: Int8Array }>;
+}
+
+/** What the device generates at LOAD_SEEDS: connectivity, initial weights and the DFA matrix. */
+export function referenceNetwork(net: NetworkDescriptor): ReferenceNetwork {
+  const layers = [net.junctions[0].p, ...net.junctions.map((j) => j.n)];
+  const leftOfWeight = net.junctions.map((j) =>
+    generateConnectivity(j, { kind: j.connectivity, startVectorMode: j.startVectorMode, seed: j.connectivitySeed, startVectors: j.startVectors }),
+  );
+  const weights = net.junctions.map((j, i) => initialWeights(leftOfWeight[i].length, net.formats.weight.bits, j.initShift, j.initSeed));
+  const L = net.junctions.length;
+  const feedback = net.feedback === 'dfa' ? dfaFeedback(layers.slice(1, L), layers[L], net.feedbackSeed) : [];
+  return { net, layers, leftOfWeight, weights, feedback };
+}
+
+/** Input bytes to activation format: byte / 256, widened exactly. */
+export function inputActivations(pixels: Uint8Array, f: NumberFormats): Int32Array {
+  const a = new Int32Array(pixels.length);
+  for (let i = 0; i < pixels.length; i++) a[i] = roundShift(pixels[i], INPUT_FORMAT.frac - f.activation.frac);
+  return a;
+}
+
+/** FF of one junction: right activations from left activations, using weights `w`. */
+export function forwardJunction(rn: ReferenceNetwork, j: number, w: Int32Array, aLeft: Int32Array): Int32Array {
+  const d = rn.net.junctions[j];
+  const f = rn.net.formats;
+  const left = rn.leftOfWeight[j];
+  const out = new Int32Array(d.n);
+  for (let r = 0; r < d.n; r++) {
+    let acc = 0;
+    for (let i = 0; i < d.fi; i++) {
+      const k = r * d.fi + i;
+      acc += w[k] * aLeft[left[k]];
+    }
+    out[r] = activate(d.activation, acc, f.activation.frac + f.weight.frac, f.activation);
+  }
+  return out;
+}
+
+/** BP of one junction: left deltas from right deltas, gated by the left layer's ReLU derivative. */
+export function backwardJunction(rn: ReferenceNetwork, j: number, w: Int32Array, dRight: Int32Array, aLeft: Int32Array): Int32Array {
+  const d = rn.net.junctions[j];
+  const f = rn.net.formats;
+  const left = rn.leftOfWeight[j];
+  const acc = new Array<number>(d.p).fill(0);
+  for (let k = 0; k < w.length; k++) acc[left[k]] += w[k] * dRight[Math.floor(k / d.fi)];
+  const out = new Int32Array(d.p);
+  for (let l = 0; l < d.p; l++) {
+    out[l] = reluGate(aLeft[l], f.activation) ? requantize(acc[l], f.weight.frac + f.delta.frac, f.delta) : 0;
+  }
+  return out;
+}
+
+/** The number of dropped bits of a weight update: (delta x activation) -> weight, times 2^-lrShift. */
+export function updateShift(net: NetworkDescriptor): number {
+  const f = net.formats;
+  return f.delta.frac + f.activation.frac - f.weight.frac + net.lrShift;
+}
+
+/**
+ * UP of one junction: w[k] = saturate(w[k] - round((d[r] * a[l]) / 2^shift)), writing into `wNew`
+ * and reading `wOld`. Nearest: round half up. Stochastic: floor((d*a + bias[r]) / 2^shift), one
+ * random bias per right neuron r.
+ */
+export function updateJunction(rn: ReferenceNetwork, j: number, wOld: Int32Array, wNew: Int32Array, dRight: Int32Array, aLeft: Int32Array, bias?: number[]): void {
+  const d = rn.net.junctions[j];
+  const f = rn.net.formats;
+  const left = rn.leftOfWeight[j];
+  const shift = updateShift(rn.net);
+  for (let k = 0; k < wOld.length; k++) {
+    const r = Math.floor(k / d.fi);
+    const product = dRight[r] * aLeft[left[k]];
+    const step = bias ? Math.floor((product + bias[r]) / 2 ** shift) : roundShift(product, shift);
+    wNew[k] = saturate(wOld[k] - step, f.weight);
+  }
+}
+
+/** Stochastic rounding biases for one junction's UP: per right neuron, min(shift, 32) LFSR bits. */
+export function drawBiases(lfsr: Lfsr, n: number, shift: number): number[] {
+  const bias: number[] = [];
+  for (let r = 0; r < n; r++) bias.push(shift > 0 ? lfsr.draw(Math.min(shift, 32)) : 0);
+  return bias;
+}
+
+export function argmax(v: ArrayLike<number>): number {
+  let best = 0;
+  for (let i = 1; i < v.length; i++) if (v[i] > v[best]) best = i;
+  return best;
+}
+
+export interface ReferenceTrainResult {
+  /** junction cycles: n + latency - 1 */
+  cycles: number;
+  /** per cycle t, every junction's canonical weights after the cycle */
+  weightsAfterCycle: Int32Array[][];
+  /** per sample, the output layer's activations from its FF (the one scored for `correct`) */
+  outputs: Int32Array[];
+  predictions: number[];
+  correct: number;
+  counters: DeviceCounters;
+}
+
+interface InFlight {
+  act: Int32Array[];
+  delta: Int32Array[];
+  label: number;
+}
+
+/**
+ * A pipelined TRAIN of the given samples (DESIGN.md section 7, schedule.ts): in cycle t, junction j
+ * does phase P for the sample that entered in cycle t - phaseOffset(P, j). Every phase of a cycle
+ * reads the weights as they were at the start of the cycle; UP writes the new weights.
+ * Updates `rn.weights` in place.
+ */
+export function referenceTrain(rn: ReferenceNetwork, pixels: Uint8Array[], labels: number[]): ReferenceTrainResult {
+  const net = rn.net;
+  const L = net.junctions.length;
+  const n = labels.length;
+  const cycles = trainCycles(n, L, net.feedback);
+  const dfa = net.feedback === 'dfa';
+  const shift = updateShift(net);
+  const rounding = net.rounding === 'stochastic' ? new Lfsr(LFSR_WIDTH_MAIN, net.roundingSeed) : undefined;
+  const samples: InFlight[] = labels.map((label) => ({ act: [], delta: [], label }));
+  const outputs: Int32Array[] = [];
+  const predictions: number[] = [];
+  let correct = 0;
+  const weightsAfterCycle: Int32Array[][] = [];
+  const counters = emptyCounters(net.junctions.map((j) => j.z));
+  /** the sample junction j serves in `phase` during cycle t, if any */
+  const sampleAt = (t: number, phase: Phase, j: number): number => {
+    const off = phaseOffset(phase, j, L, net.feedback);
+    const s = t - off;
+    return off >= 0 && s >= 0 && s < n ? s : -1;
+  };
+
+  for (let t = 0; t < cycles; t++) {
+    const old = rn.weights.map((w) => Int32Array.from(w));
+    const active = net.junctions.map(() => new Set<Phase>());
+    // FF, junction 1 first (no junction reads another's output of the same cycle)
+    for (let j = 1; j <= L; j++) {
+      const s = sampleAt(t, 'FF', j);
+      if (s < 0) continue;
+      const c = samples[s];
+      if (j === 1) c.act[0] = inputActivations(pixels[s], net.formats);
+      c.act[j] = forwardJunction(rn, j - 1, old[j - 1], c.act[j - 1]);
+      active[j - 1].add('FF');
+      if (j === L) {
+        // the output error, formed at the end of the sample's last FF
+        const f = net.formats;
+        const out = c.act[L];
+        c.delta[L] = Int32Array.from(out, (a, r) => outputError(a, r === c.label, f.activation, f.delta));
+        outputs.push(Int32Array.from(out));
+        predictions.push(argmax(out));
+        if (argmax(out) === c.label) correct++;
+        if (dfa) {
+          for (let i = 1; i < L; i++) {
+            const fb = rn.feedback[i - 1];
+            c.delta[i] = Int32Array.from(c.act[i], (a, h) =>
+              reluGate(a, f.activation) ? saturate(roundShift(fb.sign[h] * c.delta[L][fb.col[h]], net.feedbackShift), f.delta) : 0,
+            );
+          }
+        }
+      }
+    }
+    // BP (backprop only; junction 1 has none), from the deepest junction down
+    for (let j = L; j >= 2; j--) {
+      const s = sampleAt(t, 'BP', j);
+      if (s < 0) continue;
+      const c = samples[s];
+      c.delta[j - 1] = backwardJunction(rn, j - 1, old[j - 1], c.delta[j], c.act[j - 1]);
+      active[j - 1].add('BP');
+    }
+    // UP, from the deepest junction down (the order in which stochastic rounding draws its bits)
+    for (let j = L; j >= 1; j--) {
+      const s = sampleAt(t, 'UP', j);
+      if (s < 0) continue;
+      const c = samples[s];
+      const bias = rounding ? drawBiases(rounding, net.junctions[j - 1].n, shift) : undefined;
+      updateJunction(rn, j - 1, old[j - 1], rn.weights[j - 1], c.delta[j], c.act[j - 1], bias);
+      active[j - 1].add('UP');
+    }
+    countCycle(rn, counters, active);
+    weightsAfterCycle.push(rn.weights.map((w) => Int32Array.from(w)));
+  }
+  counters.samplesTrained += n;
+  return { cycles, weightsAfterCycle, outputs, predictions, correct, counters };
+}
+
+/** INFER with the current weights: FF only, one sample after another. */
+export function referenceInfer(rn: ReferenceNetwork, pixels: Uint8Array[]): { outputs: Int32Array[]; predictions: number[] } {
+  const outputs: Int32Array[] = [];
+  for (const px of pixels) {
+    let a = inputActivations(px, rn.net.formats);
+    for (let j = 0; j < rn.net.junctions.length; j++) a = forwardJunction(rn, j, rn.weights[j], a);
+    outputs.push(a);
+  }
+  return { outputs, predictions: outputs.map(argmax) };
+}
+
+/**
+ * Counters of one junction cycle (counters.ts). Only for patterns where lane k of every clock reads
+ * bank k (clash-free and dense): each pass takes W/z clocks plus the pipeline fill, with no stall.
+ */
+function countCycle(rn: ReferenceNetwork, counters: DeviceCounters, active: Array<Set<Phase>>): void {
+  const js = rn.net.junctions;
+  const clocks = js.map((j, i) => {
+    const left = rn.leftOfWeight[i];
+    for (let k = 0; k < left.length; k++) {
+      if (left[k] % j.z !== k % j.z) throw new Error(`reference counters: junction ${i + 1} is not clash-free`);
+    }
+    if (left.length % j.z !== 0) throw new Error(`reference counters: junction ${i + 1} has ${left.length} edges, not a multiple of z = ${j.z}`);
+    return junctionClocks(left.length, j.z);
+  });
+  let cycleClocks = 0;
+  active.forEach((a, i) => {
+    if (a.size > 0) cycleClocks = Math.max(cycleClocks, clocks[i]);
+  });
+  if (cycleClocks === 0) return;
+  counters.clocks += cycleClocks;
+  counters.junctionCycles += 1;
+  js.forEach((j, i) => {
+    const jc = counters.junctions[i];
+    const W = rn.leftOfWeight[i].length;
+    if (active[i].size === 0) {
+      jc.idleClocks += cycleClocks;
+      for (let k = 0; k < j.z; k++) jc.lanes.idle[k] += cycleClocks;
+      return;
+    }
+    for (const ph of PHASES) {
+      if (active[i].has(ph)) addPhase(jc[ph], phaseCost(ph, active[i], { edges: W, p: j.p, n: j.n, clocks: clocks[i], stalls: 0 }));
+    }
+    jc.idleClocks += cycleClocks - clocks[i];
+    for (let k = 0; k < j.z; k++) {
+      // W = p*fo and z divides p: every lane has an edge in every clock of the pass
+      jc.lanes.busy[k] += W / j.z;
+      jc.lanes.idle[k] += JUNCTION_PIPELINE_CLOCKS + cycleClocks - clocks[i];
+    }
+  });
+}

@@ -1,0 +1,17 @@
+import { Command } from 'commander';
+import { registerInspect } from './commands/inspect.ts';
+import { registerTrain } from './commands/train.ts';
+
+/**
+ * The seedwire command line. Each command lives in commands/<name>.ts and registers itself here.
+ */
+export function buildProgram(): Command {
+  const program = new Command('seedwire')
+    .description('Train neural networks with pre-defined sparsity on an FPGA, or on its bit-exact emulator')
+    .showHelpAfterError();
+  registerInspect(program);
+  registerTrain(program);
+  return program;
+}
+
+await buildProgram().parseAsync(process.argv);

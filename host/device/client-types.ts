@@ -1,0 +1,44 @@
+import type { Capability, SampleEncoding } from '../../firmware-spec/capability.ts';
+import type { DeviceCounters } from '../../firmware-spec/counters.ts';
+import type { NetworkDescriptor } from '../../firmware-spec/network.ts';
+import type { DeviceStatus, InferResult, SeedSet, TrainResult } from '../../emulator/device.ts';
+
+export type { DeviceStatus, InferResult, SeedSet, TrainResult };
+
+/** Bytes and frames a client has moved, and what the link layer had to repair. */
+export interface LinkStats {
+  bytesOut: number;
+  bytesIn: number;
+  framesOut: number;
+  framesIn: number;
+  retransmits: number;
+  /** frames dropped by the receiver for a bad CRC, length or framing */
+  badFrames: number;
+  /** seconds spent waiting on the link (round trips), for link-versus-device time */
+  linkSeconds: number;
+}
+
+/**
+ * A device, whatever carries its frames: the typed, promise-based API of the protocol's commands.
+ * Every response is validated before it is returned. Errors are DeviceError (NAK from the device)
+ * or LinkError (timeout, crc, disconnected, spec_mismatch, ...), each with a stable `code`.
+ */
+export interface DeviceClient {
+  readonly uri: string;
+  identify(): Promise<{ capability: Capability; bootCount: number }>;
+  reset(): Promise<void>;
+  configure(net: NetworkDescriptor): Promise<void>;
+  loadSeeds(seeds: SeedSet): Promise<void>;
+  /** canonical weight order; chunked into frames by the client */
+  writeWeights(junction: number, offset: number, words: Int32Array): Promise<void>;
+  readWeights(junction: number, offset: number, count: number): Promise<Int32Array>;
+  /** raw u8 images (count * pixels) and labels; the client encodes them in `encoding` */
+  streamSamples(encoding: SampleEncoding, pixels: Uint8Array, labels: Uint8Array): Promise<{ bytes: number }>;
+  train(n: number): Promise<TrainResult>;
+  infer(n: number): Promise<InferResult>;
+  readCounters(): Promise<DeviceCounters>;
+  clearCounters(): Promise<void>;
+  status(): Promise<DeviceStatus>;
+  linkStats(): LinkStats;
+  close(): Promise<void>;
+}

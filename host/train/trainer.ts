@@ -1,0 +1,342 @@
+import { createHash } from 'node:crypto';
+import type { SampleEncoding } from '../../firmware-spec/capability.ts';
+import { generateConnectivity } from '../../firmware-spec/connectivity.ts';
+import { encodeWeights, initialWeights } from '../../firmware-spec/network.ts';
+import { loadConfigChoice } from '../config/load.ts';
+import type { NetworkConfig } from '../config/schema.ts';
+import { checkShape, type Dataset, loadDatasetSpec, quantizeImages, bytesPerSample } from '../datasets/index.ts';
+import type { DeviceClient } from '../device/client-types.ts';
+import { openDevice } from '../device/open.ts';
+import { plan, type Plan, type ResolvedConfig } from '../partition/partition.ts';
+import { cleanCheckpointDir, type Checkpoint, CheckpointError, CHECKPOINT_FORMAT, readCheckpoint, writeCheckpoint } from './checkpoint.ts';
+import { epochOrder } from './order.ts';
+
+export interface TrainOptions {
+  preset?: string;
+  config?: string;
+  network?: NetworkConfig;
+  /** a device URI (default 'emu') or an open client */
+  device?: string | DeviceClient;
+  epochs?: number;
+  /** training samples per epoch (default: the whole training set) */
+  samples?: number;
+  /** 'mnist' (default) or 'idx:DIR' */
+  dataset?: string;
+  encoding?: SampleEncoding;
+  /** run seed (overrides the config's) */
+  seed?: number;
+  /** directory for checkpoints */
+  checkpointDir?: string;
+  /** also checkpoint every N samples (rounded up to whole chunks) */
+  checkpointEvery?: number;
+  resume?: boolean;
+  /** train the float reference beside the device */
+  reference?: boolean;
+  /** evaluate test accuracy after every epoch (default true); false: only after the last */
+  evaluateEachEpoch?: boolean;
+  onProgress?: (p: TrainProgress) => void;
+  onEpoch?: (e: EpochReport) => void;
+  /** abort (e.g. SIGINT): the trainer checkpoints at the next chunk boundary and stops */
+  signal?: AbortSignal;
+}
+
+export interface TrainProgress {
+  epoch: number;
+  epochs: number;
+  done: number;
+  total: number;
+  runningAccuracy: number;
+  samplesPerSec: number;
+  linkSeconds: number;
+  deviceSeconds: number;
+}
+
+export interface EpochReport {
+  epoch: number;
+  trainAccuracy: number;
+  testAccuracy?: number;
+  seconds: number;
+}
+
+export interface TrainReport {
+  device: string;
+  preset: string;
+  epochs: number;
+  /** training samples per epoch */
+  samples: number;
+  samplesTrained: number;
+  trainAccuracy: number;
+  testAccuracy: number;
+  referenceTestAccuracy?: number;
+  referenceTrainAccuracy?: number;
+  referenceBackend?: string;
+  referenceSeconds?: number;
+  weightsSha256: string;
+  deviceCycles: number;
+  deviceClocks: number;
+  deviceSeconds: number;
+  linkSeconds: number;
+  wireBytes: number;
+  encoding: SampleEncoding;
+  bytesPerSample: number;
+  seconds: number;
+  resumed: boolean;
+  interrupted: boolean;
+  epochReports: EpochReport[];
+  resolved: ResolvedConfig;
+}
+
+export class TrainError extends Error {
+  readonly code: 'interrupted' | 'bad_option';
+  constructor(code: TrainError['code'], message: string) {
+    super(message);
+    this.name = 'TrainError';
+    this.code = code;
+  }
+}
+
+/** sha256 of every junction's weights, canonical order and bytes (firmware-spec encodeWeights). */
+export async function weightsSha256(dev: DeviceClient, resolved: ResolvedConfig): Promise<string> {
+  const h = createHash('sha256');
+  for (const [i, j] of resolved.network.junctions.entries()) {
+    const w = await dev.readWeights(i, 0, j.n * j.fi);
+    h.update(encodeWeights(w, resolved.network.formats.weight.bits));
+  }
+  return h.digest('hex');
+}
+
+/**
+ * Train a network on a device: configure it, load seeds (connectivity and initial weights are made
+ * on the device), stream samples double-buffered (chunk k+1 travels while the device trains chunk k),
+ * TRAIN chunk by chunk (the pipeline fills and drains once per chunk, so results do not depend on
+ * the link), evaluate with INFER, checkpoint at chunk boundaries, read the weights back.
+ */
+export async function train(opts: TrainOptions): Promise<TrainReport> {
+  const started = performance.now();
+  const cfg = opts.network ?? loadConfigChoice(opts);
+  if (opts.seed !== undefined) cfg.seed = opts.seed;
+  const epochs = opts.epochs ?? 1;
+  if (!Number.isInteger(epochs) || epochs < 1) throw new TrainError('bad_option', `--epochs must be a positive integer, got ${opts.epochs}`);
+  const encoding: SampleEncoding = opts.encoding ?? 'u8';
+  const datasetName = opts.dataset ?? 'mnist';
+  // everything that can fail on input is checked before the device or the checkpoint is touched
+  const data = loadDatasetSpec(datasetName);
+  checkShape(data.train, cfg.layers[0]);
+  checkShape(data.test, cfg.layers[0]);
+  const outputs = cfg.layers[cfg.layers.length - 1];
+  if (data.train.classes > outputs) throw new TrainError('bad_option', `dataset ${datasetName} has ${data.train.classes} classes; the network has ${outputs} outputs`);
+  const samplesPerEpoch = Math.min(opts.samples ?? data.train.count, data.train.count);
+  if (!Number.isInteger(samplesPerEpoch) || samplesPerEpoch < 1) throw new TrainError('bad_option', `--samples must be a positive integer, got ${opts.samples}`);
+
+  const ownsDevice = typeof opts.device !== 'object';
+  const dev = typeof opts.device === 'object' ? opts.device : await openDevice(opts.device ?? 'emu');
+  try {
+    const { capability } = await dev.identify();
+    const p: Plan = plan(cfg, capability, dev.uri);
+    const resolved = p.resolved;
+    if (!capability.encodings.includes(encoding)) throw new TrainError('bad_option', `${dev.uri} cannot decode encoding '${encoding}' (it declares ${capability.encodings.join(', ')})`);
+
+    let ck: Checkpoint | undefined;
+    if (opts.resume) {
+      if (!opts.checkpointDir) throw new TrainError('bad_option', '--resume needs --checkpoint DIR');
+      ck = readCheckpoint(opts.checkpointDir);
+      if (JSON.stringify(ck.resolved) !== JSON.stringify(resolved) || ck.dataset !== datasetName || ck.encoding !== encoding || ck.epochs !== epochs || ck.samplesPerEpoch !== samplesPerEpoch) {
+        throw new CheckpointError('checkpoint_mismatch', `the checkpoint in ${opts.checkpointDir} is of another run (config, dataset, encoding, epochs or samples differ)`);
+      }
+    }
+    if (opts.checkpointDir) cleanCheckpointDir(opts.checkpointDir);
+
+    await dev.reset();
+    await dev.configure(resolved.network);
+    const net = resolved.network;
+    await dev.loadSeeds({
+      connectivity: net.junctions.map((j) => j.connectivitySeed),
+      init: net.junctions.map((j) => j.initSeed),
+      feedback: net.feedbackSeed,
+      rounding: ck ? ck.roundingState : net.roundingSeed,
+    });
+    const totals = ck ? { ...ck.totals } : { correct: 0, trained: 0, deviceCycles: 0, deviceClocks: 0, wireBytes: 0, epochCorrect: 0, epochTrained: 0 };
+    if (ck) {
+      for (const [i, b64] of ck.weights.entries()) {
+        const { decodeWeights } = await import('../../firmware-spec/network.ts');
+        await dev.writeWeights(i, 0, decodeWeights(Buffer.from(b64, 'base64'), net.formats.weight.bits));
+      }
+    }
+
+    const trainSet: Dataset = { ...data.train, images: quantizeImages(data.train.images, encoding) };
+    const testSet: Dataset = { ...data.test, images: quantizeImages(data.test.images, encoding) };
+    const px = trainSet.pixels;
+    const chunk = resolved.chunk;
+    const clockHz = capability.clockHz;
+    const linkAtStart = dev.linkStats();
+    const wireAtStart = linkAtStart.bytesIn + linkAtStart.bytesOut;
+    let interrupted = false;
+    const epochReports: EpochReport[] = [];
+    let lastCheckpointAt = totals.trained;
+
+    const saveCheckpoint = async (epoch: number, cursor: number) => {
+      if (!opts.checkpointDir) return;
+      const st = await dev.status();
+      const weights: string[] = [];
+      for (const [i, j] of net.junctions.entries()) weights.push(encodeWeights(await dev.readWeights(i, 0, j.n * j.fi), net.formats.weight.bits).toString('base64'));
+      const link = dev.linkStats();
+      writeCheckpoint(opts.checkpointDir, {
+        format: CHECKPOINT_FORMAT,
+        resolved,
+        dataset: datasetName,
+        encoding,
+        epochs,
+        samplesPerEpoch,
+        epoch,
+        cursor,
+        roundingState: st.roundingState,
+        weights,
+        totals: { ...totals, wireBytes: totals.wireBytes + link.bytesIn + link.bytesOut - wireAtStart },
+      });
+      lastCheckpointAt = totals.trained;
+    };
+
+    const streamChunk = (order: Int32Array, from: number, to: number) => {
+      const n = to - from;
+      const pixels = new Uint8Array(n * px);
+      const labels = new Uint8Array(n);
+      for (let i = 0; i < n; i++) {
+        const s = order[from + i];
+        pixels.set(trainSet.images.subarray(s * px, (s + 1) * px), i * px);
+        labels[i] = trainSet.labels[s];
+      }
+      return dev.streamSamples(encoding, pixels, labels);
+    };
+
+    const startEpoch = ck ? ck.epoch : 0;
+    let cursor = ck ? ck.cursor : 0;
+    // a checkpoint taken at an epoch's end has cursor == samplesPerEpoch: move to the next epoch
+    let epoch = startEpoch;
+    if (cursor >= samplesPerEpoch) {
+      epoch++;
+      cursor = 0;
+    }
+    const t0 = performance.now();
+    let trainedThisRun = 0;
+    for (; epoch < epochs && !interrupted; epoch++) {
+      const epochStarted = performance.now();
+      const order = epochOrder(trainSet.count, resolved.seed, epoch).subarray(0, samplesPerEpoch);
+      if (cursor === 0) {
+        totals.epochCorrect = 0;
+        totals.epochTrained = 0;
+      }
+      let pending: Promise<unknown> | undefined = cursor < samplesPerEpoch ? streamChunk(order, cursor, Math.min(cursor + chunk, samplesPerEpoch)) : undefined;
+      while (cursor < samplesPerEpoch) {
+        const end = Math.min(cursor + chunk, samplesPerEpoch);
+        await pending;
+        const trained = dev.train(end - cursor);
+        pending = end < samplesPerEpoch ? streamChunk(order, end, Math.min(end + chunk, samplesPerEpoch)) : undefined;
+        const r = await trained;
+        totals.correct += r.correct;
+        totals.epochCorrect += r.correct;
+        totals.trained += r.samples;
+        totals.epochTrained += r.samples;
+        totals.deviceCycles += r.junctionCycles;
+        totals.deviceClocks += r.clocks;
+        trainedThisRun += r.samples;
+        cursor = end;
+        const link = dev.linkStats();
+        opts.onProgress?.({
+          epoch: epoch + 1,
+          epochs,
+          done: cursor,
+          total: samplesPerEpoch,
+          runningAccuracy: totals.epochCorrect / totals.epochTrained,
+          samplesPerSec: trainedThisRun / ((performance.now() - t0) / 1000),
+          linkSeconds: link.linkSeconds - linkAtStart.linkSeconds,
+          deviceSeconds: totals.deviceClocks / clockHz,
+        });
+        const stop = opts.signal?.aborted ?? false;
+        const due = opts.checkpointEvery !== undefined && totals.trained - lastCheckpointAt >= opts.checkpointEvery;
+        if ((stop || due) && cursor < samplesPerEpoch) {
+          await pending;
+          pending = undefined;
+          await saveCheckpoint(epoch, cursor);
+          if (stop) {
+            interrupted = true;
+            break;
+          }
+          if (cursor < samplesPerEpoch) pending = streamChunk(order, cursor, Math.min(cursor + chunk, samplesPerEpoch));
+        }
+      }
+      await pending;
+      if (interrupted) break;
+      const report: EpochReport = { epoch: epoch + 1, trainAccuracy: totals.epochCorrect / Math.max(1, totals.epochTrained), seconds: (performance.now() - epochStarted) / 1000 };
+      if (opts.evaluateEachEpoch !== false || epoch === epochs - 1) report.testAccuracy = await evaluate(dev, testSet, chunk * 4, encoding);
+      epochReports.push(report);
+      opts.onEpoch?.(report);
+      cursor = samplesPerEpoch;
+      await saveCheckpoint(epoch, cursor);
+      cursor = 0;
+      if (opts.signal?.aborted) interrupted = epoch < epochs - 1;
+    }
+
+    const testAccuracy = epochReports.at(-1)?.testAccuracy ?? (await evaluate(dev, testSet, chunk * 4, encoding));
+    const sha = await weightsSha256(dev, resolved);
+    const link = dev.linkStats();
+    const report: TrainReport = {
+      device: dev.uri,
+      preset: resolved.name,
+      epochs,
+      samples: samplesPerEpoch,
+      samplesTrained: totals.trained,
+      trainAccuracy: totals.epochCorrect / Math.max(1, totals.epochTrained),
+      testAccuracy,
+      weightsSha256: sha,
+      deviceCycles: totals.deviceCycles,
+      deviceClocks: totals.deviceClocks,
+      deviceSeconds: totals.deviceClocks / clockHz,
+      linkSeconds: link.linkSeconds - linkAtStart.linkSeconds,
+      wireBytes: totals.wireBytes + link.bytesIn + link.bytesOut - wireAtStart,
+      encoding,
+      bytesPerSample: bytesPerSample(encoding, px, trainSet.images.subarray(0, Math.min(trainSet.count, 500) * px)),
+      seconds: 0,
+      resumed: !!ck,
+      interrupted,
+      epochReports,
+      resolved,
+    };
+    if (opts.reference && !interrupted) {
+      const ref = await referenceRun(resolved, trainSet, testSet, epochs, samplesPerEpoch);
+      report.referenceTestAccuracy = ref.testAccuracy;
+      report.referenceTrainAccuracy = ref.trainAccuracy;
+      report.referenceBackend = `${ref.backend}: ${ref.backendNote}`;
+      report.referenceSeconds = ref.seconds;
+    }
+    report.seconds = (performance.now() - started) / 1000;
+    return report;
+  } finally {
+    if (ownsDevice) await dev.close();
+  }
+}
+
+/** Test accuracy with inference-only runs on the device, streamed in chunks. */
+export async function evaluate(dev: DeviceClient, test: Dataset, chunk: number, encoding: SampleEncoding): Promise<number> {
+  let correct = 0;
+  const px = test.pixels;
+  for (let from = 0; from < test.count; from += chunk) {
+    const to = Math.min(from + chunk, test.count);
+    await dev.streamSamples(encoding, test.images.subarray(from * px, to * px), test.labels.subarray(from, to));
+    correct += (await dev.infer(to - from)).correct;
+  }
+  return correct / test.count;
+}
+
+/** The float reference on the same masks, initial weights, sample order and learning rate. */
+async function referenceRun(resolved: ResolvedConfig, trainSet: Dataset, testSet: Dataset, epochs: number, samplesPerEpoch: number) {
+  const { trainFloatReference } = await import('../reference/index.ts');
+  const net = resolved.network;
+  const scale = 2 ** -net.formats.weight.frac;
+  const junctions = net.junctions.map((j) => {
+    const left = generateConnectivity(j, { kind: j.connectivity, startVectorMode: j.startVectorMode, seed: j.connectivitySeed, startVectors: j.startVectors });
+    const w0 = initialWeights(left.length, net.formats.weight.bits, j.initShift, j.initSeed);
+    return { p: j.p, n: j.n, fi: j.fi, leftOfWeight: left, initialWeights: Float32Array.from(w0, (v) => v * scale) };
+  });
+  const order = Array.from({ length: epochs }, (_, e) => epochOrder(trainSet.count, resolved.seed, e).slice(0, samplesPerEpoch));
+  return trainFloatReference({ layers: resolved.layers, junctions, lr: 2 ** -net.lrShift, epochs, train: trainSet, test: testSet, order });
+}
