@@ -3,7 +3,7 @@ import { type Capability, capabilityFor, type ProfileName } from '../firmware-sp
 import { generateConnectivity } from '../firmware-spec/connectivity.ts';
 import { addPhase, type DeviceCounters, emptyCounters, phaseCost } from '../firmware-spec/counters.ts';
 import { DeviceError } from '../firmware-spec/errors.ts';
-import { checkFormats, INPUT_FORMAT } from '../firmware-spec/formats.ts';
+import { checkFormats, formatMax, formatMin, INPUT_FORMAT } from '../firmware-spec/formats.ts';
 import { Lfsr, LFSR_WIDTH_MAIN } from '../firmware-spec/lfsr.ts';
 import { dfaFeedback, initialWeights, type NetworkDescriptor } from '../firmware-spec/network.ts';
 import { latencyCycles, type Phase, PHASES } from '../firmware-spec/schedule.ts';
@@ -141,7 +141,7 @@ export class EmulatedDevice {
       j.initSeed = seeds.init[i];
       let leftOfWeight: Int32Array;
       try {
-        leftOfWeight = generateConnectivity(j, { kind: j.connectivity, startVectorMode: j.startVectorMode, seed: j.connectivitySeed, startVectors: j.startVectors });
+        leftOfWeight = generateConnectivity(j, { kind: j.connectivity, startVectorMode: j.startVectorMode, seed: j.connectivitySeed, startVectors: j.startVectors }, this.counters);
       } catch (e) {
         throw new DeviceError('bad_descriptor', `junction ${i + 1}: ${(e as Error).message}`);
       }
@@ -149,13 +149,13 @@ export class EmulatedDevice {
       const data = new JunctionDatapath(j.p, j.n, leftOfWeight, (k) => Math.floor(k / fi), net.formats, j.activation);
       const w0 = initialWeights(leftOfWeight.length, net.formats.weight.bits, j.initShift, j.initSeed);
       data.writeCanonical(0, w0);
-      // 32-bit LFSR: drawing a start vector, then `bits` steps per initial weight
+      // the init LFSR takes `bits` steps per initial weight
       this.counters.lfsrSteps += leftOfWeight.length * net.formats.weight.bits;
       return { data, leftOfWeight, schedule: naiveSchedule(leftOfWeight, j.z) };
     });
     net.feedbackSeed = seeds.feedback;
     net.roundingSeed = seeds.rounding;
-    this.feedback = net.feedback === 'dfa' ? dfaFeedback(this.layers.slice(1, -1), this.layers[L], seeds.feedback) : [];
+    this.feedback = net.feedback === 'dfa' ? dfaFeedback(this.layers.slice(1, -1), this.layers[L], seeds.feedback, this.counters) : [];
     this.roundingLfsr = new Lfsr(LFSR_WIDTH_MAIN, seeds.rounding);
   }
 
@@ -228,8 +228,12 @@ export class EmulatedDevice {
     if (this.net) this.counters = emptyCounters(this.net.junctions.map((j) => j.z));
   }
 
-  /** TRAIN: the next n buffered samples through the pipelined schedule, filled and drained. */
-  train(n: number): TrainResult {
+  /**
+   * TRAIN: the next n buffered samples through the pipelined schedule, filled and drained.
+   * `onCycle`, when given, is called after each junction cycle t (0-based) has written its updates,
+   * so a test can read every weight after every cycle.
+   */
+  train(n: number, onCycle?: (t: number) => void): TrainResult {
     const net = this.requireNet();
     this.requireJunction(0);
     const L = net.junctions.length;
@@ -268,6 +272,7 @@ export class EmulatedDevice {
         active[j - 1].add('UP');
       }
       this.countCycle(active);
+      onCycle?.(t);
     }
     this.counters.samplesTrained += n;
     return { samples: n, correct, junctionCycles: cycles, clocks: this.counters.clocks - clocksBefore };
@@ -366,12 +371,16 @@ export class EmulatedDevice {
       const aHi = 2 ** (net.formats.activation.bits - 1) - 1;
       const half = net.feedbackShift > 0 ? 2 ** (net.feedbackShift - 1) : 0;
       const inv = 2 ** -net.feedbackShift;
+      const dHi = formatMax(net.formats.delta);
+      const dLo = formatMin(net.formats.delta);
       for (let i = 1; i < L; i++) {
         const fb = this.feedback[i - 1];
         const a = c.act[i];
         const dh = c.delta[i];
         for (let h = 0; h < a.length; h++) {
-          dh[h] = a[h] > 0 && a[h] < aHi ? Math.floor((fb.sign[h] * d[fb.col[h]] + half) * inv) : 0;
+          // saturate: negating the most negative delta would overflow by one
+          const x = a[h] > 0 && a[h] < aHi ? Math.floor((fb.sign[h] * d[fb.col[h]] + half) * inv) : 0;
+          dh[h] = x > dHi ? dHi : x < dLo ? dLo : x;
         }
       }
     }
@@ -386,8 +395,11 @@ export class EmulatedDevice {
     const shift = f.delta.frac + f.activation.frac - f.weight.frac + net.lrShift;
     const n = net.junctions[j - 1].n;
     const lfsr = this.roundingLfsr!;
-    for (let r = 0; r < n; r++) this.roundBias[r] = shift > 0 ? lfsr.draw(Math.min(shift, 32)) : 0;
-    this.counters.lfsrSteps += n * Math.max(0, Math.min(shift, 32));
+    // b random bits at the top of the dropped bits, so the dither spans them all when shift > 32
+    const b = Math.max(0, Math.min(shift, 32));
+    const scale = 2 ** (shift - b);
+    for (let r = 0; r < n; r++) this.roundBias[r] = shift > 0 ? lfsr.draw(b) * scale : 0;
+    this.counters.lfsrSteps += n * b;
     return this.roundBias;
   }
 

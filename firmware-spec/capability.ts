@@ -39,8 +39,12 @@ export type ProfileName = 'emu' | 'up5k';
 /**
  * Device profiles. 'emu' is a roomy software device. 'up5k' is the iCEBreaker build: its lanes,
  * memories and clock are what bitstreams-src is built with (a test checks the two agree).
+ *   maxLanes 2: one junction engine of 2 lanes, time-shared by the junctions; each lane's weight bank is
+ *     a pair of SPRAMs (even rows, odd rows) so it reads one weight and writes one back per clock
  *   weightWords: 4 SPRAM x 16K words of 16 bits = 65,536
- *   activationWords: EBR left for activation banks: 24 of 30 blocks x 256 words = 6,144
+ *   activationWords: EBR banks of the engine: left activations, left deltas and right deltas,
+ *     each 2 lanes x 512 words = 3,072 (layers up to 1,024 neurons)
+ *   clockHz: 24 MHz from the PLL (12 MHz oscillator x 2)
  */
 export const PROFILES: Record<ProfileName, Omit<Capability, 'specHash' | 'specVersion' | 'profile' | 'formatBounds'>> = {
   emu: {
@@ -54,20 +58,20 @@ export const PROFILES: Record<ProfileName, Omit<Capability, 'specHash' | 'specVe
     formats: DEFAULT_FORMATS,
     formatsConfigurable: true,
     encodings: ['u8', 'u4', 'bin', 'zrl'],
-    features: { dfa: true, stochasticRounding: true, loadBalancer: true, tiling: true },
+    features: { dfa: true, stochasticRounding: true, loadBalancer: true, tiling: false },
   },
   up5k: {
     clockHz: 24_000_000,
-    maxLanes: 4,
-    maxLanesPerJunction: 4,
+    maxLanes: 2,
+    maxLanesPerJunction: 2,
     maxJunctions: 4,
     weightWords: 65_536,
-    activationWords: 6_144,
+    activationWords: 3_072,
     sampleBufferBytes: 32 * 1024,
     formats: DEFAULT_FORMATS,
     formatsConfigurable: false,
     encodings: ['u8', 'u4', 'bin'],
-    features: { dfa: true, stochasticRounding: false, loadBalancer: false, tiling: true },
+    features: { dfa: true, stochasticRounding: false, loadBalancer: false, tiling: false },
   },
 };
 

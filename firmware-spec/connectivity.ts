@@ -9,6 +9,11 @@ import { Lfsr, LFSR_WIDTH_MAIN } from './lfsr.ts';
  */
 export type ConnectivityKind = 'clash-free' | 'lfsr' | 'dense';
 
+/** Where a generator adds the LFSR steps it took (for the device's lfsrSteps counter). */
+export interface LfsrStats {
+  lfsrSteps: number;
+}
+
 /**
  * How the clash-free interleaver gets its start vectors:
  * - 'shared' (type 3): one start vector drawn from the seed, reused in every sweep. Never makes a
@@ -83,7 +88,7 @@ export interface ClashFreeParams {
 }
 
 /** Start vectors, one per sweep (fo of them), as the device derives them. */
-export function clashFreeStartVectors(s: JunctionShape, prm: ClashFreeParams): Int32Array[] {
+export function clashFreeStartVectors(s: JunctionShape, prm: ClashFreeParams, stats?: LfsrStats): Int32Array[] {
   const m = s.p / s.z;
   if (prm.mode === 'explicit') {
     const given = prm.startVectors ?? [];
@@ -99,11 +104,13 @@ export function clashFreeStartVectors(s: JunctionShape, prm: ClashFreeParams): I
     });
   }
   const lfsr = new Lfsr(LFSR_WIDTH_MAIN, prm.seed ?? 1);
+  let out: Int32Array[];
   if (prm.mode === 'shared') {
     const sv = drawStartVector(lfsr, s.p, s.z);
-    return Array.from({ length: s.fo }, () => sv);
-  }
-  return Array.from({ length: s.fo }, () => drawStartVector(lfsr, s.p, s.z));
+    out = Array.from({ length: s.fo }, () => sv);
+  } else out = Array.from({ length: s.fo }, () => drawStartVector(lfsr, s.p, s.z));
+  if (stats) stats.lfsrSteps += lfsr.steps;
+  return out;
 }
 
 /**
@@ -132,7 +139,7 @@ export function clashFreeLeftOfWeight(s: JunctionShape, startVectors: readonly I
  * values in [0, p) from the LFSR stream (out-of-range and repeated values skipped), sorted ascending.
  * Not clash-free: lanes get unequal work, which is what the load balancer is for.
  */
-export function lfsrLeftOfWeight(s: JunctionShape, seed: number): Int32Array {
+export function lfsrLeftOfWeight(s: JunctionShape, seed: number, stats?: LfsrStats): Int32Array {
   const { p, n, fi } = s;
   const lfsr = new Lfsr(LFSR_WIDTH_MAIN, seed);
   const left = new Int32Array(n * fi);
@@ -153,6 +160,7 @@ export function lfsrLeftOfWeight(s: JunctionShape, seed: number): Int32Array {
       seen[row[i]] = 0;
     }
   }
+  if (stats) stats.lfsrSteps += lfsr.steps;
   return left;
 }
 
@@ -185,10 +193,10 @@ export interface ConnectivitySpec {
 }
 
 /** The pattern for a junction, as the device generates it from its descriptor and seed. */
-export function generateConnectivity(s: JunctionShape, c: ConnectivitySpec): Int32Array {
+export function generateConnectivity(s: JunctionShape, c: ConnectivitySpec, stats?: LfsrStats): Int32Array {
   if (c.kind === 'dense') return denseLeftOfWeight(s);
-  if (c.kind === 'lfsr') return lfsrLeftOfWeight(s, c.seed ?? 1);
-  const svs = clashFreeStartVectors(s, { mode: c.startVectorMode ?? 'shared', seed: c.seed, startVectors: c.startVectors });
+  if (c.kind === 'lfsr') return lfsrLeftOfWeight(s, c.seed ?? 1, stats);
+  const svs = clashFreeStartVectors(s, { mode: c.startVectorMode ?? 'shared', seed: c.seed, startVectors: c.startVectors }, stats);
   const left = clashFreeLeftOfWeight(s, svs);
   const dups = duplicateEdges(left, s.n, s.fi, s.p);
   if (dups > 0) {

@@ -4,6 +4,7 @@ import { PROFILES, SAMPLE_ENCODINGS } from './capability.ts';
 import { DEVICE_ERRORS } from './errors.ts';
 import { DEFAULT_FORMATS, FORMAT_BOUNDS, INPUT_FORMAT, MAX_FAN_LOG2 } from './formats.ts';
 import { LFSR_TAPS } from './lfsr.ts';
+import { PROTOCOL } from './protocol.ts';
 import { JUNCTION_PIPELINE_CLOCKS } from './schedule.ts';
 import { SPEC_VERSION } from './version.ts';
 
@@ -18,6 +19,7 @@ export function specContent(): Record<string, unknown> {
     profiles: PROFILES,
     encodings: SAMPLE_ENCODINGS,
     deviceErrors: DEVICE_ERRORS,
+    protocol: PROTOCOL,
   };
 }
 

@@ -11,3 +11,7 @@ export * from './counters.ts';
 export * from './capability.ts';
 export * from './errors.ts';
 export * from './hash.ts';
+export * from './protocol.ts';
+export * from './codec.ts';
+export * from './slip.ts';
+export * from './encodings.ts';

@@ -73,9 +73,9 @@ export function initialWeights(count: number, bits: number, initShift: number, i
  * col[h], times sign[h] (+1 or -1), shifted right by feedbackShift. Drawn from a 32-bit LFSR seeded
  * with feedbackSeed, layer by layer (layers 1..L-1), per neuron: column then one sign bit.
  */
-export function dfaFeedback(hiddenSizes: number[], outputs: number, seed: number): Array<{ col: Int32Array; sign: Int8Array }> {
+export function dfaFeedback(hiddenSizes: number[], outputs: number, seed: number, stats?: { lfsrSteps: number }): Array<{ col: Int32Array; sign: Int8Array }> {
   const lfsr = new Lfsr(LFSR_WIDTH_MAIN, seed);
-  return hiddenSizes.map((size) => {
+  const out = hiddenSizes.map((size) => {
     const col = new Int32Array(size);
     const sign = new Int8Array(size);
     for (let h = 0; h < size; h++) {
@@ -84,6 +84,8 @@ export function dfaFeedback(hiddenSizes: number[], outputs: number, seed: number
     }
     return { col, sign };
   });
+  if (stats) stats.lfsrSteps += lfsr.steps;
+  return out;
 }
 
 /**

@@ -1,7 +1,8 @@
 /**
  * Deterministic JSON for generated files: the same value always gives the same bytes.
  *
- * Layout: objects put one key per line (keys in insertion order, which the generators fix);
+ * Layout: objects put one key per line (keys in insertion order, which the generators fix), except
+ * small objects of scalars, which stay on one line;
  * an array of scalars goes on one line; an array of arrays puts one inner array per line. Only
  * integers, strings, booleans and null are allowed as scalars, so no float formatting can differ
  * between machines or Node versions.
@@ -9,6 +10,9 @@
 export function stableJson(value: unknown): string {
   return `${fmt(value, '')}\n`;
 }
+
+/** A small object of scalars (a format, a shape) stays on one line up to this many characters. */
+const INLINE_OBJECT_MAX = 100;
 
 function scalar(v: unknown): string {
   if (v === null || typeof v === 'string' || typeof v === 'boolean') return JSON.stringify(v);
@@ -34,5 +38,9 @@ function fmt(v: unknown, indent: string): string {
   }
   const entries = Object.entries(v as Record<string, unknown>).filter(([, x]) => x !== undefined);
   if (entries.length === 0) return '{}';
+  if (entries.every(([, x]) => isScalar(x))) {
+    const line = `{${entries.map(([k, x]) => `${JSON.stringify(k)}: ${scalar(x)}`).join(', ')}}`;
+    if (line.length <= INLINE_OBJECT_MAX) return line;
+  }
   return `{\n${entries.map(([k, x]) => `${inner}${JSON.stringify(k)}: ${fmt(x, inner)}`).join(',\n')}\n${indent}}`;
 }

@@ -15,3 +15,8 @@ export function makeSigmoidLut(): number[] {
   }
   return out;
 }
+
+/** The committed file firmware-spec/sigmoid-lut.json, byte for byte. */
+export function sigmoidLutJson(): string {
+  return `${JSON.stringify({ generatedBy: 'firmware-spec/gen/sigmoid.ts', entries: makeSigmoidLut() })}\n`;
+}

@@ -99,10 +99,14 @@ export function updateJunction(rn: ReferenceNetwork, j: number, wOld: Int32Array
   }
 }
 
-/** Stochastic rounding biases for one junction's UP: per right neuron, min(shift, 32) LFSR bits. */
+/**
+ * Stochastic rounding biases for one junction's UP: per right neuron b = min(shift, 32) LFSR bits,
+ * placed at the top of the dropped bits (times 2^(shift - b)).
+ */
 export function drawBiases(lfsr: Lfsr, n: number, shift: number): number[] {
   const bias: number[] = [];
-  for (let r = 0; r < n; r++) bias.push(shift > 0 ? lfsr.draw(Math.min(shift, 32)) : 0);
+  const b = Math.min(shift, 32);
+  for (let r = 0; r < n; r++) bias.push(shift > 0 ? lfsr.draw(b) * 2 ** (shift - b) : 0);
   return bias;
 }
 

@@ -1,4 +1,6 @@
 import { Command } from 'commander';
+import { registerDevices } from './commands/devices.ts';
+import { registerEmulator } from './commands/emulator.ts';
 import { registerInspect } from './commands/inspect.ts';
 import { registerTrain } from './commands/train.ts';
 
@@ -10,6 +12,8 @@ export function buildProgram(): Command {
     .description('Train neural networks with pre-defined sparsity on an FPGA, or on its bit-exact emulator')
     .showHelpAfterError();
   registerInspect(program);
+  registerEmulator(program);
+  registerDevices(program);
   registerTrain(program);
   return program;
 }

@@ -203,7 +203,7 @@ export function planFor(resolved: ResolvedConfig, cap: Capability, deviceName = 
     const W = j.n * j.fi;
     let tiles = 1;
     if (weightWords > cap.weightWords) {
-      if (!cap.features.tiling) problems.push({ path: `config.junctions.${i}`, message: `weights need ${weightWords} words; the device holds ${cap.weightWords} and cannot tile` });
+      if (!cap.features.tiling && i === 0) problems.push({ path: 'config.layers', message: `the weights need ${weightWords} words; the device holds ${cap.weightWords} (${weightWords - cap.weightWords} too many) and cannot stream tiles` });
       tiles = Math.ceil(W / Math.max(1, Math.floor(cap.weightWords / L)));
       if (tiles > 1) tilingBytes += 2 * W * wordBytes; // streamed in and written back, every pass
     }

@@ -254,14 +254,14 @@ export async function train(opts: TrainOptions): Promise<TrainReport> {
         const stop = opts.signal?.aborted ?? false;
         const due = opts.checkpointEvery !== undefined && totals.trained - lastCheckpointAt >= opts.checkpointEvery;
         if ((stop || due) && cursor < samplesPerEpoch) {
+          // the next chunk may already sit in the device's buffer: the checkpoint records the
+          // cursor of the next sample to TRAIN, and a resume streams from there
           await pending;
-          pending = undefined;
           await saveCheckpoint(epoch, cursor);
           if (stop) {
             interrupted = true;
             break;
           }
-          if (cursor < samplesPerEpoch) pending = streamChunk(order, cursor, Math.min(cursor + chunk, samplesPerEpoch));
         }
       }
       await pending;

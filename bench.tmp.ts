@@ -1,0 +1,2 @@
+import { benchLink } from './host/bench/link.ts';
+console.log(await benchLink({}));

@@ -1,0 +1,176 @@
+/**
+ * The up5k bitstream build: yosys (synth_ice40), nextpnr-ice40 and icepack, all from npm
+ * (@yowasp/yosys, @yowasp/nextpnr-ice40: WebAssembly, no system install).
+ *
+ * Inputs: bitstreams-src/rtl/*.v, the pin file boards/icebreaker.pcf, and the generated constants
+ * (firmware-spec/gen/verilog.ts: spec.vh, sigmoid_lut.hex) taken straight from the spec.
+ * Output: bitstreams-src/build/seedwire-up5k.bin (git-ignored), plus the yosys netlist and
+ * nextpnr's report next to it.
+ */
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { runYosys } from '@yowasp/yosys';
+import { runIcepack, runNextpnrIce40 } from '@yowasp/nextpnr-ice40';
+import { PROFILES } from '../firmware-spec/capability.ts';
+import { SIGMOID_HEX_PATH, SPEC_VH_PATH, verilogFiles } from '../firmware-spec/gen/verilog.ts';
+
+type Tree = { [name: string]: Tree | string | Uint8Array };
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+export const REPO_ROOT = resolve(HERE, '..');
+export const RTL_DIR = join(HERE, 'rtl');
+export const BUILD_DIR = join(HERE, 'build');
+export const PCF_PATH = join(HERE, 'boards', 'icebreaker.pcf');
+export const TOP = 'sw_top';
+/** iCE40UP5K resources (DESIGN.md section 10). */
+export const UP5K = { luts: 5280, ebr: 30, spram: 4, dsp: 8 } as const;
+
+export interface BuildResult {
+  bitstream: string;
+  luts: number;
+  lutsAvailable: number;
+  ebr: number;
+  ebrAvailable: number;
+  spram: number;
+  spramAvailable: number;
+  dsp: number;
+  dspAvailable: number;
+  fmaxMHz: number;
+  targetMHz: number;
+  seconds: number;
+  /** what the RTL is built with (from spec.vh, i.e. PROFILES.up5k) */
+  lanes: number;
+  weightWords: number;
+  activationWords: number;
+}
+
+export interface BuildOptions {
+  /** progress lines (tool names, timings); default: none */
+  log?: (line: string) => void;
+  /** also keep the tools' full output here */
+  outDir?: string;
+}
+
+/** Verilog sources of the device: every file of bitstreams-src/rtl, sorted. */
+export function rtlSources(): string[] {
+  return readdirSync(RTL_DIR)
+    .filter((f) => f.endsWith('.v'))
+    .sort()
+    .map((f) => join(RTL_DIR, f));
+}
+
+/** The generated constants, by file name (spec.vh, sigmoid_lut.hex). */
+export function generatedFiles(): Record<string, string> {
+  const g = verilogFiles();
+  return { 'spec.vh': g[SPEC_VH_PATH], 'sigmoid_lut.hex': g[SIGMOID_HEX_PATH] };
+}
+
+function text(t: Tree | undefined, name: string): string {
+  const v = t?.[name];
+  if (v === undefined) throw new Error(`the tool wrote no ${name}`);
+  return typeof v === 'string' ? v : new TextDecoder().decode(v as Uint8Array);
+}
+
+function collector(): { out: (b: Uint8Array | null) => void; text: () => string } {
+  const parts: Uint8Array[] = [];
+  return { out: (b) => void (b && parts.push(b.slice())), text: () => Buffer.concat(parts).toString('utf8') };
+}
+
+/** fmax of the device clock from nextpnr's --report JSON (the slowest clock domain that is ours). */
+export function fmaxFromReport(report: { fmax?: Record<string, { achieved: number; constraint: number }> }): number {
+  const entries = Object.values(report.fmax ?? {});
+  if (entries.length === 0) throw new Error('nextpnr report has no fmax entry');
+  return Math.min(...entries.map((e) => e.achieved));
+}
+
+export function cellCount(report: { utilization?: Record<string, { used: number; available: number }> }, name: string): number {
+  return report.utilization?.[name]?.used ?? 0;
+}
+
+export async function buildBitstream(opts: BuildOptions = {}): Promise<BuildResult> {
+  const log = opts.log ?? (() => {});
+  const t0 = Date.now();
+  const profile = PROFILES.up5k;
+  const targetMHz = profile.clockHz / 1e6;
+  const outDir = opts.outDir ?? BUILD_DIR;
+  mkdirSync(outDir, { recursive: true });
+
+  // one flat tree: the tools run with it as their working directory ($readmemh finds the LUT)
+  const files: Tree = { ...generatedFiles() };
+  const names: string[] = [];
+  for (const p of rtlSources()) {
+    const name = relative(RTL_DIR, p);
+    files[name] = readFileSync(p, 'utf8');
+    names.push(name);
+  }
+  files['icebreaker.pcf'] = readFileSync(PCF_PATH, 'utf8');
+
+  log(`yosys: synth_ice40 -top ${TOP} (${names.length} files)`);
+  const ys = collector();
+  const script = [`read_verilog -sv -DSW_SPRAM -I. ${names.join(' ')}`, `synth_ice40 -top ${TOP} -dsp -json top.json`, 'stat'].join('; ');
+  let synthOut: Tree | undefined;
+  try {
+    synthOut = (await runYosys(['-q', '-p', script, '-l', 'yosys.log'], files, { stdout: ys.out, stderr: ys.out })) as Tree;
+  } catch (e) {
+    writeFileSync(join(outDir, 'yosys.log'), ys.text());
+    throw new Error(`yosys failed (log: ${join(outDir, 'yosys.log')}): ${(e as Error).message}`);
+  }
+  writeFileSync(join(outDir, 'yosys.log'), text(synthOut, 'yosys.log'));
+  const netlist = text(synthOut, 'top.json');
+  writeFileSync(join(outDir, 'seedwire-up5k.json'), netlist);
+  log(`yosys done in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+
+  const t1 = Date.now();
+  log(`nextpnr-ice40: --up5k --package sg48 --freq ${targetMHz}`);
+  const np = collector();
+  let pnrOut: Tree | undefined;
+  try {
+    pnrOut = (await runNextpnrIce40(
+      ['--up5k', '--package', 'sg48', '--pcf', 'icebreaker.pcf', '--freq', String(targetMHz), '--json', 'top.json', '--asc', 'top.asc', '--report', 'report.json', '--seed', '1'],
+      { 'top.json': netlist, 'icebreaker.pcf': files['icebreaker.pcf'] as string },
+      { stdout: np.out, stderr: np.out },
+    )) as Tree;
+  } catch (e) {
+    writeFileSync(join(outDir, 'nextpnr.log'), np.text());
+    throw new Error(`nextpnr-ice40 failed (log: ${join(outDir, 'nextpnr.log')}): ${(e as Error).message}`);
+  }
+  writeFileSync(join(outDir, 'nextpnr.log'), np.text());
+  const reportText = text(pnrOut, 'report.json');
+  writeFileSync(join(outDir, 'nextpnr-report.json'), reportText);
+  const asc = text(pnrOut, 'top.asc');
+  log(`nextpnr done in ${((Date.now() - t1) / 1000).toFixed(1)} s`);
+
+  const packed = (await runIcepack(['top.asc', 'top.bin'], { 'top.asc': asc })) as Tree;
+  const bin = packed['top.bin'];
+  if (!(bin instanceof Uint8Array)) throw new Error('icepack wrote no top.bin');
+  const bitstream = join(outDir, 'seedwire-up5k.bin');
+  writeFileSync(bitstream, bin);
+
+  const report = JSON.parse(reportText);
+  const luts = cellCount(report, 'ICESTORM_LC');
+  const result: BuildResult = {
+    bitstream: relative(REPO_ROOT, bitstream),
+    luts,
+    lutsAvailable: report.utilization?.ICESTORM_LC?.available ?? UP5K.luts,
+    ebr: cellCount(report, 'ICESTORM_RAM'),
+    ebrAvailable: report.utilization?.ICESTORM_RAM?.available ?? UP5K.ebr,
+    spram: cellCount(report, 'ICESTORM_SPRAM'),
+    spramAvailable: report.utilization?.ICESTORM_SPRAM?.available ?? UP5K.spram,
+    dsp: cellCount(report, 'ICESTORM_DSP'),
+    dspAvailable: report.utilization?.ICESTORM_DSP?.available ?? UP5K.dsp,
+    fmaxMHz: Math.round(fmaxFromReport(report) * 100) / 100,
+    targetMHz,
+    seconds: Math.round((Date.now() - t0) / 100) / 10,
+    lanes: profile.maxLanesPerJunction,
+    weightWords: profile.weightWords,
+    activationWords: profile.activationWords,
+  };
+  writeFileSync(join(outDir, 'seedwire-up5k.summary.json'), `${JSON.stringify(result, null, 2)}\n`);
+  return result;
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const r = await buildBitstream({ log: (l) => process.stderr.write(`${l}\n`) });
+  process.stdout.write(`${JSON.stringify(r)}\n`);
+}

@@ -1,0 +1,390 @@
+`default_nettype none
+`include "spec.vh"
+// The junction engine: one junction's FF, BP and UP with z lanes (z <= Z), in the spec's layout.
+//
+// Memory layout (firmware-spec/connectivity.ts):
+//   weights: canonical order, weight k in bank k mod z, row wbase + k div z (sw_wbank: SPRAM);
+//   left activations a[l] and left deltas d[l]: bank l mod z, row l div z (EBR);
+//   right deltas: two banks, neuron r in bank r mod 2, row r div 2, so the two right neurons a clock
+//   can touch (fi >= z) are read together (EBR);
+//   BP partial sums: bank k, the left row lane k visits (EBR, ACC bits wide, exact).
+// Clock t of a pass handles weights t*z .. t*z+z-1: lane k reads weight row wbase+t of bank k and
+// left row (S[k] + t) mod m of bank k (the clash-free interleaver): no bank is ever shared.
+//
+// A pass runs any of FF, BP, UP on the weights as they were when it started (UP writes back 3 clocks
+// after the read, into the other SPRAM half). FF: exact fan-in sum per right neuron, one rounding, the
+// activation; outputs stream out on ff_valid in neuron order. BP: exact sum per left neuron over the
+// fo sweeps (partial sums in EBR), one rounding, gated by the ReLU derivative of a[l]; written to the
+// left delta banks. UP: w -= round(d[r] * a[l] >> (df + fa - wf + lr)), saturated.
+// Pipeline: 0 issue reads | 1 memory data, products | 2 sums, BP partial sums | 3 UP write-back,
+// BP rounding | 4 left-delta write, activation | 5 activation out.
+//
+// Limits checked by the host (firmware-spec): p = z*m, fi >= z, z <= Z, m <= 2^RB, W/z <= rows.
+module sw_junction #(
+  parameter integer Z = `SW_LANES,
+  parameter integer WB = `SW_WROW_BITS,
+  parameter integer RB = `SW_AROW_BITS,
+  parameter integer NB = `SW_NEURON_BITS,
+  parameter integer ACC = `SW_ACC_BITS
+) (
+  input  wire                       clk,
+  input  wire                       rst,
+  // configuration of the junction (held stable while busy)
+  input  wire [`SW_LANE_BITS:0]     cfg_z,
+  input  wire [RB:0]                cfg_m,         // p / z
+  input  wire [NB-1:0]              cfg_fo,
+  input  wire [NB-1:0]              cfg_fi,
+  input  wire [WB-1:0]              cfg_wbase,     // first weight row of the junction
+  input  wire [4:0]                 cfg_lr,        // learning rate 2^-lr
+  input  wire [4:0]                 cfg_init_shift,
+  input  wire                       cfg_sigmoid,   // right layer's activation
+  // commands
+  input  wire                       cmd_valid,
+  input  wire [1:0]                 cmd,           // CMD_* below
+  input  wire [31:0]                cmd_seed,
+  input  wire                       cmd_ff,
+  input  wire                       cmd_bp,
+  input  wire                       cmd_up,
+  output wire                       busy,
+  // host port: sequential access to one memory (HP_* below), in the spec's neuron / weight order.
+  // HP_ALEFT: write left activations; HP_DLEFT: read left deltas (BP); HP_DRIGHT: write right deltas,
+  // or read the last FF pass's outputs; HP_WEIGHT: read or write weights. Reads answer 2 clocks later.
+  input  wire [2:0]                 hp_sel,
+  input  wire                       hp_start,
+  input  wire                       hp_wr,
+  input  wire [15:0]                hp_wdata,
+  input  wire                       hp_rd,
+  output reg                        hp_rvalid,
+  output reg  [15:0]                hp_rdata,
+  // FF results, right neurons in order
+  output wire                       ff_valid,
+  output wire [`SW_ACT_BITS-1:0]    ff_data,
+  // the start vector in use
+  output wire [Z*RB-1:0]            sv
+);
+  localparam [1:0] CMD_DRAW_SV = 2'd0, CMD_INIT_W = 2'd1, CMD_PASS = 2'd2;
+  localparam [2:0] HP_ALEFT = 3'd0, HP_DLEFT = 3'd1, HP_DRIGHT = 3'd2, HP_WEIGHT = 3'd3;
+  localparam integer AB = `SW_ACT_BITS;
+  localparam integer WW = `SW_W_BITS;
+  localparam integer DB = `SW_D_BITS;
+  localparam integer DRB = NB - 2;               // rows of a right-delta bank
+  localparam [AB-1:0] AHI = {1'b0, {(AB-1){1'b1}}};
+
+  // ---------------------------------------------------------------- LFSR, start vector, init weights
+  wire [31:0] lfsr_state;
+  wire lfsr_bit, sv_step;
+  reg init_run;
+  wire lfsr_load = cmd_valid && !busy && (cmd == CMD_DRAW_SV || cmd == CMD_INIT_W);
+  sw_lfsr #(.W(32), .MASK(`SW_LFSR_MASK_32)) u_lfsr (
+    .clk(clk), .load(lfsr_load), .seed(cmd_seed), .step(sv_step | init_run),
+    .state(lfsr_state), .bit_out(lfsr_bit));
+  wire sv_busy;
+  sw_svdraw #(.Z(Z), .RB(RB)) u_sv (
+    .clk(clk), .start(cmd_valid && !busy && cmd == CMD_DRAW_SV), .m(cfg_m), .z(cfg_z),
+    .lfsr_bit(lfsr_bit), .lfsr_step(sv_step), .busy(sv_busy), .sv(sv));
+
+  // initial weights (network.ts initialWeights): WW output bits, first most significant, as a signed
+  // word, arithmetic shift right by init_shift (floor); canonical order k = 0, 1, ...
+  reg [4:0] init_bits;
+  reg [WW-2:0] init_acc;
+  wire signed [WW-1:0] init_raw = {init_acc, lfsr_bit};
+  wire signed [WW-1:0] init_w = init_raw >>> cfg_init_shift;
+  wire init_we = init_run && init_bits == WW - 1;
+  reg [`SW_LANE_BITS:0] init_lane;
+
+  // ---------------------------------------------------------------- pass counters (stage 0)
+  reg run;
+  reg [RB:0] c;              // clock within the sweep
+  reg [NB-1:0] s;            // sweep
+  reg [WB-1:0] wrow;         // weight row (pass and init)
+  reg [NB-1:0] r0;           // right neuron of lane 0's weight
+  reg [NB:0] o;              // lane 0's weight's position within r0's fi weights
+  reg ph_ff, ph_bp, ph_up;
+  wire last_row = (c + 1'b1 == cfg_m) && (s + 1'b1 == cfg_fo);
+  wire [Z*RB-1:0] rows;
+  sw_connaddr #(.Z(Z), .RB(RB)) u_addr (
+    .clk(clk), .load(cmd_valid && !busy && cmd == CMD_PASS), .step(run), .m(cfg_m), .sv(sv), .rows(rows));
+
+  // ---------------------------------------------------------------- pipeline registers
+  reg v1, v2, v3, v4, v5;
+  reg [Z*RB-1:0] rows1, rows2;
+  reg [WB-1:0] wrow1, wrow2;
+  reg [Z-1:0] grp1, grp2;    // lane's weight belongs to r0 + 1
+  reg [Z-1:0] ok1, ok2;      // lane < z
+  reg first1, first2, last1, last2, fin1, fin2, r0odd1;
+
+  wire [NB:0] o_plus_z = o + cfg_z;
+  wire [Z-1:0] grp0, ok0;
+  genvar g;
+  generate
+    for (g = 0; g < Z; g = g + 1) begin : g_lane0
+      assign grp0[g] = (o + g) >= cfg_fi;
+      assign ok0[g] = g < cfg_z;
+    end
+  endgenerate
+
+  // host port counters
+  reg [`SW_LANE_BITS:0] hp_bank;
+  reg [WB-1:0] hp_row;
+  reg [NB-1:0] hp_idx;
+  wire hp_ok = !busy;
+  wire hp_w = hp_ok && hp_wr;
+  wire hp_r = hp_ok && hp_rd;
+
+  always @(posedge clk) begin
+    if (rst) begin
+      run <= 1'b0;
+      init_run <= 1'b0;
+      {v1, v2, v3, v4, v5} <= 5'b0;
+    end else begin
+      if (cmd_valid && !busy && cmd == CMD_PASS) begin
+        run <= 1'b1;
+        c <= 0;
+        s <= 0;
+        wrow <= cfg_wbase;
+        r0 <= 0;
+        o <= 0;
+        ph_ff <= cmd_ff;
+        ph_bp <= cmd_bp;
+        ph_up <= cmd_up;
+      end else if (cmd_valid && !busy && cmd == CMD_INIT_W) begin
+        init_run <= 1'b1;
+        init_bits <= 0;
+        init_lane <= 0;
+        c <= 0;
+        s <= 0;
+        wrow <= cfg_wbase;
+      end else if (run || init_we) begin
+        if (run || init_lane + 1'b1 == cfg_z) begin
+          if (c + 1'b1 == cfg_m) begin
+            c <= 0;
+            s <= s + 1'b1;
+          end else c <= c + 1'b1;
+          wrow <= wrow + 1'b1;
+          if (last_row) begin
+            run <= 1'b0;
+            init_run <= 1'b0;
+          end
+        end
+        if (run) begin
+          if (o_plus_z >= cfg_fi) begin
+            o <= o_plus_z - cfg_fi;
+            r0 <= r0 + 1'b1;
+          end else o <= o_plus_z;
+        end
+      end
+      if (init_run) begin
+        init_bits <= (init_bits == WW - 1) ? 5'd0 : init_bits + 1'b1;
+        init_acc <= {init_acc[WW-3:0], lfsr_bit};
+        if (init_we) init_lane <= (init_lane + 1'b1 == cfg_z) ? 0 : init_lane + 1'b1;
+      end
+      v1 <= run;
+      v2 <= v1;
+      v3 <= v2;
+      v4 <= v3;
+      v5 <= v4;
+    end
+    rows1 <= rows;
+    rows2 <= rows1;
+    wrow1 <= wrow;
+    wrow2 <= wrow1;
+    grp1 <= grp0;
+    grp2 <= grp1;
+    ok1 <= ok0;
+    ok2 <= ok1;
+    first1 <= (s == 0);
+    first2 <= first1;
+    last1 <= (s + 1'b1 == cfg_fo);
+    last2 <= last1;
+    fin1 <= run && (o_plus_z >= cfg_fi);
+    fin2 <= fin1;
+    r0odd1 <= r0[0];
+  end
+
+  assign busy = run | init_run | sv_busy | v1 | v2 | v3 | v4 | v5;
+
+  // ---------------------------------------------------------------- right deltas (two banks)
+  wire [DB-1:0] dq_even, dq_odd;
+  wire [NB-1:0] r0p1 = r0 + 1'b1;
+  // written by the host (the deltas BP and UP read) or by FF (its outputs, for the host to read back);
+  // a pass with FF does not read them
+  reg [NB-1:0] ff_idx;
+  wire dr_ffw = ff_valid && ph_ff;
+  wire dr_hpw = hp_w && hp_sel == HP_DRIGHT;
+  wire [NB-1:0] dr_widx = dr_ffw ? ff_idx : hp_idx;
+  wire [DB-1:0] dr_wdata = dr_ffw ? ff_data : hp_wdata;
+  wire dr_hpr = hp_r && hp_sel == HP_DRIGHT;
+  sw_ram #(.DW(DB), .AW(DRB)) u_dr_even (
+    .clk(clk), .we((dr_ffw || dr_hpw) && !dr_widx[0]), .waddr(dr_widx[DRB:1]), .wdata(dr_wdata),
+    .re(run || dr_hpr), .raddr(run ? r0p1[DRB:1] : hp_idx[DRB:1]), .rdata(dq_even));
+  sw_ram #(.DW(DB), .AW(DRB)) u_dr_odd (
+    .clk(clk), .we((dr_ffw || dr_hpw) && dr_widx[0]), .waddr(dr_widx[DRB:1]), .wdata(dr_wdata),
+    .re(run || dr_hpr), .raddr(run ? r0[DRB:1] : hp_idx[DRB:1]), .rdata(dq_odd));
+  always @(posedge clk) begin
+    if (cmd_valid && !busy && cmd == CMD_PASS) ff_idx <= 0;
+    else if (ff_valid) ff_idx <= ff_idx + 1'b1;
+  end
+  wire signed [DB-1:0] d_r0 = r0odd1 ? dq_odd : dq_even;
+  wire signed [DB-1:0] d_r1 = r0odd1 ? dq_even : dq_odd;
+
+  // ---------------------------------------------------------------- lanes
+  localparam integer PF = AB + WW;
+  wire [Z*PF-1:0] pff2_all;          // stage-2 FF products, lane k in bits [k*PF +: PF]
+  wire [Z*WW-1:0] wq_all;
+  wire [Z*DB-1:0] dlq_all;
+  reg [`SW_LANE_BITS:0] hp_rbank1;   // bank of the host read in flight
+  reg [2:0] hp_rsel1;
+  reg hp_ridx1;
+  reg hp_rv1;
+
+  generate
+    for (g = 0; g < Z; g = g + 1) begin : g_lane
+      wire [RB-1:0] row0 = rows[g*RB +: RB];
+      wire [RB-1:0] row1 = rows1[g*RB +: RB];
+      wire [RB-1:0] row2 = rows2[g*RB +: RB];
+      wire hp_this = hp_bank == g;
+
+      // weights
+      wire signed [WW-1:0] wq;
+      reg up_we3;
+      reg [WB-1:0] up_row3;
+      wire [WW-1:0] up_w3;
+      wire init_this = init_we && init_lane == g;
+      sw_wbank #(.AW(WB)) u_w (
+        .clk(clk),
+        .re(run || (hp_r && hp_sel == HP_WEIGHT && hp_this)),
+        .raddr(run ? wrow : hp_row),
+        .rdata(wq),
+        .we(up_we3 || init_this || (hp_w && hp_sel == HP_WEIGHT && hp_this)),
+        .waddr(up_we3 ? up_row3 : (init_run ? wrow : hp_row)),
+        .wdata(up_we3 ? up_w3 : (init_run ? init_w : hp_wdata)));
+      assign wq_all[g*WW +: WW] = wq;
+
+      // left activations
+      wire signed [AB-1:0] aq;
+      sw_ram #(.DW(AB), .AW(RB)) u_a (
+        .clk(clk), .we(hp_w && hp_sel == HP_ALEFT && hp_this), .waddr(hp_row[RB-1:0]), .wdata(hp_wdata),
+        .re(run), .raddr(row0), .rdata(aq));
+
+      // stage 1 -> 2: products
+      wire signed [DB-1:0] d1 = grp1[g] ? d_r1 : d_r0;
+      wire signed [PF-1:0] pff = aq * wq;
+      reg signed [PF-1:0] pff2;
+      assign pff2_all[g*PF +: PF] = pff2;
+      reg signed [WW+DB-1:0] pbp2;
+      reg signed [DB+AB-1:0] pup2;
+      reg signed [WW-1:0] w2;
+      reg signed [AB-1:0] a2;
+      always @(posedge clk) begin
+        pff2 <= ok1[g] ? pff : 0;
+        pbp2 <= ok1[g] ? wq * d1 : 0;
+        pup2 <= d1 * aq;
+        w2 <= wq;
+        a2 <= aq;
+      end
+
+      // BP partial sums: read at stage 1, add at stage 2, write back (or finish) at stage 2
+      wire [ACC-1:0] accq;
+      reg fwd_v;
+      reg [RB-1:0] fwd_row;
+      reg [ACC-1:0] fwd_acc;
+      wire signed [ACC-1:0] acc_in = first2 ? {ACC{1'b0}} : ((fwd_v && fwd_row == row2) ? fwd_acc : accq);
+      wire signed [ACC-1:0] acc_new = acc_in + {{(ACC-WW-DB){pbp2[WW+DB-1]}}, pbp2};
+      wire acc_we = v2 && ph_bp && ok2[g] && !last2;
+      sw_ram #(.DW(ACC), .AW(RB)) u_acc (
+        .clk(clk), .we(acc_we), .waddr(row2), .wdata(acc_new),
+        .re(v1), .raddr(row1), .rdata(accq));
+      always @(posedge clk) begin
+        fwd_v <= acc_we;
+        fwd_row <= row2;
+        fwd_acc <= acc_new;
+      end
+      // last sweep: the sum is complete; round it at stage 3, write the left delta at stage 4
+      reg signed [ACC-1:0] acc3;
+      reg gate3, dl_v3;
+      reg [RB-1:0] dl_row3;
+      wire signed [DB-1:0] dl_q;
+      sw_requant #(.IW(ACC), .OW(DB), .SHIFT(`SW_W_FRAC + `SW_D_FRAC - `SW_D_FRAC)) u_rq (.x(acc3), .y(dl_q));
+      reg dl_we4;
+      reg [RB-1:0] dl_row4;
+      reg [DB-1:0] dl_d4;
+      always @(posedge clk) begin
+        acc3 <= acc_new;
+        gate3 <= (a2 > 0) && (a2 < $signed(AHI));   // ReLU derivative of the left neuron
+        dl_v3 <= v2 && ph_bp && ok2[g] && last2;
+        dl_row3 <= row2;
+        dl_we4 <= dl_v3;
+        dl_row4 <= dl_row3;
+        dl_d4 <= gate3 ? dl_q : {DB{1'b0}};
+      end
+      wire [DB-1:0] dlq;
+      sw_ram #(.DW(DB), .AW(RB)) u_dl (
+        .clk(clk), .we(dl_we4), .waddr(dl_row4), .wdata(dl_d4),
+        .re(hp_r && hp_sel == HP_DLEFT && hp_this), .raddr(hp_row[RB-1:0]), .rdata(dlq));
+      assign dlq_all[g*DB +: DB] = dlq;
+
+      // UP: the shift at stage 2, the rounding step, subtraction and saturation at stage 3 feed the
+      // weight bank's write port directly (write 3 clocks after the read: the other SPRAM half)
+      wire signed [DB+AB-1:0] t2;
+      reg signed [DB+AB-1:0] t3;
+      reg signed [WW-1:0] w3;
+      sw_update_shift #(.PW(DB + AB)) u_ups (.prod(pup2), .lr_shift(cfg_lr), .t(t2));
+      sw_update_apply #(.PW(DB + AB)) u_upa (.w(w3), .t(t3), .w_new(up_w3));
+
+      always @(posedge clk) begin
+        up_we3 <= v2 && ph_up && ok2[g];
+        up_row3 <= wrow2;
+        t3 <= t2;
+        w3 <= w2;
+      end
+    end
+  endgenerate
+
+  // ---------------------------------------------------------------- FF sums and activation
+  reg signed [ACC-1:0] sum_a, sum_b;
+  integer k;
+  always @(*) begin
+    sum_a = 0;
+    sum_b = 0;
+    for (k = 0; k < Z; k = k + 1) begin
+      if (grp2[k]) sum_b = sum_b + $signed(pff2_all[k*PF +: PF]);
+      else sum_a = sum_a + $signed(pff2_all[k*PF +: PF]);
+    end
+  end
+  reg signed [ACC-1:0] ff_acc, ff_out3;
+  reg ff_v3;
+  always @(posedge clk) begin
+    if (cmd_valid && !busy && cmd == CMD_PASS) ff_acc <= 0;
+    else if (v2) begin
+      if (fin2) ff_acc <= sum_b;
+      else ff_acc <= ff_acc + sum_a;
+    end
+    ff_v3 <= v2 && ph_ff && fin2;
+    ff_out3 <= ff_acc + sum_a;
+  end
+  sw_act #(.ACC(ACC)) u_act (
+    .clk(clk), .in_valid(ff_v3), .acc(ff_out3), .sigmoid(cfg_sigmoid), .out_valid(ff_valid), .y(ff_data));
+
+  // ---------------------------------------------------------------- host port
+  always @(posedge clk) begin
+    if (hp_start) begin
+      hp_bank <= 0;
+      hp_row <= (hp_sel == HP_WEIGHT) ? cfg_wbase : {WB{1'b0}};
+      hp_idx <= 0;
+    end else if (hp_w || hp_r) begin
+      hp_idx <= hp_idx + 1'b1;
+      if (hp_bank + 1'b1 == cfg_z) begin
+        hp_bank <= 0;
+        hp_row <= hp_row + 1'b1;
+      end else hp_bank <= hp_bank + 1'b1;
+    end
+    hp_rv1 <= hp_r;
+    hp_rbank1 <= hp_bank;
+    hp_rsel1 <= hp_sel;
+    hp_rvalid <= hp_rv1;
+    hp_ridx1 <= hp_idx[0];
+    hp_rdata <= (hp_rsel1 == HP_WEIGHT) ? wq_all[hp_rbank1*WW +: WW]
+              : (hp_rsel1 == HP_DRIGHT) ? (hp_ridx1 ? dq_odd : dq_even)
+              : dlq_all[hp_rbank1*DB +: DB];
+  end
+endmodule

@@ -1,0 +1,76 @@
+`default_nettype none
+`include "spec.vh"
+// Simple dual-port memory (one write port, one synchronous read port), inferred as iCE40 EBR
+// (SB_RAM40_4K) by yosys. Read-during-write of one address returns the old word.
+module sw_ram #(
+  parameter integer DW = 16,
+  parameter integer AW = 9
+) (
+  input  wire          clk,
+  input  wire          we,
+  input  wire [AW-1:0] waddr,
+  input  wire [DW-1:0] wdata,
+  input  wire          re,
+  input  wire [AW-1:0] raddr,
+  output reg  [DW-1:0] rdata
+);
+  reg [DW-1:0] mem [0:(1<<AW)-1];
+  always @(posedge clk) begin
+    if (we) mem[waddr] <= wdata;
+    if (re) rdata <= mem[raddr];
+  end
+endmodule
+
+// One lane's weight bank: ROWS rows of weight words, split by the row's lowest bit into two
+// single-port halves (even rows, odd rows). The junction engine reads row t and writes row t-3 in
+// the same clock: different halves, so single-port SPRAM serves both. On the up5k build each half
+// is one SB_SPRAM256KA (16K x 16); in simulation a behavioural array, unless SW_SPRAM is defined
+// (then yosys's SB_SPRAM256KA simulation model is used).
+module sw_wbank #(
+  parameter integer AW = `SW_WROW_BITS
+) (
+  input  wire                        clk,
+  input  wire                        re,
+  input  wire [AW-1:0]               raddr,
+  output wire [`SW_W_BITS-1:0]       rdata,
+  input  wire                        we,
+  input  wire [AW-1:0]               waddr,
+  input  wire [`SW_W_BITS-1:0]       wdata
+);
+  reg rsel;
+  always @(posedge clk) if (re) rsel <= raddr[0];
+  wire [`SW_W_BITS-1:0] q0, q1;
+  assign rdata = rsel ? q1 : q0;
+  genvar h;
+  generate
+    for (h = 0; h < 2; h = h + 1) begin : g_half
+      wire wr = we && (waddr[0] == h);
+      wire rd = re && (raddr[0] == h);
+      wire [AW-2:0] addr = wr ? waddr[AW-1:1] : raddr[AW-1:1];
+`ifdef SW_SPRAM
+      wire [15:0] dout;
+      SB_SPRAM256KA u_spram (
+        .ADDRESS(addr), .DATAIN(wdata), .MASKWREN(4'b1111), .WREN(wr), .CHIPSELECT(wr | rd),
+        .CLOCK(clk), .STANDBY(1'b0), .SLEEP(1'b0), .POWEROFF(1'b1), .DATAOUT(dout)
+      );
+      if (h == 0) begin : g_q0
+        assign q0 = dout;
+      end else begin : g_q1
+        assign q1 = dout;
+      end
+`else
+      reg [`SW_W_BITS-1:0] mem [0:(1<<(AW-1))-1];
+      reg [`SW_W_BITS-1:0] q;
+      always @(posedge clk) begin
+        if (wr) mem[addr] <= wdata;
+        else if (rd) q <= mem[addr];
+      end
+      if (h == 0) begin : g_q0
+        assign q0 = q;
+      end else begin : g_q1
+        assign q1 = q;
+      end
+`endif
+    end
+  endgenerate
+endmodule

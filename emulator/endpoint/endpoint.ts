@@ -1,0 +1,253 @@
+import { decodeFrame, decodeRequest, encodeFrame, encodeNak, encodeResponse, isResponseOpcode, PayloadError } from '../../firmware-spec/codec.ts';
+import { decodeSamples } from '../../firmware-spec/encodings.ts';
+import { DEVICE_ERRORS, DeviceError } from '../../firmware-spec/errors.ts';
+import { decodeWeights, encodeWeights, type NetworkDescriptor, weightWordBytes } from '../../firmware-spec/network.ts';
+import { type SampleEncoding } from '../../firmware-spec/capability.ts';
+import {
+  type FrameReject,
+  LINK_ERRORS,
+  MAX_PAYLOAD,
+  NAK,
+  type Opcode,
+  opcodeName,
+  OPCODES,
+  PROTOCOL_VERSION,
+  REPLAY_CACHE,
+  RESPONSE_FLAG,
+  SEQ_MODULO,
+  WINDOW,
+} from '../../firmware-spec/protocol.ts';
+import type { EmulatedDevice, SeedSet } from '../device.ts';
+
+/** What the endpoint did with one candidate frame (for tests, the fuzzer and the server's log). */
+export type EndpointOutcome =
+  | { kind: 'rejected'; code: FrameReject }
+  /** a well-formed frame that is not a request (a response echoed back, say) */
+  | { kind: 'ignored'; code: 'not_request' }
+  | { kind: 'ran'; opcode: number; ok: boolean; code?: string }
+  | { kind: 'replayed'; seq: number }
+  | { kind: 'nak'; code: 'out_of_order' | 'bad_version' }
+  | { kind: 'stale'; seq: number };
+
+export interface EndpointStats {
+  candidates: number;
+  rejects: Record<FrameReject, number>;
+  /** requests run, by opcode name (a retransmitted request that was replayed does not count) */
+  ran: Record<string, number>;
+  naks: number;
+  replays: number;
+  outOfOrder: number;
+  stale: number;
+}
+
+export interface EndpointOptions {
+  /**
+   * Who counts wire bytes: 'frames' (the endpoint counts each frame's bytes, for in-process peers
+   * that pass whole frames) or 'external' (a byte-stream adapter calls countWire with raw bytes).
+   */
+  wire?: 'frames' | 'external';
+}
+
+interface Cached {
+  /** CRC of the request: a copy is byte-identical, so it has the same CRC */
+  crc: number;
+  response: Buffer;
+}
+
+/**
+ * The device's protocol endpoint: candidate frames in, EmulatedDevice calls, response frames out.
+ * Transport-agnostic: whoever owns the link passes candidates to receive() and ships what `send` gets.
+ * Runs requests strictly in seq order, at most once each (see firmware-spec/protocol.ts).
+ * Never throws on input: every candidate ends as one EndpointOutcome.
+ */
+export class DeviceEndpoint {
+  readonly stats: EndpointStats = {
+    candidates: 0,
+    rejects: { short: 0, length: 0, too_large: 0, crc: 0 },
+    ran: Object.fromEntries(Object.keys(OPCODES).map((k) => [k, 0])),
+    naks: 0,
+    replays: 0,
+    outOfOrder: 0,
+    stale: 0,
+  };
+  private expected = 0;
+  private readonly cache = new Map<number, Cached>();
+  /** what the endpoint needs from the last CONFIGURE to decode payloads (the device keeps its own copy) */
+  private net?: NetworkDescriptor;
+  /** wire bytes since the device's counters were last reset (added to READ_COUNTERS) */
+  private wireIn = 0;
+  private wireOut = 0;
+  private readonly countFrames: boolean;
+
+  constructor(
+    readonly device: EmulatedDevice,
+    private readonly send: (frame: Buffer) => void,
+    opts: EndpointOptions = {},
+  ) {
+    this.countFrames = (opts.wire ?? 'frames') === 'frames';
+  }
+
+  /** Raw bytes on the link, counted into the device counters' wireBytesIn/Out. */
+  countWire(inBytes: number, outBytes: number): void {
+    this.wireIn += inBytes;
+    this.wireOut += outBytes;
+  }
+
+  receive(candidate: Buffer): EndpointOutcome {
+    this.stats.candidates++;
+    if (this.countFrames) this.wireIn += candidate.length;
+    const r = decodeFrame(candidate);
+    if (!r.ok) {
+      this.stats.rejects[r.reject]++;
+      return { kind: 'rejected', code: r.reject };
+    }
+    const f = r.frame;
+    if (isResponseOpcode(f.opcode)) return { kind: 'ignored', code: 'not_request' };
+    const crc = candidate.readUInt32LE(candidate.length - 4);
+    const cached = this.cache.get(f.seq);
+    if (cached && cached.crc === crc) {
+      this.stats.replays++;
+      this.emit(cached.response);
+      return { kind: 'replayed', seq: f.seq };
+    }
+    if (f.version !== PROTOCOL_VERSION) {
+      this.nak(f.seq, f.opcode, 'bad_version', `protocol version ${f.version}; this device speaks ${PROTOCOL_VERSION}`);
+      return { kind: 'nak', code: 'bad_version' };
+    }
+    if (f.opcode === OPCODES.IDENTIFY.code) {
+      // the sync point: a new session starts at its own seq
+      this.expected = f.seq;
+      this.cache.clear();
+    }
+    if (f.seq !== this.expected) {
+      const ahead = (f.seq - this.expected + SEQ_MODULO) % SEQ_MODULO;
+      if (ahead < SEQ_MODULO / 2) {
+        this.stats.outOfOrder++;
+        this.nak(f.seq, f.opcode, 'out_of_order', `seq ${f.seq} is ahead of ${this.expected}; dropped, not run`);
+        return { kind: 'nak', code: 'out_of_order' };
+      }
+      this.stats.stale++;
+      return { kind: 'stale', seq: f.seq };
+    }
+    const { response, outcome } = this.run(f.seq, f.opcode, f.payload);
+    this.cache.set(f.seq, { crc, response });
+    if (this.cache.size > REPLAY_CACHE) this.cache.delete(this.cache.keys().next().value as number);
+    this.expected = (this.expected + 1) % SEQ_MODULO;
+    this.emit(response);
+    return outcome;
+  }
+
+  private emit(frame: Buffer): void {
+    if (this.countFrames) this.wireOut += frame.length;
+    this.send(frame);
+  }
+
+  private nak(seq: number, opcode: number, code: keyof typeof LINK_ERRORS, message: string): void {
+    this.stats.naks++;
+    this.emit(encodeFrame(seq, NAK, encodeNak({ opcode, code: LINK_ERRORS[code], expected: this.expected, message })));
+  }
+
+  /** Run one in-order request; the response frame (ACK or NAK) is returned for caching. */
+  private run(seq: number, code: number, payload: Buffer): { response: Buffer; outcome: EndpointOutcome } {
+    const op = opcodeName(code);
+    try {
+      if (!op) throw new DeviceError('bad_opcode', `opcode 0x${code.toString(16).padStart(2, '0')} is not a request`);
+      this.stats.ran[op]++;
+      const body = this.execute(op, payload);
+      return { response: encodeFrame(seq, RESPONSE_FLAG | code, body), outcome: { kind: 'ran', opcode: code, ok: true } };
+    } catch (e) {
+      const err = e instanceof DeviceError ? e : e instanceof PayloadError ? new DeviceError('bad_payload', e.message) : new DeviceError('internal', (e as Error)?.message ?? String(e));
+      this.stats.naks++;
+      const nak = encodeNak({ opcode: code, code: DEVICE_ERRORS[err.code], expected: (this.expected + 1) % SEQ_MODULO, message: err.message });
+      return { response: encodeFrame(seq, NAK, nak), outcome: { kind: 'ran', opcode: code, ok: false, code: err.code } };
+    }
+  }
+
+  private execute(op: Opcode, payload: Buffer): Buffer {
+    const dev = this.device;
+    const req = decodeRequest(op, payload);
+    switch (op) {
+      case 'IDENTIFY': {
+        const { capability, bootCount } = dev.identify();
+        return encodeResponse(op, { capability, bootCount, maxPayload: MAX_PAYLOAD, window: WINDOW });
+      }
+      case 'RESET':
+        dev.reset();
+        this.net = undefined;
+        this.wireIn = this.wireOut = 0;
+        return encodeResponse(op, {});
+      case 'CONFIGURE': {
+        const net = req as unknown as NetworkDescriptor;
+        dev.configure(net);
+        this.net = net;
+        this.wireIn = this.wireOut = 0; // configure starts fresh counters
+        return encodeResponse(op, {});
+      }
+      case 'LOAD_SEEDS':
+        dev.loadSeeds(req as unknown as SeedSet);
+        return encodeResponse(op, {});
+      case 'WRITE_WEIGHTS': {
+        const net = this.requireNet();
+        const bits = net.formats.weight.bits;
+        const words = req.words as Buffer;
+        const bw = weightWordBytes(bits);
+        if (words.length % bw !== 0) throw new DeviceError('bad_payload', `${words.length} weight bytes is not a whole number of ${bw}-byte words`);
+        dev.writeWeights(req.junction as number, req.offset as number, decodeWeights(words, bits));
+        return encodeResponse(op, {});
+      }
+      case 'READ_WEIGHTS': {
+        const net = this.requireNet();
+        const bits = net.formats.weight.bits;
+        const count = req.count as number;
+        const w = dev.readWeights(req.junction as number, req.offset as number, count);
+        const bytes = count * weightWordBytes(bits);
+        if (bytes > MAX_PAYLOAD) throw new DeviceError('bad_payload', `reading ${count} words takes ${bytes} bytes; a response carries at most ${MAX_PAYLOAD}`);
+        return encodeResponse(op, { words: encodeWeights(w, bits) });
+      }
+      case 'STREAM_SAMPLES': {
+        const net = this.requireNet();
+        const encoding = req.encoding as SampleEncoding;
+        const count = req.count as number;
+        const data = req.data as Buffer;
+        if (!dev.capability.encodings.includes(encoding)) throw new DeviceError('bad_encoding', `this device decodes ${dev.capability.encodings.join(', ')}, not ${encoding}`);
+        if (data.length < count) throw new DeviceError('bad_payload', `${count} samples need ${count} label bytes, payload has ${data.length}`);
+        const pixels = net.junctions[0].p;
+        const images = decodeSamples(data.subarray(count), pixels, count, encoding);
+        dev.streamSamples(images, data.subarray(0, count));
+        return encodeResponse(op, { bufferedSamples: dev.status().bufferedSamples });
+      }
+      case 'TRAIN': {
+        const r = dev.train(req.n as number);
+        return encodeResponse(op, r);
+      }
+      case 'INFER': {
+        const n = req.n as number;
+        const fits = MAX_PAYLOAD - INFER_FIXED_BYTES;
+        if (n > fits) throw new DeviceError('bad_payload', `INFER of ${n} samples: one response carries at most ${fits} predictions`);
+        const r = dev.infer(n);
+        return encodeResponse(op, { ...r, predictions: Buffer.from(r.predictions.buffer, r.predictions.byteOffset, r.predictions.byteLength) });
+      }
+      case 'READ_COUNTERS': {
+        const c = dev.readCounters();
+        c.wireBytesIn += this.wireIn;
+        c.wireBytesOut += this.wireOut;
+        return encodeResponse(op, c);
+      }
+      case 'CLEAR_COUNTERS':
+        dev.clearCounters();
+        // the device clears only when configured (its counters are empty otherwise)
+        if (dev.status().configured) this.wireIn = this.wireOut = 0;
+        return encodeResponse(op, {});
+      case 'STATUS':
+        return encodeResponse(op, dev.status());
+    }
+  }
+
+  private requireNet(): NetworkDescriptor {
+    if (!this.net) throw new DeviceError('not_configured', 'the device has no network: CONFIGURE first');
+    return this.net;
+  }
+}
+
+/** INFER response bytes before the predictions: samples, correct (u32 each), cycles, clocks (u64 each). */
+export const INFER_FIXED_BYTES = 24;

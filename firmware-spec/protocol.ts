@@ -1,0 +1,396 @@
+import type { ActivationKind } from './activation.ts';
+import { SAMPLE_ENCODINGS } from './capability.ts';
+import type { ConnectivityKind, StartVectorMode } from './connectivity.ts';
+import type { FeedbackMode, UpdateRounding } from './network.ts';
+import { PHASES } from './schedule.ts';
+
+/**
+ * The host-device protocol: the one table. The host's client, the emulator's endpoint, the RTL (through
+ * the generated header) and SPEC.md all read it from here; firmware-spec/codec.ts interprets it.
+ *
+ * Frame (all integers little-endian):
+ *
+ *   offset  size  field
+ *   0       1     version   PROTOCOL_VERSION
+ *   1       2     seq       sequence number, modulo 2^16; a response carries its request's seq
+ *   3       1     opcode    a request opcode, RESPONSE_FLAG | request opcode (ACK), or NAK
+ *   4       4     length    payload bytes, 0..MAX_PAYLOAD
+ *   8       len   payload   the opcode's request or response schema (below)
+ *   8+len   4     crc       CRC-32/ISO-HDLC over bytes 0 .. 8+len-1 (check value of "123456789": 0xCBF43926)
+ *
+ * Variant, justified: the response opcode is RESPONSE_FLAG | request opcode rather than one ACK opcode,
+ * so a receiver can check that a response answers the request it sent without extra payload bytes.
+ *
+ * On byte streams (UART, XDMA AXI-Stream) each frame is SLIP-framed (RFC 1055: END 0xC0, ESC 0xDB).
+ * SLIP only delimits; the receiver checks length and CRC itself and drops what fails (no NAK: a frame
+ * whose CRC fails cannot be trusted to name its seq). In-process peers pass whole frames, no SLIP.
+ *
+ * Reliability (go-back-N with a replay cache):
+ * - The host keeps at most WINDOW requests unanswered; every request gets exactly one response (ACK
+ *   or NAK) per copy the device receives.
+ * - The device executes requests strictly in seq order: `expected` is the next seq it will run. A frame
+ *   with seq == expected runs, its response is cached (REPLAY_CACHE entries) and sent. A byte-identical
+ *   copy of a cached request (same seq and CRC) gets the cached response replayed and never runs twice.
+ *   A frame ahead of `expected` is dropped with a NAK `out_of_order` naming `expected`, so the host
+ *   can go back without waiting for its timeout. Anything else is dropped.
+ * - IDENTIFY is the sync point: when it is not a cached copy it runs at any seq and sets
+ *   expected = seq + 1, so a new host session starts wherever the device's counter stood. Its payload
+ *   carries a random session nonce so two sessions' IDENTIFY frames differ.
+ * - The host retransmits from its oldest unanswered request when that request's timer runs out
+ *   (TIMING.rtoMs, doubling per retry up to TIMING.maxRtoMs), when the device says `out_of_order`, or
+ *   when a later response arrives first (the device runs in order, so the earlier one's response was
+ *   lost). After TIMING.maxRetries timeouts in a row without progress it gives up with `timeout`.
+ */
+export const PROTOCOL_VERSION = 1;
+
+/** Header bytes before the payload: version u8, seq u16, opcode u8, length u32. */
+export const FRAME_HEADER_BYTES = 8;
+/** CRC-32 after the payload. */
+export const FRAME_CRC_BYTES = 4;
+export const FRAME_OVERHEAD_BYTES = FRAME_HEADER_BYTES + FRAME_CRC_BYTES;
+
+/**
+ * Largest payload, bytes. Bounds the device's receive buffer and lets one INFER response carry the
+ * predictions of up to MAX_PAYLOAD - 24 samples (a whole 10,000-image test set).
+ */
+export const MAX_PAYLOAD = 16_384;
+
+/** Requests in flight; the device's replay cache must cover at least this many. */
+export const WINDOW = 8;
+/** Responses the device keeps for replay, by seq. At least WINDOW; more tolerates delayed copies. */
+export const REPLAY_CACHE = 4 * WINDOW;
+export const SEQ_MODULO = 65_536;
+
+/**
+ * Host timing defaults, ms. The client stretches rtoMs on slow links so a full window fits in it:
+ * rto >= 2 * WINDOW * (frame bytes on the wire) / (link bytes per second).
+ */
+export const TIMING = {
+  /** first retransmission timeout */
+  rtoMs: 250,
+  /** backoff cap */
+  maxRtoMs: 2_000,
+  /** timeouts in a row (no progress) before the link is declared dead */
+  maxRetries: 8,
+  /** IDENTIFY at open: its own, shorter budget so a silent device fails fast */
+  handshakeMs: 3_000,
+} as const;
+
+/** SLIP bytes (RFC 1055), the library defaults; listed so the RTL header carries them. */
+export const SLIP = { END: 0xc0, ESC: 0xdb, ESC_END: 0xdc, ESC_ESC: 0xdd } as const;
+
+/** XDMA user BAR (PREFIX_user): 32-bit registers at 4-byte offsets, little-endian. */
+export const USER_REGISTERS = {
+  /** reads PCIE_ID_MAGIC on a seedwire bitstream */
+  ID: 0x00,
+  /** bit 0: configured, bit 1: seeded */
+  STATUS: 0x04,
+} as const;
+/** "SEED" as a little-endian u32 */
+export const PCIE_ID_MAGIC = 0x44454553;
+
+// ---- payload schemas -----------------------------------------------------------------------------
+
+/**
+ * Payload field types. Integers are little-endian; u64 must stay below 2^53 (JS numbers).
+ *   enum   u8 index into `values`          flags  u8 bitmask, bit i = values[i]
+ *   str    u16 byte length + UTF-8         hex    fixed bytes, shown as lowercase hex
+ *   list   u8 or u16 count + items         opt    u8 0 (absent) or 1 + the value
+ *   rest   all remaining bytes (last field only)
+ */
+export type WireType =
+  | 'u8'
+  | 'u16'
+  | 'u32'
+  | 'i32'
+  | 'u64'
+  | 'bool'
+  | 'str'
+  | 'rest'
+  | { readonly enum: readonly string[] }
+  | { readonly flags: readonly string[]; readonly as: 'object' | 'list' }
+  | { readonly hex: number }
+  | { readonly struct: Schema }
+  | { readonly list: WireType; readonly count: 'u8' | 'u16' }
+  | { readonly opt: WireType };
+
+export type Schema = ReadonlyArray<readonly [name: string, type: WireType]>;
+
+/** Exhaustive lists of the spec's string unions, in wire order (index = wire value). */
+export const CONNECTIVITY_KINDS = ['clash-free', 'lfsr', 'dense'] as const satisfies readonly ConnectivityKind[];
+export const START_VECTOR_MODES = ['shared', 'per-sweep', 'explicit'] as const satisfies readonly StartVectorMode[];
+export const ACTIVATION_KINDS = ['relu', 'sigmoid'] as const satisfies readonly ActivationKind[];
+export const FEEDBACK_MODES = ['backprop', 'dfa'] as const satisfies readonly FeedbackMode[];
+export const UPDATE_ROUNDINGS = ['nearest', 'stochastic'] as const satisfies readonly UpdateRounding[];
+export const DEVICE_FEATURES = ['dfa', 'stochasticRounding', 'loadBalancer', 'tiling'] as const;
+// compile-time checks that each list names every member of its union
+type Covers<U, L extends readonly string[]> = [Exclude<U, L[number]>] extends [never] ? true : false;
+const _covers: [
+  Covers<ConnectivityKind, typeof CONNECTIVITY_KINDS>,
+  Covers<StartVectorMode, typeof START_VECTOR_MODES>,
+  Covers<ActivationKind, typeof ACTIVATION_KINDS>,
+  Covers<FeedbackMode, typeof FEEDBACK_MODES>,
+  Covers<UpdateRounding, typeof UPDATE_ROUNDINGS>,
+] = [true, true, true, true, true];
+void _covers;
+
+const FIXED_FORMAT: Schema = [
+  ['bits', 'u8'],
+  ['frac', 'u8'],
+];
+const FORMATS: Schema = [
+  ['activation', { struct: FIXED_FORMAT }],
+  ['weight', { struct: FIXED_FORMAT }],
+  ['delta', { struct: FIXED_FORMAT }],
+];
+
+/** IDENTIFY response: the Capability (firmware-spec/capability.ts), the boot counter, link limits. */
+const CAPABILITY: Schema = [
+  ['profile', 'str'],
+  ['specVersion', { struct: [['major', 'u8'], ['minor', 'u8']] }],
+  /** sha256 of specContent(), 32 bytes */
+  ['specHash', { hex: 32 }],
+  ['clockHz', 'u32'],
+  ['maxLanes', 'u16'],
+  ['maxLanesPerJunction', 'u16'],
+  ['maxJunctions', 'u8'],
+  ['weightWords', 'u32'],
+  ['activationWords', 'u32'],
+  ['sampleBufferBytes', 'u32'],
+  ['formats', { struct: FORMATS }],
+  ['formatsConfigurable', 'bool'],
+  ['formatBounds', { struct: [['bits', { struct: [['min', 'u8'], ['max', 'u8']] }], ['minIntegerBits', 'u8']] }],
+  ['encodings', { flags: SAMPLE_ENCODINGS, as: 'list' }],
+  ['features', { flags: DEVICE_FEATURES, as: 'object' }],
+];
+
+const JUNCTION_DESCRIPTOR: Schema = [
+  ['p', 'u32'],
+  ['n', 'u32'],
+  ['fo', 'u32'],
+  ['fi', 'u32'],
+  ['z', 'u16'],
+  ['connectivity', { enum: CONNECTIVITY_KINDS }],
+  ['startVectorMode', { enum: START_VECTOR_MODES }],
+  /** explicit start vectors: fo (or fewer) vectors of z values in [0, p/z) */
+  ['startVectors', { opt: { list: { list: 'u32', count: 'u16' }, count: 'u16' } }],
+  ['activation', { enum: ACTIVATION_KINDS }],
+  ['initShift', 'u8'],
+  ['connectivitySeed', 'u32'],
+  ['initSeed', 'u32'],
+];
+
+/** CONFIGURE request: the NetworkDescriptor (firmware-spec/network.ts), every field. */
+const NETWORK_DESCRIPTOR: Schema = [
+  ['formats', { struct: FORMATS }],
+  ['lrShift', 'u8'],
+  ['feedback', { enum: FEEDBACK_MODES }],
+  ['feedbackShift', 'u8'],
+  ['feedbackSeed', 'u32'],
+  ['rounding', { enum: UPDATE_ROUNDINGS }],
+  ['roundingSeed', 'u32'],
+  ['junctions', { list: { struct: JUNCTION_DESCRIPTOR }, count: 'u8' }],
+];
+
+const PHASE_COUNTERS: Schema = [
+  ['clocks', 'u64'],
+  ['macs', 'u64'],
+  ['weightReads', 'u64'],
+  ['weightWrites', 'u64'],
+  ['activationReads', 'u64'],
+  ['activationWrites', 'u64'],
+  ['deltaReads', 'u64'],
+  ['deltaWrites', 'u64'],
+  ['stalls', 'u64'],
+];
+
+/** READ_COUNTERS response: DeviceCounters (firmware-spec/counters.ts). */
+const DEVICE_COUNTERS: Schema = [
+  ['clocks', 'u64'],
+  ['junctionCycles', 'u64'],
+  ['samplesTrained', 'u64'],
+  ['samplesInferred', 'u64'],
+  ['lfsrSteps', 'u64'],
+  ['balancerClocks', 'u64'],
+  ['wireBytesIn', 'u64'],
+  ['wireBytesOut', 'u64'],
+  [
+    'junctions',
+    {
+      list: {
+        struct: [
+          ...PHASES.map((ph) => [ph, { struct: PHASE_COUNTERS }] as const),
+          ['idleClocks', 'u64'],
+          [
+            'lanes',
+            {
+              struct: [
+                ['busy', { list: 'u64', count: 'u16' }],
+                ['stall', { list: 'u64', count: 'u16' }],
+                ['idle', { list: 'u64', count: 'u16' }],
+              ],
+            },
+          ],
+        ],
+      },
+      count: 'u8',
+    },
+  ],
+];
+
+const RUN_RESULT: Schema = [
+  ['samples', 'u32'],
+  ['correct', 'u32'],
+  ['junctionCycles', 'u64'],
+  ['clocks', 'u64'],
+];
+
+/**
+ * Request opcodes with their payload schemas. Weights are canonical-order words, little-endian two's
+ * complement in 2 bytes (weight bits <= 16) or 4 (firmware-spec/network.ts encodeWeights); samples are
+ * in an encoding the device declares (firmware-spec/encodings.ts). Junctions are 0-based on the wire.
+ */
+export const OPCODES = {
+  IDENTIFY: {
+    code: 0x01,
+    request: [['nonce', 'u32']],
+    response: [
+      ['capability', { struct: CAPABILITY }],
+      ['bootCount', 'u32'],
+      /** the device's own limits; the host uses min(its own, these) */
+      ['maxPayload', 'u32'],
+      ['window', 'u8'],
+    ],
+  },
+  /** forget network, samples and counters (the boot state); the link's seq state is kept */
+  RESET: { code: 0x02, request: [], response: [] },
+  CONFIGURE: { code: 0x03, request: NETWORK_DESCRIPTOR, response: [] },
+  LOAD_SEEDS: {
+    code: 0x04,
+    request: [
+      ['connectivity', { list: 'u32', count: 'u8' }],
+      ['init', { list: 'u32', count: 'u8' }],
+      ['feedback', 'u32'],
+      ['rounding', 'u32'],
+    ],
+    response: [],
+  },
+  WRITE_WEIGHTS: {
+    code: 0x05,
+    request: [
+      ['junction', 'u8'],
+      ['offset', 'u32'],
+      ['words', 'rest'],
+    ],
+    response: [],
+  },
+  READ_WEIGHTS: {
+    code: 0x06,
+    request: [
+      ['junction', 'u8'],
+      ['offset', 'u32'],
+      ['count', 'u32'],
+    ],
+    response: [['words', 'rest']],
+  },
+  /** appends whole samples to the device's sample buffer */
+  STREAM_SAMPLES: {
+    code: 0x07,
+    request: [
+      ['encoding', { enum: SAMPLE_ENCODINGS }],
+      ['count', 'u16'],
+      /** `count` label bytes, then the encoded images */
+      ['data', 'rest'],
+    ],
+    response: [['bufferedSamples', 'u32']],
+  },
+  TRAIN: { code: 0x08, request: [['n', 'u32']], response: RUN_RESULT },
+  INFER: { code: 0x09, request: [['n', 'u32']], response: [...RUN_RESULT, ['predictions', 'rest']] },
+  READ_COUNTERS: { code: 0x0a, request: [], response: DEVICE_COUNTERS },
+  CLEAR_COUNTERS: { code: 0x0b, request: [], response: [] },
+  STATUS: {
+    code: 0x0c,
+    request: [],
+    response: [
+      ['configured', 'bool'],
+      ['seeded', 'bool'],
+      ['bufferedSamples', 'u32'],
+      ['bufferedBytes', 'u32'],
+      ['roundingState', 'u32'],
+      ['bootCount', 'u32'],
+    ],
+  },
+} as const satisfies Record<string, { code: number; request: Schema; response: Schema }>;
+
+export type Opcode = keyof typeof OPCODES;
+
+/** A response (ACK) has opcode RESPONSE_FLAG | request opcode. */
+export const RESPONSE_FLAG = 0x80;
+/** A negative response: the request failed, or (link level) was not run. */
+export const NAK = 0xff;
+export const NAK_SCHEMA = [
+  /** the request's opcode */
+  ['opcode', 'u8'],
+  /** DEVICE_ERRORS (firmware-spec/errors.ts, 1..127) or LINK_ERRORS (128..255) */
+  ['code', 'u8'],
+  /** the device's next expected seq (what `out_of_order` asks for) */
+  ['expected', 'u16'],
+  ['message', 'str'],
+] as const satisfies Schema;
+
+/**
+ * NAK codes of the link layer, numbered from 128 so they never collide with DEVICE_ERRORS.
+ *   out_of_order  the frame is ahead of the device's expected seq; it was dropped, not run
+ *   bad_version   the frame's version is not PROTOCOL_VERSION; not run
+ */
+export const LINK_ERRORS = {
+  out_of_order: 128,
+  bad_version: 129,
+} as const;
+export type LinkNakCode = keyof typeof LINK_ERRORS;
+
+/**
+ * Why a receiver drops a candidate frame without answering (stable codes, counted in link stats):
+ *   short      fewer bytes than a header and CRC (SLIP's empty frames from repeated END bytes land here)
+ *   length     the length field disagrees with the bytes received (truncated or merged frames)
+ *   too_large  the length field exceeds MAX_PAYLOAD
+ *   crc        the CRC does not match
+ */
+export const FRAME_REJECTS = ['short', 'length', 'too_large', 'crc'] as const;
+export type FrameReject = (typeof FRAME_REJECTS)[number];
+
+/** The protocol as data, for specContent() (the spec hash) and the generated RTL header. */
+export const PROTOCOL = {
+  version: PROTOCOL_VERSION,
+  frame: {
+    header: [
+      ['version', 'u8'],
+      ['seq', 'u16'],
+      ['opcode', 'u8'],
+      ['length', 'u32'],
+    ],
+    crc: 'CRC-32/ISO-HDLC, u32 little-endian, over header and payload',
+    headerBytes: FRAME_HEADER_BYTES,
+    crcBytes: FRAME_CRC_BYTES,
+  },
+  maxPayload: MAX_PAYLOAD,
+  window: WINDOW,
+  replayCache: REPLAY_CACHE,
+  seqModulo: SEQ_MODULO,
+  timing: TIMING,
+  slip: SLIP,
+  userRegisters: USER_REGISTERS,
+  pcieIdMagic: PCIE_ID_MAGIC,
+  opcodes: OPCODES,
+  responseFlag: RESPONSE_FLAG,
+  nak: { code: NAK, schema: NAK_SCHEMA },
+  linkErrors: LINK_ERRORS,
+  frameRejects: FRAME_REJECTS,
+} as const;
+
+const BY_CODE = new Map<number, Opcode>((Object.keys(OPCODES) as Opcode[]).map((k) => [OPCODES[k].code, k]));
+
+/** The request opcode named by a wire code, or undefined. */
+export function opcodeName(code: number): Opcode | undefined {
+  return BY_CODE.get(code);
+}

@@ -1,0 +1,483 @@
+import { randomInt } from 'node:crypto';
+import type { Capability, SampleEncoding } from '../../firmware-spec/capability.ts';
+import { decodeFrame, decodeNak, decodeResponse, encodeFrame, encodeRequest, type NakPayload, PayloadError } from '../../firmware-spec/codec.ts';
+import type { DeviceCounters } from '../../firmware-spec/counters.ts';
+import { encodeSamples, fixedBytesPerImage } from '../../firmware-spec/encodings.ts';
+import { DeviceError, deviceErrorName } from '../../firmware-spec/errors.ts';
+import { specHash } from '../../firmware-spec/hash.ts';
+import { decodeWeights, encodeWeights, type NetworkDescriptor, weightWordBytes } from '../../firmware-spec/network.ts';
+import {
+  FRAME_OVERHEAD_BYTES,
+  LINK_ERRORS,
+  MAX_PAYLOAD,
+  NAK,
+  type Opcode,
+  OPCODES,
+  PROTOCOL_VERSION,
+  RESPONSE_FLAG,
+  SEQ_MODULO,
+  TIMING,
+  WINDOW,
+} from '../../firmware-spec/protocol.ts';
+import type { DeviceClient, DeviceStatus, InferResult, LinkStats, SeedSet, TrainResult } from './client-types.ts';
+import { LinkError } from './errors.ts';
+import type { Transport } from './transports/transport.ts';
+
+export interface LinkOptions {
+  /** first retransmission timeout, ms (default: the transport's, else TIMING.rtoMs, stretched for slow lines) */
+  rtoMs?: number;
+  /** backoff cap, ms */
+  maxRtoMs?: number;
+  /** timeouts in a row without progress before giving up */
+  maxRetries?: number;
+  /** budget for the opening IDENTIFY, ms */
+  handshakeMs?: number;
+  /** requests in flight (>= 1; the device's window caps it) */
+  window?: number;
+  /** payload bytes per bulk frame (default: the transport's) */
+  bulkPayload?: number;
+}
+
+/** Bytes of a WRITE_WEIGHTS request before the words: junction u8, offset u32. */
+const WRITE_HEADER = 5;
+/** Bytes of a STREAM_SAMPLES request before the labels: encoding u8, count u16. */
+const STREAM_HEADER = 3;
+/** INFER response bytes before the predictions (emulator/endpoint INFER_FIXED_BYTES). */
+const INFER_FIXED = 24;
+
+interface Pending {
+  op: Opcode;
+  payload: Buffer;
+  /** IDENTIFY resynchronises the device's seq: it goes alone, with nothing else in flight */
+  barrier: boolean;
+  seq: number;
+  frame?: Buffer;
+  /** order of this frame's latest transmission among all transmissions */
+  sendIndex: number;
+  sentAt: number;
+  done: boolean;
+  resolve: (payload: Buffer) => void;
+  reject: (e: Error) => void;
+}
+
+/**
+ * The link layer and the typed device API over one Transport: go-back-N with a window, timeouts with
+ * bounded, backed-off retransmission, and the device's replay cache making every command run once
+ * (firmware-spec/protocol.ts). Calls may overlap: commands are sent, and run, in call order; a bulk
+ * call becomes several frames in flight at once. After a timeout or disconnect the client is dead:
+ * every pending and later call rejects with that LinkError.
+ */
+export class LinkClient implements DeviceClient {
+  private queue: Pending[] = [];
+  private inflight: Pending[] = [];
+  private nextSeq = randomInt(SEQ_MODULO);
+  private sendCounter = 0;
+  private timer?: NodeJS.Timeout;
+  private readonly rtoBase: number;
+  private rto: number;
+  private readonly maxRto: number;
+  private readonly maxRetries: number;
+  private stalls = 0;
+  private window: number;
+  private bulk: number;
+  private dead?: LinkError;
+  private closing = false;
+  private badSinceProgress = 0;
+  private goodSinceProgress = 0;
+  private busySince = 0;
+  private readonly s: LinkStats = { bytesOut: 0, bytesIn: 0, framesOut: 0, framesIn: 0, retransmits: 0, badFrames: 0, linkSeconds: 0 };
+  /** the last network configured through this client: weight word size and pixels per sample */
+  private net?: NetworkDescriptor;
+  private capability?: Capability;
+  private deviceMaxPayload = MAX_PAYLOAD;
+
+  constructor(
+    readonly transport: Transport,
+    readonly opts: LinkOptions = {},
+  ) {
+    this.window = Math.max(1, opts.window ?? WINDOW);
+    this.bulk = Math.min(MAX_PAYLOAD, opts.bulkPayload ?? transport.bulkPayload);
+    // a full window of bulk frames must fit in one timeout, twice over, on a slow line
+    const lineMs = Number.isFinite(transport.bytesPerSecond) ? (2 * this.window * (this.bulk + 2 * FRAME_OVERHEAD_BYTES) * 1000) / transport.bytesPerSecond : 0;
+    this.rtoBase = Math.max(opts.rtoMs ?? transport.rtoMs ?? TIMING.rtoMs, lineMs);
+    this.rto = this.rtoBase;
+    this.maxRto = Math.max(opts.maxRtoMs ?? TIMING.maxRtoMs, this.rtoBase);
+    this.maxRetries = opts.maxRetries ?? TIMING.maxRetries;
+    transport.setHandlers(
+      (c) => this.onCandidate(c),
+      (err) => this.die(err instanceof LinkError ? err : new LinkError('disconnected', this.uri, err?.message ?? 'the link closed', { cause: err })),
+    );
+  }
+
+  get uri(): string {
+    return this.transport.uri;
+  }
+
+  /**
+   * IDENTIFY within `ms`, and refuse a device built from another spec. Called by openDevice; the
+   * device's own window and payload limit cap the client's from here on.
+   */
+  async handshake(ms = this.opts.handshakeMs ?? TIMING.handshakeMs): Promise<{ capability: Capability; bootCount: number }> {
+    let t: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      t = setTimeout(() => {
+        const code = this.badSinceProgress > 0 ? 'crc' : 'timeout';
+        const why = code === 'crc' ? `${this.badSinceProgress} frames arrived but none passed its CRC (wrong baud rate?)` : 'no answer';
+        const e = new LinkError(code, this.uri, `the device did not answer IDENTIFY within ${ms} ms: ${why}`);
+        this.die(e);
+        reject(e);
+      }, ms);
+    });
+    try {
+      const id = await Promise.race([this.identify(), deadline]);
+      const host = specHash();
+      if (id.capability.specHash !== host) {
+        throw new LinkError('spec_mismatch', this.uri, `the device was built from spec ${id.capability.specHash}, this host from spec ${host}`);
+      }
+      return id;
+    } finally {
+      clearTimeout(t);
+    }
+  }
+
+  // ---- the DeviceClient API ----------------------------------------------------------------------
+
+  async identify(): Promise<{ capability: Capability; bootCount: number }> {
+    const r = await this.call('IDENTIFY', { nonce: randomInt(2 ** 32) }, true);
+    const capability = r.capability as Capability;
+    this.capability = capability;
+    this.window = Math.max(1, Math.min(this.window, r.window as number));
+    this.deviceMaxPayload = Math.min(MAX_PAYLOAD, r.maxPayload as number);
+    this.bulk = Math.min(this.bulk, this.deviceMaxPayload);
+    if (this.bulk < 64) throw this.badResponse('IDENTIFY', `the device takes payloads of at most ${r.maxPayload} bytes`);
+    return { capability, bootCount: r.bootCount as number };
+  }
+
+  async reset(): Promise<void> {
+    await this.call('RESET', {});
+    this.net = undefined;
+  }
+
+  async configure(net: NetworkDescriptor): Promise<void> {
+    await this.call('CONFIGURE', net);
+    this.net = structuredClone(net);
+  }
+
+  async loadSeeds(seeds: SeedSet): Promise<void> {
+    await this.call('LOAD_SEEDS', seeds);
+  }
+
+  /**
+   * Words in chunks of one bulk frame each, all in flight together. The word size comes from the
+   * network configured through this client (16-bit words when none was: the device checks).
+   */
+  async writeWeights(junction: number, offset: number, words: Int32Array): Promise<void> {
+    const bits = this.net?.formats.weight.bits ?? 16;
+    const bw = weightWordBytes(bits);
+    const per = Math.floor((this.bulk - WRITE_HEADER) / bw);
+    const bytes = encodeWeights(words, bits);
+    const calls: Promise<unknown>[] = [];
+    const chunks = Math.max(1, Math.ceil(words.length / per));
+    for (let c = 0; c < chunks; c++) {
+      const i = c * per;
+      const n = Math.min(per, words.length - i);
+      calls.push(this.call('WRITE_WEIGHTS', { junction, offset: offset + i, words: bytes.subarray(i * bw, (i + n) * bw) }));
+    }
+    await settleAll(calls);
+  }
+
+  async readWeights(junction: number, offset: number, count: number): Promise<Int32Array> {
+    const known = this.net ? weightWordBytes(this.net.formats.weight.bits) : undefined;
+    const per = Math.floor(this.bulk / (known ?? 4));
+    const calls: Array<Promise<Record<string, unknown>>> = [];
+    const chunks = Math.max(1, Math.ceil(count / per));
+    for (let c = 0; c < chunks; c++) calls.push(this.call('READ_WEIGHTS', { junction, offset: offset + c * per, count: Math.min(per, count - c * per) }));
+    const parts = await settleAll(calls);
+    const out = new Int32Array(count);
+    let at = 0;
+    for (const [k, r] of parts.entries()) {
+      const b = r.words as Buffer;
+      const want = Math.min(per, count - k * per);
+      const bw = known ?? (want === 0 ? 2 : b.length / want);
+      if ((bw !== 2 && bw !== 4) || b.length !== want * bw) throw this.badResponse('READ_WEIGHTS', `${b.length} bytes for ${want} words`);
+      out.set(decodeWeights(b, bw === 2 ? 16 : 32), at);
+      at += want;
+    }
+    return out;
+  }
+
+  /**
+   * Encode raw u8 images in `encoding` and send them in as few frames as fit, whole samples per frame.
+   * Returns the payload bytes the samples took (labels and encoded images).
+   */
+  async streamSamples(encoding: SampleEncoding, pixels: Uint8Array, labels: Uint8Array): Promise<{ bytes: number }> {
+    const count = labels.length;
+    if (count === 0) return { bytes: 0 };
+    if (pixels.length % count !== 0) throw new LinkError('bad_argument', this.uri, `${pixels.length} pixels is not a whole number of images for ${count} labels`);
+    const px = pixels.length / count;
+    const encoded = encodeSamples(pixels, px, encoding);
+    // image boundaries in the encoded bytes (zrl images vary in size: each starts with its u16 length)
+    const ends: number[] = new Array(count);
+    const fixed = fixedBytesPerImage(encoding, px);
+    for (let i = 0, at = 0; i < count; i++) {
+      at += fixed ?? 2 + encoded.readUInt16LE(at);
+      ends[i] = at;
+    }
+    const room = this.bulk - STREAM_HEADER;
+    const calls: Promise<unknown>[] = [];
+    let bytes = 0;
+    for (let first = 0; first < count; ) {
+      const start = first === 0 ? 0 : ends[first - 1];
+      let last = first;
+      while (last + 1 < count && last + 1 - first + 1 + (ends[last + 1] - start) <= room && last + 1 - first + 1 <= 0xffff) last++;
+      const n = last - first + 1;
+      const size = n + ends[last] - start;
+      if (size > room) throw new LinkError('bad_argument', this.uri, `sample ${first} encodes to ${ends[first] - start} bytes; a frame carries ${room - 1} with its label`);
+      const data = Buffer.concat([labels.subarray(first, first + n), encoded.subarray(start, ends[last])]);
+      bytes += data.length;
+      calls.push(this.call('STREAM_SAMPLES', { encoding, count: n, data }));
+      first = last + 1;
+    }
+    await settleAll(calls);
+    return { bytes };
+  }
+
+  async train(n: number): Promise<TrainResult> {
+    const r = await this.call('TRAIN', { n });
+    if (r.samples !== n) throw this.badResponse('TRAIN', `ran ${r.samples} samples, asked for ${n}`);
+    return r as unknown as TrainResult;
+  }
+
+  async infer(n: number): Promise<InferResult> {
+    if (n > this.bulkLimitInfer()) throw new LinkError('bad_argument', this.uri, `INFER of ${n} samples: one response carries at most ${this.bulkLimitInfer()} predictions; split it`);
+    const r = await this.call('INFER', { n });
+    const p = r.predictions as Buffer;
+    if (r.samples !== n || p.length !== n) throw this.badResponse('INFER', `${p.length} predictions for ${r.samples} samples, asked for ${n}`);
+    return { samples: n, correct: r.correct as number, predictions: new Uint8Array(p), junctionCycles: r.junctionCycles as number, clocks: r.clocks as number };
+  }
+
+  async readCounters(): Promise<DeviceCounters> {
+    const c = (await this.call('READ_COUNTERS', {})) as unknown as DeviceCounters;
+    for (const [i, j] of c.junctions.entries()) {
+      const z = j.lanes.busy.length;
+      if (j.lanes.stall.length !== z || j.lanes.idle.length !== z) throw this.badResponse('READ_COUNTERS', `junction ${i + 1}: lane arrays of different lengths`);
+    }
+    return c;
+  }
+
+  async clearCounters(): Promise<void> {
+    await this.call('CLEAR_COUNTERS', {});
+  }
+
+  async status(): Promise<DeviceStatus> {
+    return (await this.call('STATUS', {})) as unknown as DeviceStatus;
+  }
+
+  linkStats(): LinkStats {
+    const busy = this.inflight.length > 0 ? (performance.now() - this.busySince) / 1000 : 0;
+    return { ...this.s, bytesIn: this.transport.stats.bytesIn, bytesOut: this.transport.stats.bytesOut, linkSeconds: this.s.linkSeconds + busy };
+  }
+
+  /** The limits in force: window, bulk payload, first timeout (ms). */
+  linkInfo(): { window: number; bulkPayload: number; rtoMs: number; kind: Transport['kind'] } {
+    return { window: this.window, bulkPayload: this.bulk, rtoMs: this.rtoBase, kind: this.transport.kind };
+  }
+
+  /** Wait for what is in flight (each bounded by its timeout), then release the transport. */
+  async close(): Promise<void> {
+    if (this.closing) return;
+    this.closing = true;
+    const pending = [...this.inflight, ...this.queue].map((p) => new Promise<void>((res) => {
+      const { resolve, reject } = p;
+      p.resolve = (v) => (resolve(v), res());
+      p.reject = (e) => (reject(e), res());
+    }));
+    if (!this.dead) await Promise.all(pending);
+    this.die(new LinkError('disconnected', this.uri, 'the client was closed'));
+    await this.transport.close();
+  }
+
+  // ---- the link layer ----------------------------------------------------------------------------
+
+  /** predictions one INFER response can carry */
+  private bulkLimitInfer(): number {
+    return this.deviceMaxPayload - INFER_FIXED;
+  }
+
+  private badResponse(op: Opcode, why: string): LinkError {
+    return new LinkError('bad_response', this.uri, `${op} response: ${why}`);
+  }
+
+  /** Send one request; resolves with its decoded response, rejects with DeviceError or LinkError. */
+  private call(op: Opcode, value: unknown, barrier = false): Promise<Record<string, unknown>> {
+    if (this.dead) return Promise.reject(this.dead);
+    if (this.closing) return Promise.reject(new LinkError('disconnected', this.uri, 'the client is closing'));
+    let payload: Buffer;
+    try {
+      payload = encodeRequest(op, value);
+    } catch (e) {
+      const msg = e instanceof PayloadError ? e.message : String(e);
+      return Promise.reject(new LinkError('bad_argument', this.uri, `${op}: ${msg}`, { cause: e }));
+    }
+    if (payload.length > MAX_PAYLOAD) return Promise.reject(new LinkError('bad_argument', this.uri, `${op}: payload of ${payload.length} bytes exceeds ${MAX_PAYLOAD}`));
+    return new Promise<Buffer>((resolve, reject) => {
+      this.queue.push({ op, payload, barrier, seq: -1, sendIndex: 0, sentAt: 0, done: false, resolve, reject });
+      this.pump();
+    }).then((body) => {
+      try {
+        return decodeResponse(op, body);
+      } catch (e) {
+        throw this.badResponse(op, (e as Error).message);
+      }
+    });
+  }
+
+  private pump(): void {
+    while (!this.dead && this.queue.length && this.inflight.length < this.window) {
+      const head = this.queue[0];
+      if (head.barrier && this.inflight.length > 0) break;
+      if (this.inflight.length > 0 && this.inflight[0].barrier) break;
+      this.queue.shift();
+      head.seq = this.nextSeq;
+      this.nextSeq = (this.nextSeq + 1) % SEQ_MODULO;
+      head.frame = encodeFrame(head.seq, OPCODES[head.op].code, head.payload);
+      if (this.inflight.length === 0) this.busySince = performance.now();
+      this.inflight.push(head);
+      this.transmit(head);
+    }
+    this.arm();
+  }
+
+  private transmit(p: Pending): void {
+    p.sendIndex = ++this.sendCounter;
+    p.sentAt = performance.now();
+    this.s.framesOut++;
+    this.transport.send(p.frame!);
+  }
+
+  /** Retransmit `from` and every later unanswered request, in order (go-back-N). */
+  private goBack(from: Pending): void {
+    const i = this.inflight.indexOf(from);
+    for (const p of this.inflight.slice(i)) {
+      if (p.done) continue;
+      this.s.retransmits++;
+      this.transmit(p);
+    }
+    this.arm();
+  }
+
+  private arm(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    const oldest = this.inflight.find((p) => !p.done);
+    if (!oldest || this.dead) return;
+    const wait = Math.max(0, oldest.sentAt + this.rto - performance.now());
+    this.timer = setTimeout(() => this.onTimeout(), wait + 1);
+  }
+
+  private onTimeout(): void {
+    this.timer = undefined;
+    const oldest = this.inflight.find((p) => !p.done);
+    if (!oldest || this.dead) return;
+    if (performance.now() < oldest.sentAt + this.rto) return this.arm();
+    this.stalls++;
+    if (this.stalls > this.maxRetries) {
+      const crcOnly = this.badSinceProgress > 0 && this.goodSinceProgress === 0;
+      const waited = Math.round(performance.now() - oldest.sentAt);
+      return this.die(
+        crcOnly
+          ? new LinkError('crc', this.uri, `${oldest.op} (seq ${oldest.seq}): ${this.badSinceProgress} frames arrived, none with a good CRC, over ${this.stalls} tries`)
+          : new LinkError('timeout', this.uri, `no response to ${oldest.op} (seq ${oldest.seq}) after ${this.stalls} tries (${waited} ms since the last)`),
+      );
+    }
+    this.rto = Math.min(this.rto * 2, this.maxRto);
+    this.goBack(oldest);
+  }
+
+  private onCandidate(candidate: Buffer): void {
+    if (this.dead) return;
+    const r = decodeFrame(candidate);
+    if (!r.ok || r.frame.version !== PROTOCOL_VERSION) {
+      if (candidate.length > 0) {
+        this.s.badFrames++;
+        this.badSinceProgress++;
+      }
+      return;
+    }
+    this.s.framesIn++;
+    this.goodSinceProgress++;
+    const f = r.frame;
+    const p = this.inflight.find((x) => x.seq === f.seq);
+    if (!p || p.done) return; // a replayed or stale response
+    if (f.opcode === NAK) {
+      let nak: NakPayload;
+      try {
+        nak = decodeNak(f.payload);
+      } catch {
+        this.s.badFrames++;
+        return;
+      }
+      if (nak.opcode !== OPCODES[p.op].code) return; // not an answer to this request
+      if (nak.code === LINK_ERRORS.out_of_order) {
+        // the device dropped p because it is still waiting for `expected`: if our latest copy of that
+        // one went out before p's, it was lost; go back to it
+        const e = this.inflight.find((x) => x.seq === nak.expected && !x.done);
+        if (e && e.sendIndex < p.sendIndex) this.goBack(e);
+        return;
+      }
+      const dcode = deviceErrorName(nak.code);
+      const err = dcode
+        ? new DeviceError(dcode, `${this.uri}: ${p.op}: ${nak.message}`)
+        : new LinkError('nak', this.uri, `${p.op} refused: ${linkNakName(nak.code)}: ${nak.message}`);
+      return this.complete(p, undefined, err);
+    }
+    if (f.opcode !== (RESPONSE_FLAG | OPCODES[p.op].code)) return; // not an answer to this request
+    this.complete(p, Buffer.from(f.payload));
+  }
+
+  private complete(p: Pending, body: Buffer | undefined, err?: Error): void {
+    p.done = true;
+    this.stalls = 0;
+    this.rto = this.rtoBase;
+    this.badSinceProgress = 0;
+    this.goodSinceProgress = 0;
+    if (err) p.reject(err);
+    else p.resolve(body!);
+    // the device runs requests in order: an earlier request whose latest copy went out before p's has
+    // run, and its response was lost; ask again (the device replays it)
+    for (const q of this.inflight) {
+      if (q === p) break;
+      if (!q.done && q.sendIndex < p.sendIndex) {
+        this.s.retransmits++;
+        this.transmit(q);
+      }
+    }
+    while (this.inflight.length && this.inflight[0].done) this.inflight.shift();
+    if (this.inflight.length === 0) this.s.linkSeconds += (performance.now() - this.busySince) / 1000;
+    this.pump();
+  }
+
+  private die(e: LinkError): void {
+    if (this.dead) return;
+    this.dead = e;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    const all = [...this.inflight, ...this.queue];
+    this.inflight = [];
+    this.queue = [];
+    for (const p of all) if (!p.done) p.reject(e);
+    if (!this.closing) void this.transport.close();
+  }
+}
+
+function linkNakName(code: number): string {
+  return (Object.keys(LINK_ERRORS) as Array<keyof typeof LINK_ERRORS>).find((k) => LINK_ERRORS[k] === code) ?? `code ${code}`;
+}
+
+/** Like Promise.all, but waits for every promise before rejecting with the first error (no stray rejections). */
+async function settleAll<T>(ps: Array<Promise<T>>): Promise<T[]> {
+  const rs = await Promise.allSettled(ps);
+  const bad = rs.find((r) => r.status === 'rejected');
+  if (bad) throw (bad as PromiseRejectedResult).reason;
+  return rs.map((r) => (r as PromiseFulfilledResult<T>).value);
+}
