@@ -10,6 +10,8 @@ import { latencyCycles, type Phase, PHASES } from '../firmware-spec/schedule.ts'
 import { specHash } from '../firmware-spec/hash.ts';
 import { JunctionDatapath } from './junction.ts';
 import { type LaneSchedule, naiveSchedule } from './lanes.ts';
+import { type BalanceReport, newSparseState, runBalance, runMaskStep, type SparseJunction, type SparseState } from './balance/index.ts';
+import type { MaskStep, MaskStepResult } from '../firmware-spec/masks.ts';
 
 /** Seeds the host loads after CONFIGURE: one connectivity and one init seed per junction. */
 export interface SeedSet {
@@ -57,6 +59,8 @@ interface Junction {
   data: JunctionDatapath;
   leftOfWeight: Int32Array;
   schedule: LaneSchedule;
+  /** mask, weight placement and last balance (emulator/balance) */
+  sparse: SparseState;
 }
 
 let bootCounter = 0;
@@ -151,7 +155,7 @@ export class EmulatedDevice {
       data.writeCanonical(0, w0);
       // the init LFSR takes `bits` steps per initial weight
       this.counters.lfsrSteps += leftOfWeight.length * net.formats.weight.bits;
-      return { data, leftOfWeight, schedule: naiveSchedule(leftOfWeight, j.z) };
+      return { data, leftOfWeight, schedule: naiveSchedule(leftOfWeight, j.z), sparse: newSparseState(leftOfWeight.length, j.z) };
     });
     net.feedbackSeed = seeds.feedback;
     net.roundingSeed = seeds.rounding;
@@ -167,6 +171,49 @@ export class EmulatedDevice {
   /** Replace junction j's lane schedule (the load balancer's output); timing only. */
   setSchedule(j: number, schedule: LaneSchedule): void {
     this.requireJunction(j).schedule = schedule;
+  }
+
+  /**
+   * MASK_STEP: magnitude pruning or DropBack selection on the device (firmware-spec/masks.ts),
+   * from the weights it holds; w0 is regenerated from the init seeds. Lane schedules fall back to
+   * the naive pass over the new live edges until the next BALANCE.
+   */
+  maskStep(step: MaskStep): MaskStepResult {
+    const net = this.requireNet();
+    this.requireJunction(0);
+    const { result, lfsrSteps } = runMaskStep(this.sparseJunctions(), step, net.formats.weight.bits);
+    this.counters.lfsrSteps += lfsrSteps;
+    this.counters.balancerClocks += result.clocks;
+    for (const j of step.junctions) this.junctions[j].schedule = runBalance([this.sparseJunctions()[j]], 'none').lanes[0];
+    return result;
+  }
+
+  /** BALANCE: the on-device load balancer schedules every junction's live edges (timing only). */
+  balance(policy: string): BalanceReport {
+    this.requireJunction(0);
+    const { report, lanes } = runBalance(this.sparseJunctions(), policy);
+    lanes.forEach((l, j) => (this.junctions[j].schedule = l));
+    this.counters.balancerClocks += report.balancerClocks;
+    return report;
+  }
+
+  /** Junction j's mask, canonical order (1: tracked); all ones before any mask step. */
+  mask(j: number): Uint8Array {
+    const jn = this.requireJunction(j);
+    return jn.sparse.mask ? Uint8Array.from(jn.sparse.mask) : new Uint8Array(jn.data.edges).fill(1);
+  }
+
+  /** Junction j's mask unit and balancer state (tests, profiler). */
+  sparseState(j: number): Readonly<SparseState> {
+    return this.requireJunction(j).sparse;
+  }
+
+  private sparseJunctions(): SparseJunction[] {
+    const net = this.requireNet();
+    return this.junctions.map((jn, i) => {
+      const d = net.junctions[i];
+      return { data: jn.data, leftOfWeight: jn.leftOfWeight, fi: d.fi, z: d.z, initShift: d.initShift, initSeed: d.initSeed, sparse: jn.sparse };
+    });
   }
 
   schedule(j: number): LaneSchedule {
@@ -422,7 +469,7 @@ export class EmulatedDevice {
       }
       for (const ph of PHASES) {
         if (!active[j].has(ph)) continue;
-        addPhase(jc[ph], phaseCost(ph, active[j], { edges: jn.data.edges, p: desc.p, n: desc.n, clocks: sched.clocks, stalls: sched.stalls }));
+        addPhase(jc[ph], phaseCost(ph, active[j], { edges: jn.sparse.liveEdges ?? jn.data.edges, p: desc.p, n: desc.n, clocks: sched.clocks, stalls: sched.stalls }));
       }
       jc.idleClocks += cycleClocks - sched.clocks;
       for (let k = 0; k < sched.z; k++) {

@@ -28,6 +28,11 @@ export class JunctionDatapath {
   readonly slotToCanonical: Int32Array;
   /** weights, by slot */
   readonly w: Int32Array;
+  /**
+   * Update mask by slot (firmware-spec/masks.ts): UP leaves a slot with 0 unchanged. Undefined:
+   * every slot is updated. Set by the mask unit (emulator/balance).
+   */
+  updateMask?: Uint8Array;
   private readonly f: NumberFormats;
   private readonly rightAct: ActivationKind;
 
@@ -144,6 +149,7 @@ export class JunctionDatapath {
    */
   update(dRight: Int32Array, aLeft: Int32Array, lrShift: number, roundBias?: Float64Array): void {
     const { colStart, colRight, w, p } = this;
+    const um = this.updateMask;
     const shift = this.f.delta.frac + this.f.activation.frac - this.f.weight.frac + lrShift;
     const half = shift > 0 ? 2 ** (shift - 1) : 0;
     const inv = 2 ** -shift;
@@ -157,14 +163,14 @@ export class JunctionDatapath {
         for (let s = colStart[l]; s < e; s++) {
           const r = colRight[s];
           const d = dRight[r];
-          if (d === 0) continue;
+          if (d === 0 || (um !== undefined && um[s] === 0)) continue;
           const x = w[s] - Math.floor((d * a + roundBias[r]) * inv);
           w[s] = x > hi ? hi : x < lo ? lo : x;
         }
       } else {
         for (let s = colStart[l]; s < e; s++) {
           const d = dRight[colRight[s]];
-          if (d === 0) continue;
+          if (d === 0 || (um !== undefined && um[s] === 0)) continue;
           const x = w[s] - Math.floor((d * a + half) * inv);
           w[s] = x > hi ? hi : x < lo ? lo : x;
         }

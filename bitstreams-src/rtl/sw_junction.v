@@ -30,7 +30,7 @@ module sw_junction #(
   input  wire                       clk,
   input  wire                       rst,
   // configuration of the junction (held stable while busy)
-  input  wire [`SW_LANE_BITS:0]     cfg_z,
+  input  wire [7:0]     cfg_z,
   input  wire [RB:0]                cfg_m,         // p / z
   input  wire [NB-1:0]              cfg_fo,
   input  wire [NB-1:0]              cfg_fi,
@@ -80,7 +80,7 @@ module sw_junction #(
     .state(lfsr_state), .bit_out(lfsr_bit));
   wire sv_busy;
   sw_svdraw #(.Z(Z), .RB(RB)) u_sv (
-    .clk(clk), .start(cmd_valid && !busy && cmd == CMD_DRAW_SV), .m(cfg_m), .z(cfg_z),
+    .clk(clk), .rst(rst), .start(cmd_valid && !busy && cmd == CMD_DRAW_SV), .m(cfg_m), .z(cfg_z),
     .lfsr_bit(lfsr_bit), .lfsr_step(sv_step), .busy(sv_busy), .sv(sv));
 
   // initial weights (network.ts initialWeights): WW output bits, first most significant, as a signed
@@ -90,7 +90,7 @@ module sw_junction #(
   wire signed [WW-1:0] init_raw = {init_acc, lfsr_bit};
   wire signed [WW-1:0] init_w = init_raw >>> cfg_init_shift;
   wire init_we = init_run && init_bits == WW - 1;
-  reg [`SW_LANE_BITS:0] init_lane;
+  reg [7:0] init_lane;
 
   // ---------------------------------------------------------------- pass counters (stage 0)
   reg run;
@@ -124,7 +124,7 @@ module sw_junction #(
   endgenerate
 
   // host port counters
-  reg [`SW_LANE_BITS:0] hp_bank;
+  reg [7:0] hp_bank;
   reg [WB-1:0] hp_row;
   reg [NB-1:0] hp_idx;
   wire hp_ok = !busy;
@@ -232,7 +232,7 @@ module sw_junction #(
   wire [Z*PF-1:0] pff2_all;          // stage-2 FF products, lane k in bits [k*PF +: PF]
   wire [Z*WW-1:0] wq_all;
   wire [Z*DB-1:0] dlq_all;
-  reg [`SW_LANE_BITS:0] hp_rbank1;   // bank of the host read in flight
+  reg [7:0] hp_rbank1;   // bank of the host read in flight
   reg [2:0] hp_rsel1;
   reg hp_ridx1;
   reg hp_rv1;
@@ -323,18 +323,21 @@ module sw_junction #(
         .re(hp_r && hp_sel == HP_DLEFT && hp_this), .raddr(hp_row[RB-1:0]), .rdata(dlq));
       assign dlq_all[g*DB +: DB] = dlq;
 
-      // UP: the shift at stage 2, the rounding step, subtraction and saturation at stage 3 feed the
+      // UP: the shift and the rounding step at stage 2; subtraction and saturation at stage 3 feed the
       // weight bank's write port directly (write 3 clocks after the read: the other SPRAM half)
-      wire signed [DB+AB-1:0] t2;
-      reg signed [DB+AB-1:0] t3;
+      localparam integer TW = DB + AB - (`SW_D_FRAC + `SW_ACT_FRAC - `SW_W_FRAC) + 1;  // |t| fits
+      wire signed [TW-1:0] t2;
+      wire signed [TW:0] step2;
+      reg signed [TW:0] step3;
       reg signed [WW-1:0] w3;
       sw_update_shift #(.PW(DB + AB)) u_ups (.prod(pup2), .lr_shift(cfg_lr), .t(t2));
-      sw_update_apply #(.PW(DB + AB)) u_upa (.w(w3), .t(t3), .w_new(up_w3));
+      sw_update_round #(.PW(TW)) u_upr (.t(t2), .step(step2));
+      sw_update_sub #(.PW(TW)) u_upb (.w(w3), .step(step3), .w_new(up_w3));
 
       always @(posedge clk) begin
         up_we3 <= v2 && ph_up && ok2[g];
         up_row3 <= wrow2;
-        t3 <= t2;
+        step3 <= step2;
         w3 <= w2;
       end
     end

@@ -9,9 +9,10 @@ module sw_svdraw #(
   parameter integer RB = `SW_AROW_BITS      // m <= 2^RB
 ) (
   input  wire              clk,
+  input  wire              rst,
   input  wire              start,
   input  wire [RB:0]       m,
-  input  wire [`SW_LANE_BITS:0] z,
+  input  wire [7:0] z,
   input  wire              lfsr_bit,
   output wire              lfsr_step,
   output reg               busy,
@@ -26,11 +27,13 @@ module sw_svdraw #(
   end
   reg [RB:0] v;
   reg [4:0] got;
-  reg [`SW_LANE_BITS:0] lane;
+  reg [7:0] lane;
   wire [RB:0] v_next = {v[RB-1:0], lfsr_bit};
   assign lfsr_step = busy && nbits != 0;
   always @(posedge clk) begin
-    if (start) begin
+    if (rst) begin
+      busy <= 1'b0;
+    end else if (start) begin
       busy <= 1'b1;
       lane <= 0;
       v <= 0;

@@ -46,7 +46,7 @@ module sw_top (
   sw_uart_tx u_tx (.clk(clk), .rst(rst), .start(tx_start), .data(tx_data), .busy(tx_busy), .tx(uart_tx));
 
   // engine configuration registers
-  reg [`SW_LANE_BITS:0] cfg_z;
+  reg [7:0] cfg_z;
   reg [`SW_AROW_BITS:0] cfg_m;
   reg [`SW_NEURON_BITS-1:0] cfg_fo, cfg_fi;
   reg [`SW_WROW_BITS-1:0] cfg_wbase;

@@ -15,9 +15,10 @@ module sw_update (
 );
   localparam integer PW = `SW_D_BITS + `SW_ACT_BITS;
   wire signed [PW-1:0] prod = d * a;
-  wire signed [PW-1:0] t;
+  localparam integer BASE = `SW_D_FRAC + `SW_ACT_FRAC - `SW_W_FRAC;
+  wire signed [PW-BASE:0] t;
   sw_update_shift #(.PW(PW)) u_sh (.prod(prod), .lr_shift(lr_shift), .t(t));
-  sw_update_apply #(.PW(PW)) u_ap (.w(w), .t(t), .w_new(w_new));
+  sw_update_apply #(.PW(PW - BASE + 1)) u_ap (.w(w), .t(t), .w_new(w_new));
 endmodule
 
 // First half: t = floor(prod / 2^(s-1)), an arithmetic right shift by BASE - 1 + lrShift.
@@ -27,7 +28,7 @@ module sw_update_shift #(
 ) (
   input  wire signed [PW-1:0] prod,
   input  wire        [4:0]    lr_shift,
-  output wire signed [PW-1:0] t
+  output wire signed [PW-BASE:0] t   // |t| <= 2^(PW-BASE): PW-BASE+1 bits hold it exactly
 );
   generate
     if (BASE < 1) begin : g_bad
@@ -38,16 +39,38 @@ module sw_update_shift #(
   assign t = prod >>> sm1;
 endmodule
 
-// Second half: w' = sat(w - ((t + 1) >> 1)).
+// Second half: w' = sat(w - ((t + 1) >> 1)), as the rounding step then the subtraction.
 module sw_update_apply #(
-  parameter integer PW = `SW_D_BITS + `SW_ACT_BITS
+  parameter integer PW = `SW_D_BITS + `SW_ACT_BITS - (`SW_D_FRAC + `SW_ACT_FRAC - `SW_W_FRAC) + 1  // width of t
 ) (
   input  wire signed [`SW_W_BITS-1:0] w,
   input  wire signed [PW-1:0]         t,
   output wire signed [`SW_W_BITS-1:0] w_new
 );
+  wire signed [PW:0] step;
+  sw_update_round #(.PW(PW)) u_r (.t(t), .step(step));
+  sw_update_sub #(.PW(PW)) u_s (.w(w), .step(step), .w_new(w_new));
+endmodule
+
+// step = (t + 1) >> 1: the rounding bit, then the last bit dropped.
+module sw_update_round #(
+  parameter integer PW = `SW_D_BITS + `SW_ACT_BITS - (`SW_D_FRAC + `SW_ACT_FRAC - `SW_W_FRAC) + 1  // width of t
+) (
+  input  wire signed [PW-1:0] t,
+  output wire signed [PW:0]   step
+);
   wire signed [PW:0] te = t;
-  wire signed [PW:0] step = (te + 1) >>> 1;
+  assign step = (te + 1) >>> 1;
+endmodule
+
+// w' = sat(w - step).
+module sw_update_sub #(
+  parameter integer PW = `SW_D_BITS + `SW_ACT_BITS - (`SW_D_FRAC + `SW_ACT_FRAC - `SW_W_FRAC) + 1  // width of t
+) (
+  input  wire signed [`SW_W_BITS-1:0] w,
+  input  wire signed [PW:0]           step,
+  output wire signed [`SW_W_BITS-1:0] w_new
+);
   wire signed [PW+1:0] diff = w - step;
   sw_sat #(.IW(PW+2), .OW(`SW_W_BITS)) u_sat (.x(diff), .y(w_new));
 endmodule

@@ -23,7 +23,7 @@ module tb_junction;
   reg clk = 0;
   always #5 clk = !clk;
   reg rst = 1;
-  reg [`SW_LANE_BITS+2:0] cfg_z;
+  reg [7:0] cfg_z;
   reg [RB:0] cfg_m;
   reg [`SW_NEURON_BITS-1:0] cfg_fo, cfg_fi;
   reg [`SW_WROW_BITS-1:0] cfg_wbase;
@@ -45,7 +45,7 @@ module tb_junction;
 
   sw_junction #(.Z(Z)) dut (
     .clk(clk), .rst(rst),
-    .cfg_z(cfg_z[`SW_LANE_BITS:0]), .cfg_m(cfg_m), .cfg_fo(cfg_fo), .cfg_fi(cfg_fi), .cfg_wbase(cfg_wbase),
+    .cfg_z(cfg_z), .cfg_m(cfg_m), .cfg_fo(cfg_fo), .cfg_fi(cfg_fi), .cfg_wbase(cfg_wbase),
     .cfg_lr(cfg_lr), .cfg_init_shift(cfg_init_shift), .cfg_sigmoid(cfg_sigmoid),
     .cmd_valid(cmd_valid), .cmd(cmd), .cmd_seed(seed), .cmd_ff(c_ff), .cmd_bp(c_bp), .cmd_up(c_up), .busy(busy),
     .hp_sel(hp_sel), .hp_start(hp_start), .hp_wr(hp_wr), .hp_wdata(hp_wdata), .hp_rd(hp_rd),

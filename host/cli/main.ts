@@ -2,6 +2,8 @@ import { Command } from 'commander';
 import { registerDevices } from './commands/devices.ts';
 import { registerEmulator } from './commands/emulator.ts';
 import { registerInspect } from './commands/inspect.ts';
+import { registerBitstream } from './commands/bitstream.ts';
+import { registerFlash } from './commands/flash.ts';
 import { registerTrain } from './commands/train.ts';
 
 /**
@@ -12,6 +14,8 @@ export function buildProgram(): Command {
     .description('Train neural networks with pre-defined sparsity on an FPGA, or on its bit-exact emulator')
     .showHelpAfterError();
   registerInspect(program);
+  registerBitstream(program);
+  registerFlash(program);
   registerEmulator(program);
   registerDevices(program);
   registerTrain(program);

@@ -26,7 +26,10 @@ export const sparsitySchema = z.discriminatedUnion('kind', [
     kind: z.literal('dropback'),
     /** weights tracked (the k with the largest |w - w0|), as a fraction of all weights */
     keep: z.number().gt(0).max(1),
+    /** samples between DropBack steps (firmware-spec/masks.ts) */
     every: z.number().int().positive().optional(),
+    /** steps over which untracked weights decay from w0 to 0 (0: stay at w0, DropBack as published) */
+    decay: z.number().int().min(0).max(31).optional(),
   }),
 ]);
 
@@ -52,6 +55,7 @@ export const configSchema = z.strictObject({
   feedback: z.enum(['backprop', 'dfa']).optional(),
   feedbackShift: z.number().int().min(0).max(16).optional(),
   rounding: z.enum(['nearest', 'stochastic']).optional(),
+  /** on-device load balancing policy (firmware-spec/balance.ts BALANCE_POLICIES; default 'greedy') */
   balancing: z.string().optional(),
   /** run seed: every device seed derives from it */
   seed: z.number().int().min(1).max(0xffffffff).optional(),

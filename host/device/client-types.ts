@@ -2,8 +2,10 @@ import type { Capability, SampleEncoding } from '../../firmware-spec/capability.
 import type { DeviceCounters } from '../../firmware-spec/counters.ts';
 import type { NetworkDescriptor } from '../../firmware-spec/network.ts';
 import type { DeviceStatus, InferResult, SeedSet, TrainResult } from '../../emulator/device.ts';
+import type { BalanceReport } from '../../emulator/balance/index.ts';
+import type { MaskStep, MaskStepResult } from '../../firmware-spec/masks.ts';
 
-export type { DeviceStatus, InferResult, SeedSet, TrainResult };
+export type { DeviceStatus, InferResult, SeedSet, TrainResult, BalanceReport, MaskStep, MaskStepResult };
 
 /** Bytes and frames a client has moved, and what the link layer had to repair. */
 export interface LinkStats {
@@ -36,6 +38,14 @@ export interface DeviceClient {
   streamSamples(encoding: SampleEncoding, pixels: Uint8Array, labels: Uint8Array): Promise<{ bytes: number }>;
   train(n: number): Promise<TrainResult>;
   infer(n: number): Promise<InferResult>;
+  /**
+   * MASK_STEP (firmware-spec/masks.ts): magnitude pruning or DropBack selection, computed on the
+   * device from its weights (w0 regenerated from the init seeds). Optional until every link
+   * carries it; the trainer refuses dynamic masks on a client without it.
+   */
+  maskStep?(step: MaskStep): Promise<MaskStepResult>;
+  /** BALANCE (firmware-spec/balance.ts): schedule every junction's live edges under `policy`; timing only. */
+  balance?(policy: string): Promise<BalanceReport>;
   readCounters(): Promise<DeviceCounters>;
   clearCounters(): Promise<void>;
   status(): Promise<DeviceStatus>;

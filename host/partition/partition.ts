@@ -1,3 +1,4 @@
+import { BALANCE_POLICIES, DEFAULT_BALANCE_POLICY, isBalancePolicy } from '../../firmware-spec/balance.ts';
 import type { Capability } from '../../firmware-spec/capability.ts';
 import { checkShape, type ConnectivityKind } from '../../firmware-spec/connectivity.ts';
 import { checkFormats, DEFAULT_FORMATS, type NumberFormats } from '../../firmware-spec/formats.ts';
@@ -134,6 +135,7 @@ export function plan(cfg: NetworkConfig, cap: Capability, deviceName = cap.profi
         });
     }
   }
+  if (cfg.balancing !== undefined && !isBalancePolicy(cfg.balancing)) problems.push({ path: 'config.balancing', message: `unknown balancing policy '${cfg.balancing}' (have: ${BALANCE_POLICIES.join(', ')})` });
   if (problems.length) throw new ConfigError(problems);
   const edges = shapes.map((s) => s.n * s.fi);
   const z = chooseLanes(edges, shapes.map((s) => s.p), shapes.map((s) => s.z), cap);
@@ -171,7 +173,7 @@ export function plan(cfg: NetworkConfig, cap: Capability, deviceName = cap.profi
     layers: [...cfg.layers],
     seed,
     chunk: cfg.chunk ?? TRAINING_DEFAULTS.chunk,
-    balancing: cfg.balancing ?? 'none',
+    balancing: cfg.balancing ?? DEFAULT_BALANCE_POLICY,
     sparsity: shapes.map((s) => s.sparsity),
     network,
   };

@@ -29,10 +29,12 @@ afterAll(async () => {
   await dev?.close();
 });
 
-/** The `tiny` preset, its lane counts left to the partitioner where the device has fewer. */
+/** The `tiny` preset; its lane counts are left to the partitioner when the device has fewer lanes. */
 function tinyNet(c: Capability): NetworkDescriptor {
   const cfg = loadPreset('tiny');
-  for (const j of cfg.junctions ?? []) if (j.z !== undefined && j.z > c.maxLanesPerJunction) delete j.z;
+  const js = cfg.junctions ?? [];
+  const zs = js.map((j) => j.z ?? 1);
+  if (zs.some((z) => z > c.maxLanesPerJunction) || zs.reduce((a, b) => a + b, 0) > c.maxLanes) for (const j of js) delete j.z;
   return plan(cfg, c).resolved.network;
 }
 

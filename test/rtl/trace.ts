@@ -44,7 +44,7 @@ export function unsupported(net: NetworkDescriptor, lanes: number): string | und
 }
 
 export function traceScript(tr: TraceFile): { script: Script; checkedWeights: number } {
-  const net = tr.net ?? tr.network;
+  const net = tr.network;
   const rn = referenceNetwork(net);
   const L = net.junctions.length;
   const s = new Script();
@@ -56,9 +56,14 @@ export function traceScript(tr: TraceFile): { script: Script; checkedWeights: nu
   }
   const wordsPerBank = PROFILES.up5k.weightWords / PROFILES.up5k.maxLanesPerJunction;
   if (rows > wordsPerBank) throw new Error(`trace needs ${rows} weight rows per bank, the engine has ${wordsPerBank}`);
+  // The engine holds one start vector; switching junctions re-draws it from the junction's seed
+  // (z draws of ceil(log2 p/z) bits: a few clocks), and the testbench checks it every time.
+  const svs = net.junctions.map((d) => clashFreeStartVectors(d, { mode: 'shared', seed: d.connectivitySeed })[0]);
   const cfg = (j: number) => {
     const d = net.junctions[j];
     s.line(1, d.z, d.p / d.z, d.fo, d.fi, wbase[j], net.lrShift, d.initShift, d.activation === 'sigmoid' ? 1 : 0);
+    s.line(2, d.connectivitySeed >>> 0, ...svs[j]);
+    s.checks += svs[j].length;
   };
   let checkedWeights = 0;
   const expectWeights = (j: number, w: ArrayLike<number>) => {
@@ -68,12 +73,8 @@ export function traceScript(tr: TraceFile): { script: Script; checkedWeights: nu
 
   // LOAD_SEEDS: the engine draws each start vector and generates the initial weights
   for (let j = 0; j < L; j++) {
-    const d = net.junctions[j];
     cfg(j);
-    const sv = clashFreeStartVectors(d, { mode: 'shared', seed: d.connectivitySeed })[0];
-    s.line(2, d.connectivitySeed >>> 0, ...sv);
-    s.checks += sv.length;
-    s.line(4, d.initSeed >>> 0);
+    s.line(4, net.junctions[j].initSeed >>> 0);
     expectWeights(j, tr.initialWeights[j]);
   }
 

@@ -1,0 +1,197 @@
+/**
+ * Masks over a junction's edges, beyond the fixed patterns of connectivity.ts.
+ *
+ * A mask is a Uint8Array over the junction's canonical weights (1: tracked / unpruned). Before the
+ * first mask step every edge is tracked (the mask is all ones). Fixed patterns (clash-free, dense,
+ * LFSR-pruned) never change their mask; magnitude pruning and DropBack change it at MASK_STEP,
+ * which the host sends every `every` samples, between TRAIN commands (so a step never falls inside
+ * a pipelined TRAIN, and a run's bits do not depend on the link).
+ *
+ * ## What the passes do with an edge e of weight w[e]
+ *   tracked (mask 1):   FF, BP and UP as for any edge.
+ *   untracked (mask 0): FF and BP use w[e] as it is held (0 for a pruned edge; the DropBack reset
+ *                       value for an untracked one); UP leaves w[e] unchanged (no update, no
+ *                       rounding draw is skipped: stochastic-rounding bits are drawn per row).
+ * An edge is *live* when it is tracked or its held value is nonzero. A dead edge adds exactly 0 to
+ * every FF and BP sum and is never written, so the device skips it: passes and the load balancer
+ * cover the live edges only (firmware-spec/balance.ts), and READ_WEIGHTS returns 0 for it.
+ *
+ * ## Magnitude pruning (kind 'magnitude', target density d, every N samples)
+ * Step t (1-based) of T ramp steps keeps keep_t = magnitudeKeep(W, d, t, T) weights: among the
+ * tracked edges, the keep_t with the largest |w|; ties go to the lower canonical index. The others
+ * become untracked and are set to 0 (pruned). A pruned edge never comes back.
+ *
+ * ## DropBack (kind 'dropback', keep k of the network's weights, every N samples; seed 004)
+ * Step t: w0 is regenerated on the device from each junction's init seed (network.ts
+ * initialWeights, never stored). Score s[e] = |w[e] - w0[e]| for tracked edges, 0 for untracked.
+ * The k edges with the largest score over ALL DropBack junctions of the network stay tracked
+ * (ties: lower junction index, then lower canonical index); every other edge is reset to
+ * untrackedValue(w0[e], shift_t) and untracked. shift_t = dropbackShift(t, decay): 0 (exactly w0,
+ * DropBack as published) while t <= 1 or decay = 0; with decay D > 0 the reset value halves each
+ * step, toward zero, and is 0 from step D + 1 on (Procrustes' decay of the initial weights, seed
+ * 004, which is what makes the untracked edges dead, so the device's work becomes sparse).
+ * Untracked edges get no update, so after the first step their score is 0: the tracked set is the
+ * one chosen at step 1 (DropBack's set "freezes"); later steps apply the decay.
+ */
+import { initialWeights } from './network.ts';
+
+export type MaskKind = 'magnitude' | 'dropback';
+
+export interface MagnitudeStep {
+  kind: 'magnitude';
+  /** 0-based junctions the step applies to */
+  junctions: number[];
+  /** weights to keep, per listed junction */
+  keep: number[];
+}
+
+export interface DropbackStep {
+  kind: 'dropback';
+  junctions: number[];
+  /** tracked weights over all listed junctions together */
+  keep: number;
+  /** untracked reset value: w0 shifted right toward zero by this (>= 31: 0) */
+  untrackedShift: number;
+}
+
+export type MaskStep = MagnitudeStep | DropbackStep;
+
+export interface MaskStepResult {
+  /** tracked edges per listed junction after the step */
+  tracked: number[];
+  /** live edges per listed junction after the step */
+  live: number[];
+  /** weights written (pruned or reset) per listed junction */
+  written: number[];
+  /** device clocks the step took (see maskStepClocks) */
+  clocks: number;
+}
+
+/** Shift at which every reset value is 0. */
+export const UNTRACKED_ZERO_SHIFT = 31;
+
+/** The untracked DropBack value: w0 shifted right toward zero (sign kept), 0 from UNTRACKED_ZERO_SHIFT. */
+export function untrackedValue(w0: number, shift: number): number {
+  if (shift >= UNTRACKED_ZERO_SHIFT) return 0;
+  if (shift <= 0) return w0;
+  return w0 < 0 ? -(-w0 >> shift) : w0 >> shift;
+}
+
+/** Reset shift at DropBack step t (1-based): 0 without decay; t - 1 up to step D; then zero. */
+export function dropbackShift(step: number, decay: number): number {
+  if (decay <= 0) return 0;
+  return step <= decay ? step - 1 : UNTRACKED_ZERO_SHIFT;
+}
+
+/**
+ * Weights kept at magnitude step t of T (cubic ramp, Zhu and Gupta 2017):
+ * density(t) = d + (1 - d) * (1 - t/T)^3, keep = ceil(density * W), clamped to [1, W].
+ */
+export function magnitudeKeep(W: number, target: number, step: number, steps: number): number {
+  const f = steps <= 0 ? 1 : Math.min(1, step / steps);
+  const d = target + (1 - target) * (1 - f) ** 3;
+  return Math.max(1, Math.min(W, Math.ceil(d * W - 1e-9)));
+}
+
+/**
+ * The k highest scores over several arrays (scores: nonnegative integers below 2^24). Ties go to
+ * the lower array index, then the lower position. Returns a 0/1 array per input.
+ */
+export function selectTopK(scores: readonly Int32Array[], k: number): Uint8Array[] {
+  let max = 0;
+  for (const s of scores) for (let i = 0; i < s.length; i++) if (s[i] > max) max = s[i];
+  const hist = new Int32Array(max + 2);
+  for (const s of scores) for (let i = 0; i < s.length; i++) hist[s[i]]++;
+  // threshold T: count(score > T) < k <= count(score >= T)
+  let above = 0;
+  let t = max;
+  for (; t >= 0; t--) {
+    if (above + hist[t] >= k) break;
+    above += hist[t];
+  }
+  let tiesLeft = k - above;
+  return scores.map((s) => {
+    const out = new Uint8Array(s.length);
+    for (let i = 0; i < s.length; i++) {
+      if (s[i] > t) out[i] = 1;
+      else if (s[i] === t && tiesLeft > 0) {
+        out[i] = 1;
+        tiesLeft--;
+      }
+    }
+    return out;
+  });
+}
+
+/** Clocks of a mask step: read every weight (and regenerate w0) once to score, once to select, write the resets. */
+export function maskStepClocks(W: number, z: number, written: number): number {
+  return 2 * Math.ceil(W / z) + Math.ceil(written / z);
+}
+
+/** Live edges: tracked, or untracked with a nonzero held value. */
+export function liveMask(mask: Uint8Array, w: Int32Array): Uint8Array {
+  const live = new Uint8Array(mask.length);
+  for (let k = 0; k < mask.length; k++) live[k] = mask[k] || w[k] !== 0 ? 1 : 0;
+  return live;
+}
+
+function count(m: Uint8Array): number {
+  let c = 0;
+  for (let i = 0; i < m.length; i++) c += m[i];
+  return c;
+}
+
+/** Magnitude step on one junction, in place (canonical weights and mask). Returns weights pruned. */
+export function magnitudeStepJunction(w: Int32Array, mask: Uint8Array, keep: number): number {
+  const tracked = count(mask);
+  const k = Math.max(0, Math.min(keep, tracked));
+  const score = new Int32Array(w.length);
+  for (let e = 0; e < w.length; e++) score[e] = mask[e] ? Math.abs(w[e]) + 1 : 0;
+  const [sel] = selectTopK([score], k);
+  let written = 0;
+  for (let e = 0; e < w.length; e++) {
+    if (mask[e] && !sel[e]) {
+      mask[e] = 0;
+      if (w[e] !== 0) written++;
+      w[e] = 0;
+    }
+  }
+  return written;
+}
+
+/** DropBack step over several junctions, in place. Returns weights written per junction. */
+export function dropbackStepJunctions(ws: Int32Array[], masks: Uint8Array[], w0s: Int32Array[], keep: number, shift: number): number[] {
+  const scores = ws.map((w, j) => {
+    const s = new Int32Array(w.length);
+    const m = masks[j];
+    const w0 = w0s[j];
+    for (let e = 0; e < w.length; e++) s[e] = m[e] ? Math.abs(w[e] - w0[e]) : 0;
+    return s;
+  });
+  const total = ws.reduce((a, w) => a + w.length, 0);
+  const sel = selectTopK(scores, Math.max(0, Math.min(keep, total)));
+  return ws.map((w, j) => {
+    const m = masks[j];
+    const w0 = w0s[j];
+    const s = sel[j];
+    let written = 0;
+    for (let e = 0; e < w.length; e++) {
+      if (s[e]) {
+        m[e] = 1;
+        continue;
+      }
+      m[e] = 0;
+      const v = untrackedValue(w0[e], shift);
+      if (w[e] !== v) {
+        w[e] = v;
+        written++;
+      }
+    }
+    return written;
+  });
+}
+
+/** w0 of a junction, regenerated from its init seed (what the device does at a DropBack step). */
+export function regenerateW0(count: number, weightBits: number, initShift: number, initSeed: number): Int32Array {
+  return initialWeights(count, weightBits, initShift, initSeed);
+}

@@ -1,0 +1,142 @@
+import { PHASES } from '../../firmware-spec/schedule.ts';
+import { table } from '../cli/format.ts';
+import type { Baseline } from './baselines.ts';
+import { type Breakdown, ENERGY_COMPONENTS, fmtPj, fmtS } from './model.ts';
+import { phaseGrid, type ProfileRun } from './session.ts';
+
+function baselineJson(b: Baseline, ours: Breakdown) {
+  if (!b.available || !b.breakdown) return { label: b.label, available: false, reason: b.reason };
+  const x = b.breakdown;
+  return {
+    label: b.label,
+    available: true,
+    method: b.method,
+    deviceSecondsPerSample: x.perSample.deviceSeconds,
+    secondsPerSample: x.perSample.seconds,
+    energyPerSamplePj: x.perSample.energyPj,
+    deviceEnergyPerSamplePj: x.perSample.deviceEnergyPj,
+    energyTotalPj: x.energy.totalPj,
+    deviceEnergyPj: x.energy.deviceEnergyPj,
+    energyComponentsPj: x.energy.components,
+    /** baseline over this run: > 1 means the baseline is slower / costs more */
+    deviceTimeRatio: ours.time.deviceSeconds ? x.time.deviceSeconds / ours.time.deviceSeconds : 0,
+    deviceEnergyRatio: ours.energy.deviceEnergyPj ? x.energy.deviceEnergyPj / ours.energy.deviceEnergyPj : 0,
+    junctions: phaseGrid(x),
+    ...(b.trainAccuracy !== undefined ? { trainAccuracy: b.trainAccuracy } : {}),
+    ...(b.resolved ? { lanes: b.resolved.network.junctions.map((j) => j.z) } : {}),
+  };
+}
+
+/** The profile as one JSON object (the CLI prints it as the last line of stdout with --json). */
+export function profileJson(r: ProfileRun, outputs: Record<string, string | undefined> = {}) {
+  const b = r.breakdown;
+  const net = r.resolved.network;
+  const n = b.samples;
+  return {
+    command: 'seedwire profile',
+    device: r.device,
+    deviceProfile: r.capability.profile,
+    clockHz: r.capability.clockHz,
+    network: {
+      name: r.resolved.name,
+      layers: r.resolved.layers,
+      feedback: net.feedback,
+      rounding: net.rounding,
+      junctions: b.junctions.map((j) => ({ index: j.index, p: j.p, n: j.n, edges: j.edges, density: j.density, z: j.z, kind: j.kind, passClocks: j.passClocks })),
+    },
+    samplesPerEpoch: r.samplesPerEpoch,
+    epochs: r.epochs,
+    samplesTrained: n,
+    energyTable: { name: r.table.name, source: r.table.source, file: r.tableFile },
+    link: b.time.link,
+    bound: b.time.bound,
+    boundReason: b.time.boundReason,
+    time: { ...b.time, link: undefined },
+    energyPj: b.energy.totalPj,
+    deviceEnergyPj: b.energy.deviceEnergyPj,
+    wireEnergyPj: b.energy.wireEnergyPj,
+    energyComponentsPj: b.energy.components,
+    energyQuantumPj: b.energy.quantumPj,
+    perSample: { seconds: b.perSample.seconds, deviceSeconds: b.perSample.deviceSeconds, linkSeconds: b.perSample.linkSeconds, energyPj: b.perSample.energyPj, deviceEnergyPj: b.perSample.deviceEnergyPj },
+    perEpoch: {
+      samples: r.samplesPerEpoch,
+      seconds: b.perSample.seconds * r.samplesPerEpoch,
+      deviceSeconds: b.perSample.deviceSeconds * r.samplesPerEpoch,
+      linkSeconds: b.perSample.linkSeconds * r.samplesPerEpoch,
+      energyPj: b.perSample.energyPj * r.samplesPerEpoch,
+      deviceEnergyPj: b.perSample.deviceEnergyPj * r.samplesPerEpoch,
+    },
+    junctions: b.junctions.map((j) => ({
+      index: j.index,
+      passes: j.passes,
+      stallClocks: j.stallClocks,
+      idleClocks: j.idleClocks,
+      energyPj: j.energyTotalPj,
+      memoryBankBytes: j.memoryBankBytes,
+      phases: Object.fromEntries(PHASES.map((ph) => [ph, { clocks: j.phases[ph].clocks, seconds: j.phases[ph].seconds, stalls: j.phases[ph].stalls, macs: j.phases[ph].macs, ops: j.phases[ph].ops, energyPj: j.phases[ph].energyTotalPj, energyComponentsPj: j.phases[ph].energyPj }])),
+    })),
+    setup: { lfsrSteps: r.setup.lfsrSteps, wireBytesIn: r.setup.wireBytesIn, wireBytesOut: r.setup.wireBytesOut },
+    counters: { ...r.counters, junctions: undefined },
+    pipelining: r.pipelining,
+    pipeliningSpeedup: r.pipelining.pipeliningSpeedup,
+    lfsrVsCsr: r.connectivity,
+    lfsrVsCsrEnergySaving: r.connectivity.lfsrVsCsrEnergySaving,
+    baselines: Object.fromEntries(r.baselines.map((x) => [x.key, baselineJson(x, b)])),
+    schedule: { rebuiltCycles: r.timeline.totalCycles, rebuiltClocks: r.timeline.totalClocks, matchesCounters: r.timelineMatchesCounters },
+    training: { trainAccuracy: r.training.trainAccuracy, testAccuracy: r.training.testAccuracy, weightsSha256: r.training.weightsSha256, curve: r.training.curve, epochReports: r.training.epochReports },
+    outputs,
+  };
+}
+
+const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+
+/** The terminal summary. */
+export function profileTable(r: ProfileRun): string {
+  const b = r.breakdown;
+  const t = b.time;
+  const out: string[] = [];
+  out.push(
+    table(
+      ['', ''],
+      [
+        ['device', `${r.device} (${r.capability.profile}, ${(r.capability.clockHz / 1e6).toFixed(0)} MHz)`],
+        ['network', `${r.resolved.name}: ${r.resolved.layers.join('-')}, z ${r.resolved.network.junctions.map((j) => j.z).join('/')}, ${r.resolved.network.feedback}, ${r.resolved.network.rounding} rounding`],
+        ['samples', `${b.samples} (${r.epochs} x ${r.samplesPerEpoch}), ${t.junctionCycles} junction cycles, ${t.deviceClocks} clocks`],
+        ['device time', `${fmtS(t.deviceSeconds)} (${fmtS(b.perSample.deviceSeconds)}/sample; stalls ${fmtS(t.stallSeconds)})`],
+        ['link time', `${fmtS(t.linkSeconds)} for ${t.wireBytesIn + t.wireBytesOut} bytes at ${t.link.spec} (${t.link.origin})`],
+        ['bound by', `${t.bound.toUpperCase()}: ${t.boundReason}`],
+        ['energy', `${fmtPj(b.energy.totalPj)} (device ${fmtPj(b.energy.deviceEnergyPj)}, wire ${fmtPj(b.energy.wireEnergyPj)}); ${fmtPj(b.perSample.energyPj)}/sample, device ${fmtPj(b.perSample.deviceEnergyPj)}/sample`],
+        ['per epoch', `${fmtS(b.perSample.seconds * r.samplesPerEpoch)}, ${fmtPj(b.perSample.energyPj * r.samplesPerEpoch)}`],
+        ['pipelining speedup', `${r.pipelining.pipeliningSpeedup.toFixed(2)}x clocks, ${r.pipelining.pipeliningSpeedupCycles.toFixed(2)}x cycles (seed 002: 3J = ${r.pipelining.seedClaim}; vs separate FF/BP/UP passes ${r.pipelining.sequentialPhasesSpeedup.toFixed(2)}x)`],
+        ['LFSR vs CSR', `device energy -${pct(r.connectivity.lfsrVsCsrEnergySaving)}, memory area -${pct(r.connectivity.lfsrVsCsrAreaSaving)} (${r.connectivity.seedClaim})`],
+        ['accuracy', `train ${r.training.trainAccuracy.toFixed(4)} (running), test ${r.training.testAccuracy.toFixed(4)}`],
+        ['energy table', `${r.table.name} (${r.tableFile})`],
+      ],
+    ),
+  );
+  const rows: Array<Array<string | number>> = [];
+  for (const j of b.junctions) {
+    for (const ph of PHASES) {
+      const p = j.phases[ph];
+      if (!p.clocks && !p.macs) continue;
+      rows.push([`J${j.index} ${ph}`, p.clocks, fmtS(p.seconds), p.stalls, p.macs, fmtPj(p.energyTotalPj), pct(b.energy.totalPj ? p.energyTotalPj / b.energy.deviceEnergyPj : 0)]);
+    }
+  }
+  rows.push(['lfsr', '', '', '', r.counters.lfsrSteps + ' steps', fmtPj(b.energy.components.lfsr), '']);
+  rows.push(['wire', '', fmtS(t.linkSeconds), '', `${t.wireBytesIn + t.wireBytesOut} B`, fmtPj(b.energy.components.wire), '']);
+  rows.push(['total', t.deviceClocks, fmtS(t.deviceSeconds), t.stallClocks, '', fmtPj(b.energy.totalPj), '']);
+  out.push(table(['junction phase', 'busy clocks', 'busy time', 'stalls', 'MACs', 'energy', 'of device'], rows));
+  const comps = ENERGY_COMPONENTS.filter((k) => b.energy.components[k] > 0).map((k) => [k, fmtPj(b.energy.components[k]), pct(b.energy.components[k] / b.energy.totalPj)]);
+  out.push(table(['energy component', 'energy', 'share'], comps));
+  const brows: Array<Array<string | number>> = [['this run', fmtS(b.perSample.deviceSeconds), fmtPj(b.perSample.deviceEnergyPj), fmtPj(b.perSample.energyPj), '1.00x', '1.00x']];
+  for (const x of r.baselines) {
+    if (!x.available || !x.breakdown) {
+      brows.push([x.label, `n/a: ${x.reason}`, '', '', '', '']);
+      continue;
+    }
+    const y = x.breakdown;
+    brows.push([x.label, fmtS(y.perSample.deviceSeconds), fmtPj(y.perSample.deviceEnergyPj), fmtPj(y.perSample.energyPj), `${(y.time.deviceSeconds / t.deviceSeconds).toFixed(2)}x`, `${(y.energy.deviceEnergyPj / b.energy.deviceEnergyPj).toFixed(2)}x`]);
+  }
+  out.push(table(['per sample', 'device time', 'device energy', 'energy (+wire)', 'time vs this', 'device energy vs this'], brows));
+  return out.join('');
+}

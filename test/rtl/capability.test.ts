@@ -1,0 +1,50 @@
+/**
+ * The up5k build and the emulator's up5k capability agree: the lanes, memories and clock the RTL is
+ * built with (spec.vh, generated from PROFILES.up5k, and the synthesised netlist when a build exists)
+ * are the ones capabilityFor('up5k') reports.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { capabilityFor } from '../../firmware-spec/capability.ts';
+import { ICEBREAKER_OSC_HZ, SPEC_VH_PATH } from '../../firmware-spec/gen/verilog.ts';
+import { REPO } from './harness.ts';
+
+const cap = capabilityFor('up5k', 'n/a');
+const vh = readFileSync(join(REPO, SPEC_VH_PATH), 'utf8');
+const def = (name: string) => {
+  const m = new RegExp(`^\`define ${name} (\\S+)`, 'm').exec(vh);
+  if (!m) throw new Error(`spec.vh has no ${name}`);
+  return Number(m[1]);
+};
+
+describe('up5k build vs the up5k capability', () => {
+  it('spec.vh states the capability\'s lanes, memories and clock', () => {
+    expect(def('SW_LANES')).toBe(cap.maxLanesPerJunction);
+    expect(def('SW_LANES')).toBe(cap.maxLanes);
+    expect(def('SW_WEIGHT_WORDS')).toBe(cap.weightWords);
+    expect(def('SW_LANES') * def('SW_WROWS')).toBe(cap.weightWords);
+    // left activations, left deltas and right deltas: 3 x lanes banks of SW_AROWS words
+    expect(3 * def('SW_LANES') * def('SW_AROWS')).toBe(cap.activationWords);
+    const pll = (ICEBREAKER_OSC_HZ / (def('SW_PLL_DIVR') + 1)) * (def('SW_PLL_DIVF') + 1) / 2 ** def('SW_PLL_DIVQ');
+    expect(pll).toBe(cap.clockHz);
+    expect(def('SW_CLOCK_HZ')).toBe(cap.clockHz);
+    expect(cap.clockHz).toBeGreaterThanOrEqual(24e6);
+  });
+
+  const netlistPath = join(REPO, 'bitstreams-src', 'build', 'seedwire-up5k.json');
+  it.skipIf(!existsSync(netlistPath))(`the synthesised netlist has them too${existsSync(netlistPath) ? '' : ' (no build yet: run seedwire bitstream)'}`, () => {
+    const nl = JSON.parse(readFileSync(netlistPath, 'utf8')) as { modules: Record<string, { cells: Record<string, { type: string; parameters: Record<string, string> }> }> };
+    const cells = Object.values(nl.modules.sw_top.cells);
+    const count = (t: string) => cells.filter((c) => c.type === t).length;
+    // every lane's weight bank is two SPRAMs of 16K x 16 (even and odd rows)
+    expect(count('SB_SPRAM256KA') * 16 * 1024).toBe(cap.weightWords);
+    expect(count('SB_SPRAM256KA')).toBe(2 * cap.maxLanesPerJunction);
+    // three multipliers per lane (FF a*w, BP w*d, UP d*a)
+    expect(count('SB_MAC16')).toBe(3 * cap.maxLanesPerJunction);
+    const pll = cells.find((c) => c.type === 'SB_PLL40_PAD');
+    expect(pll).toBeDefined();
+    const p = (k: string) => parseInt(pll!.parameters[k], 2);
+    expect((ICEBREAKER_OSC_HZ / (p('DIVR') + 1)) * (p('DIVF') + 1) / 2 ** p('DIVQ')).toBe(cap.clockHz);
+  });
+});
