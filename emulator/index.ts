@@ -2,3 +2,5 @@
 export { EmulatedDevice, type SeedSet, type TrainResult, type InferResult, type DeviceStatus } from './device.ts';
 export { JunctionDatapath } from './junction.ts';
 export { naiveSchedule, type LaneSchedule } from './lanes.ts';
+export { runBalance, runMaskStep, type BalanceReport, type SparseState } from './balance/index.ts';
+export { DirectClient } from './balance/direct-client.ts';

@@ -195,3 +195,70 @@ export function dropbackStepJunctions(ws: Int32Array[], masks: Uint8Array[], w0s
 export function regenerateW0(count: number, weightBits: number, initShift: number, initSeed: number): Int32Array {
   return initialWeights(count, weightBits, initShift, initSeed);
 }
+
+/** A junction's mask policy, as the resolved config gives it (host/config sparsity, structurally). */
+export type MaskPolicy =
+  | { kind: 'magnitude'; targetDensity: number; every?: number }
+  | { kind: 'dropback'; keep: number; every?: number; decay?: number }
+  | { kind: string };
+
+/** Defaults: samples between steps, DropBack decay steps, and the fraction of training the pruning ramp spans. */
+export const MASK_DEFAULTS = { magnitudeEvery: 500, dropbackEvery: 1000, dropbackDecay: 4, rampFraction: 0.5 } as const;
+
+/**
+ * When the host sends MASK_STEP, and with what. Steps fall at chunk boundaries: once `trained`
+ * samples have been trained, every policy whose `every` boundary was crossed since its last step
+ * gets one step (numbered by the boundaries crossed, so a chunk longer than `every` skips numbers).
+ *   magnitude (per junction): step t keeps magnitudeKeep(W, d, t, T) with
+ *     T = max(1, floor(rampFraction * totalSamples / every)).
+ *   dropback (all DropBack junctions together, keep/every/decay of the first): keep
+ *     round(keep * sum W) weights, untrackedShift = dropbackShift(t, decay).
+ */
+export class MaskSchedule {
+  private readonly magnitude: Array<{ j: number; W: number; target: number; every: number; ramp: number; done: number }> = [];
+  private readonly dropback?: { js: number[]; k: number; every: number; decay: number; done: number };
+
+  constructor(policies: readonly MaskPolicy[], edges: readonly number[], totalSamples: number) {
+    const db: number[] = [];
+    let first: { keep: number; every?: number; decay?: number } | undefined;
+    policies.forEach((p, j) => {
+      if (p.kind === 'magnitude') {
+        const m = p as { targetDensity: number; every?: number };
+        const every = m.every ?? MASK_DEFAULTS.magnitudeEvery;
+        this.magnitude.push({ j, W: edges[j], target: m.targetDensity, every, ramp: Math.max(1, Math.floor((MASK_DEFAULTS.rampFraction * totalSamples) / every)), done: 0 });
+      } else if (p.kind === 'dropback') {
+        db.push(j);
+        first ??= p as { keep: number; every?: number; decay?: number };
+      }
+    });
+    if (first) {
+      const W = db.reduce((a, j) => a + edges[j], 0);
+      this.dropback = { js: db, k: Math.max(1, Math.round(first.keep * W)), every: first.every ?? MASK_DEFAULTS.dropbackEvery, decay: first.decay ?? MASK_DEFAULTS.dropbackDecay, done: 0 };
+    }
+  }
+
+  /** true when some junction's mask changes during training */
+  get active(): boolean {
+    return this.magnitude.length > 0 || this.dropback !== undefined;
+  }
+
+  /** Steps due after `trained` samples (in this order: magnitude by junction, then DropBack). */
+  due(trained: number): MaskStep[] {
+    const out: MaskStep[] = [];
+    for (const m of this.magnitude) {
+      const t = Math.floor(trained / m.every);
+      if (t <= m.done) continue;
+      m.done = t;
+      out.push({ kind: 'magnitude', junctions: [m.j], keep: [magnitudeKeep(m.W, m.target, t, m.ramp)] });
+    }
+    const d = this.dropback;
+    if (d) {
+      const t = Math.floor(trained / d.every);
+      if (t > d.done) {
+        d.done = t;
+        out.push({ kind: 'dropback', junctions: [...d.js], keep: d.k, untrackedShift: dropbackShift(t, d.decay) });
+      }
+    }
+    return out;
+  }
+}

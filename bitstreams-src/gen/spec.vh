@@ -5,6 +5,7 @@
 // spec version
 `define SW_SPEC_MAJOR 1
 `define SW_SPEC_MINOR 0
+`define SW_SPEC_HASH32 32'hfac94af1 // first 32 bits of hash.ts specHash() (IDENTIFY compares the full hash)
 
 // number formats (formats.ts): two's complement, BITS wide, FRAC fractional bits
 `define SW_ACT_BITS 16
@@ -77,6 +78,37 @@
 `define SW_ERR_BUSY 12
 `define SW_ERR_INTERNAL 13
 
+// protocol (protocol.ts): frame constants, request opcodes, response flag, NAK, link errors, SLIP bytes
+`define SW_PROTOCOL_VERSION 1
+`define SW_FRAME_HEADER_BYTES 8 // version u8, seq u16, opcode u8, length u32 (little-endian)
+`define SW_FRAME_CRC_BYTES 4 // CRC-32/ISO-HDLC over header and payload
+`define SW_FRAME_CRC_CHECK 32'hcbf43926 // CRC-32 of "123456789"
+`define SW_MAX_PAYLOAD 16384
+`define SW_WINDOW 8
+`define SW_REPLAY_CACHE 32
+`define SW_SEQ_MODULO 65536
+`define SW_OP_IDENTIFY 8'h01
+`define SW_OP_RESET 8'h02
+`define SW_OP_CONFIGURE 8'h03
+`define SW_OP_LOAD_SEEDS 8'h04
+`define SW_OP_WRITE_WEIGHTS 8'h05
+`define SW_OP_READ_WEIGHTS 8'h06
+`define SW_OP_STREAM_SAMPLES 8'h07
+`define SW_OP_TRAIN 8'h08
+`define SW_OP_INFER 8'h09
+`define SW_OP_READ_COUNTERS 8'h0a
+`define SW_OP_CLEAR_COUNTERS 8'h0b
+`define SW_OP_STATUS 8'h0c
+`define SW_RESPONSE_FLAG 8'h80 // response opcode = SW_RESPONSE_FLAG | request opcode
+`define SW_NAK 8'hff
+`define SW_LINK_ERR_OUT_OF_ORDER 128
+`define SW_LINK_ERR_BAD_VERSION 129
+`define SW_SLIP_END 8'hc0
+`define SW_SLIP_ESC 8'hdb
+`define SW_SLIP_ESC_END 8'hdc
+`define SW_SLIP_ESC_ESC 8'hdd
+`define SW_PCIE_ID_MAGIC 32'h44454553
+
 // the up5k build (capability.ts PROFILES.up5k)
 `define SW_CLOCK_HZ 24000000
 `define SW_CLOCK_MHZ 24
@@ -88,6 +120,7 @@
 `define SW_UART_BAUD 3000000
 `define SW_UART_DIV 8 // clocks per UART bit
 `define SW_LANES 2 // z lanes of the junction engine
+`define SW_MAX_JUNCTIONS 4
 `define SW_LANE_BITS 1
 `define SW_WEIGHT_WORDS 65536
 `define SW_WROWS 32768 // rows of one weight bank

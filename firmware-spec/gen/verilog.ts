@@ -1,8 +1,24 @@
 import { SIGMOID_LUT, SIGMOID_LUT_IN_FRAC, SIGMOID_LUT_OUT_FRAC, SIGMOID_LUT_SIZE } from '../activation.ts';
 import { PROFILES } from '../capability.ts';
 import { DEVICE_ERRORS } from '../errors.ts';
+import { specHash } from '../hash.ts';
 import { accumulatorBits, DEFAULT_FORMATS, INPUT_FORMAT } from '../formats.ts';
 import { bitsFor, LFSR_MAX_WIDTH, LFSR_MIN_WIDTH, LFSR_WIDTH_MAIN, lfsrMask } from '../lfsr.ts';
+import {
+  FRAME_CRC_BYTES,
+  FRAME_HEADER_BYTES,
+  LINK_ERRORS,
+  MAX_PAYLOAD,
+  NAK,
+  OPCODES,
+  PCIE_ID_MAGIC,
+  PROTOCOL_VERSION,
+  REPLAY_CACHE,
+  RESPONSE_FLAG,
+  SEQ_MODULO,
+  SLIP,
+  WINDOW,
+} from '../protocol.ts';
 import { JUNCTION_PIPELINE_CLOCKS } from '../schedule.ts';
 import { SPEC_VERSION } from '../version.ts';
 
@@ -103,6 +119,7 @@ function specVh(): string {
   L.push('// spec version');
   def('SW_SPEC_MAJOR', SPEC_VERSION.major);
   def('SW_SPEC_MINOR', SPEC_VERSION.minor);
+  def('SW_SPEC_HASH32', `32'h${specHash().slice(0, 8)}`, 'first 32 bits of hash.ts specHash() (IDENTIFY compares the full hash)');
   L.push('');
   L.push('// number formats (formats.ts): two\'s complement, BITS wide, FRAC fractional bits');
   def('SW_ACT_BITS', f.activation.bits);
@@ -137,6 +154,22 @@ function specVh(): string {
   L.push('// device error codes (errors.ts)');
   for (const [k, v] of Object.entries(DEVICE_ERRORS)) def(`SW_ERR_${k.toUpperCase()}`, v);
   L.push('');
+  L.push('// protocol (protocol.ts): frame constants, request opcodes, response flag, NAK, link errors, SLIP bytes');
+  def('SW_PROTOCOL_VERSION', PROTOCOL_VERSION);
+  def('SW_FRAME_HEADER_BYTES', FRAME_HEADER_BYTES, 'version u8, seq u16, opcode u8, length u32 (little-endian)');
+  def('SW_FRAME_CRC_BYTES', FRAME_CRC_BYTES, 'CRC-32/ISO-HDLC over header and payload');
+  def('SW_FRAME_CRC_CHECK', `32'h${hex(0xcbf43926, 8)}`, 'CRC-32 of "123456789"');
+  def('SW_MAX_PAYLOAD', MAX_PAYLOAD);
+  def('SW_WINDOW', WINDOW);
+  def('SW_REPLAY_CACHE', REPLAY_CACHE);
+  def('SW_SEQ_MODULO', SEQ_MODULO);
+  for (const [k, v] of Object.entries(OPCODES)) def(`SW_OP_${k}`, `8'h${hex(v.code, 2)}`);
+  def('SW_RESPONSE_FLAG', `8'h${hex(RESPONSE_FLAG, 2)}`, 'response opcode = SW_RESPONSE_FLAG | request opcode');
+  def('SW_NAK', `8'h${hex(NAK, 2)}`);
+  for (const [k, v] of Object.entries(LINK_ERRORS)) def(`SW_LINK_ERR_${k.toUpperCase()}`, v);
+  for (const [k, v] of Object.entries(SLIP)) def(`SW_SLIP_${k}`, `8'h${hex(v, 2)}`);
+  def('SW_PCIE_ID_MAGIC', `32'h${hex(PCIE_ID_MAGIC, 8)}`);
+  L.push('');
   L.push('// the up5k build (capability.ts PROFILES.up5k)');
   def('SW_CLOCK_HZ', g.clockHz);
   def('SW_CLOCK_MHZ', g.clockHz / 1e6);
@@ -150,6 +183,7 @@ function specVh(): string {
   def('SW_UART_BAUD', RTL_UART_BAUD);
   def('SW_UART_DIV', g.clockHz / RTL_UART_BAUD, 'clocks per UART bit');
   def('SW_LANES', g.lanes, 'z lanes of the junction engine');
+  def('SW_MAX_JUNCTIONS', PROFILES.up5k.maxJunctions);
   def('SW_LANE_BITS', Math.max(1, bitsFor(g.lanes)));
   def('SW_WEIGHT_WORDS', g.weightWords);
   def('SW_WROWS', g.weightRowsPerBank, 'rows of one weight bank');

@@ -5,6 +5,7 @@ import { registerInspect } from './commands/inspect.ts';
 import { registerBitstream } from './commands/bitstream.ts';
 import { registerFlash } from './commands/flash.ts';
 import { registerTrain } from './commands/train.ts';
+import { registerProfile } from './commands/profile.ts';
 
 /**
  * The seedwire command line. Each command lives in commands/<name>.ts and registers itself here.
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
   registerEmulator(program);
   registerDevices(program);
   registerTrain(program);
+  registerProfile(program);
   return program;
 }
 

@@ -55,6 +55,8 @@ interface Pending {
   /** order of this frame's latest transmission among all transmissions */
   sendIndex: number;
   sentAt: number;
+  /** retransmitted and not yet answered: no more fast retransmits for it, only its timeout (TCP NewReno's rule) */
+  recovering: boolean;
   done: boolean;
   resolve: (payload: Buffer) => void;
   reject: (e: Error) => void;
@@ -321,7 +323,7 @@ export class LinkClient implements DeviceClient {
     }
     if (payload.length > MAX_PAYLOAD) return Promise.reject(new LinkError('bad_argument', this.uri, `${op}: payload of ${payload.length} bytes exceeds ${MAX_PAYLOAD}`));
     return new Promise<Buffer>((resolve, reject) => {
-      this.queue.push({ op, payload, barrier, seq: -1, sendIndex: 0, sentAt: 0, done: false, resolve, reject });
+      this.queue.push({ op, payload, barrier, seq: -1, sendIndex: 0, sentAt: 0, recovering: false, done: false, resolve, reject });
       this.pump();
     }).then((body) => {
       try {
@@ -348,7 +350,11 @@ export class LinkClient implements DeviceClient {
     this.arm();
   }
 
-  private transmit(p: Pending): void {
+  private transmit(p: Pending, retransmit = false): void {
+    if (retransmit) {
+      this.s.retransmits++;
+      p.recovering = true;
+    }
     p.sendIndex = ++this.sendCounter;
     p.sentAt = performance.now();
     this.s.framesOut++;
@@ -358,11 +364,7 @@ export class LinkClient implements DeviceClient {
   /** Retransmit `from` and every later unanswered request, in order (go-back-N). */
   private goBack(from: Pending): void {
     const i = this.inflight.indexOf(from);
-    for (const p of this.inflight.slice(i)) {
-      if (p.done) continue;
-      this.s.retransmits++;
-      this.transmit(p);
-    }
+    for (const p of this.inflight.slice(i)) if (!p.done) this.transmit(p, true);
     this.arm();
   }
 
@@ -422,7 +424,7 @@ export class LinkClient implements DeviceClient {
         // the device dropped p because it is still waiting for `expected`: if our latest copy of that
         // one went out before p's, it was lost; go back to it
         const e = this.inflight.find((x) => x.seq === nak.expected && !x.done);
-        if (e && e.sendIndex < p.sendIndex) this.goBack(e);
+        if (e && !e.recovering && e.sendIndex < p.sendIndex) this.goBack(e);
         return;
       }
       const dcode = deviceErrorName(nak.code);
@@ -447,10 +449,7 @@ export class LinkClient implements DeviceClient {
     // run, and its response was lost; ask again (the device replays it)
     for (const q of this.inflight) {
       if (q === p) break;
-      if (!q.done && q.sendIndex < p.sendIndex) {
-        this.s.retransmits++;
-        this.transmit(q);
-      }
+      if (!q.done && !q.recovering && q.sendIndex < p.sendIndex) this.transmit(q, true);
     }
     while (this.inflight.length && this.inflight[0].done) this.inflight.shift();
     if (this.inflight.length === 0) this.s.linkSeconds += (performance.now() - this.busySince) / 1000;

@@ -126,8 +126,8 @@ export function profileTable(r: ProfileRun): string {
   rows.push(['wire', '', fmtS(t.linkSeconds), '', `${t.wireBytesIn + t.wireBytesOut} B`, fmtPj(b.energy.components.wire), '']);
   rows.push(['total', t.deviceClocks, fmtS(t.deviceSeconds), t.stallClocks, '', fmtPj(b.energy.totalPj), '']);
   out.push(table(['junction phase', 'busy clocks', 'busy time', 'stalls', 'MACs', 'energy', 'of device'], rows));
-  const comps = ENERGY_COMPONENTS.filter((k) => b.energy.components[k] > 0).map((k) => [k, fmtPj(b.energy.components[k]), pct(b.energy.components[k] / b.energy.totalPj)]);
-  out.push(table(['energy component', 'energy', 'share'], comps));
+  const comps = ENERGY_COMPONENTS.filter((k) => b.energy.components[k] > 0).map((k) => [k, fmtPj(b.energy.components[k]), k === 'wire' ? '' : pct(b.energy.components[k] / b.energy.deviceEnergyPj), pct(b.energy.components[k] / b.energy.totalPj)]);
+  out.push(table(['energy component', 'energy', 'of device', 'of total'], comps));
   const brows: Array<Array<string | number>> = [['this run', fmtS(b.perSample.deviceSeconds), fmtPj(b.perSample.deviceEnergyPj), fmtPj(b.perSample.energyPj), '1.00x', '1.00x']];
   for (const x of r.baselines) {
     if (!x.available || !x.breakdown) {

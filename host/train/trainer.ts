@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
 import type { SampleEncoding } from '../../firmware-spec/capability.ts';
 import { generateConnectivity } from '../../firmware-spec/connectivity.ts';
+import { MaskSchedule } from '../../firmware-spec/masks.ts';
 import { encodeWeights, initialWeights } from '../../firmware-spec/network.ts';
 import { loadConfigChoice } from '../config/load.ts';
 import type { NetworkConfig } from '../config/schema.ts';
 import { checkShape, type Dataset, loadDatasetSpec, quantizeImages, bytesPerSample } from '../datasets/index.ts';
-import type { DeviceClient } from '../device/client-types.ts';
+import type { BalanceReport, DeviceClient } from '../device/client-types.ts';
 import { openDevice } from '../device/open.ts';
 import { plan, type Plan, type ResolvedConfig } from '../partition/partition.ts';
 import { cleanCheckpointDir, type Checkpoint, CheckpointError, CHECKPOINT_FORMAT, readCheckpoint, writeCheckpoint } from './checkpoint.ts';
@@ -84,6 +85,8 @@ export interface TrainReport {
   interrupted: boolean;
   epochReports: EpochReport[];
   resolved: ResolvedConfig;
+  /** the last on-device BALANCE report (runs with LFSR-pruned, magnitude or DropBack masks) */
+  balance?: BalanceReport;
 }
 
 export class TrainError extends Error {
@@ -162,6 +165,18 @@ export async function train(opts: TrainOptions): Promise<TrainReport> {
         await dev.writeWeights(i, 0, decodeWeights(Buffer.from(b64, 'base64'), net.formats.weight.bits));
       }
     }
+    // dynamic masks (magnitude, DropBack) step on the device between TRAINs; BALANCE follows every
+    // mask change, and runs once up front for any irregular pattern (firmware-spec/masks.ts, balance.ts)
+    const sparseDev: DeviceClient = dev;
+    const masks = new MaskSchedule(resolved.sparsity, net.junctions.map((j) => j.n * j.fi), epochs * samplesPerEpoch);
+    if (masks.active && !sparseDev.maskStep) throw new TrainError('bad_option', `${dev.uri} cannot run magnitude or DropBack masks: its link has no MASK_STEP command`);
+    if (masks.active && ck) throw new TrainError('bad_option', 'resuming a run with magnitude or DropBack masks is not supported: checkpoints do not hold masks');
+    const wantsBalance = resolved.balancing !== 'none' && resolved.sparsity.some((sp) => sp.kind !== 'clash-free' && sp.kind !== 'dense');
+    let lastBalance: BalanceReport | undefined;
+    const rebalance = async () => {
+      if (wantsBalance && sparseDev.balance) lastBalance = await sparseDev.balance(resolved.balancing);
+    };
+    await rebalance();
 
     const trainSet: Dataset = { ...data.train, images: quantizeImages(data.train.images, encoding) };
     const testSet: Dataset = { ...data.test, images: quantizeImages(data.test.images, encoding) };
@@ -240,6 +255,10 @@ export async function train(opts: TrainOptions): Promise<TrainReport> {
         totals.deviceClocks += r.clocks;
         trainedThisRun += r.samples;
         cursor = end;
+        for (const step of masks.due(totals.trained)) {
+          await sparseDev.maskStep!(step);
+          await rebalance();
+        }
         const link = dev.linkStats();
         opts.onProgress?.({
           epoch: epoch + 1,
@@ -300,6 +319,7 @@ export async function train(opts: TrainOptions): Promise<TrainReport> {
       interrupted,
       epochReports,
       resolved,
+      ...(lastBalance ? { balance: lastBalance } : {}),
     };
     if (opts.reference && !interrupted) {
       const ref = await referenceRun(resolved, trainSet, testSet, epochs, samplesPerEpoch);

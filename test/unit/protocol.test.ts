@@ -1,4 +1,3 @@
-import type { MockBindingInterface } from '@serialport/binding-mock';
 import { SerialPortMock } from 'serialport';
 import { afterEach, describe, expect, it } from 'vitest';
 import { capabilityFor } from '../../firmware-spec/capability.ts';
@@ -206,7 +205,7 @@ describe('SLIP framing (the library, and the checks above it)', () => {
 
 // @serialport/binding-mock as serialport loads it (CommonJS): importing the package from ESM would give
 // a second copy whose ports SerialPortMock cannot see
-const MockBinding: MockBindingInterface = SerialPortMock.binding;
+const MockBinding = SerialPortMock.binding;
 
 describe('the device endpoint on a serial port (binding-mock)', () => {
   afterEach(() => MockBinding.reset());

@@ -1,0 +1,13 @@
+/** Latency and energy profiling of training sessions (DESIGN.md section 9): `seedwire profile`. */
+export { ProfileError, type ProfileErrorCode } from './errors.ts';
+export { DEFAULT_ENERGY_TABLE_URL, energyTableSchema, loadEnergyTable, parseEnergyTable, type EnergyTable, addEnergy, multiplyEnergy, memoryAccessEnergy, shiftEnergy, widthEnergy } from './energy-table.ts';
+export { defaultLinkFor, linkSeconds, parseLinkRate, UART_BITS_PER_BYTE, type LinkModel } from './link.ts';
+export { ENERGY_COMPONENTS, profileCounters, type Breakdown, type Energy, type EnergyComponent, type ModelInput } from './model.ts';
+export { buildTimeline, sequentialPhaseClocks, trainerChunks, unpipelinedClocks, type Timeline } from './timeline.ts';
+export { computeBaselines, connectivityFigures, pipeliningFigures, unpipelinedCounters, type Baseline } from './baselines.ts';
+export { checkProfileOptions, ProfilingClient, runProfile, type ProfileOptions, type ProfileRun } from './session.ts';
+export { profileJson, profileTable } from './summary.ts';
+export { buildTrace, type TraceEvent } from './trace.ts';
+export { buildVcd } from './vcd.ts';
+export { buildReportHtml } from './report-html.ts';
+export { checkWritable, writeOutput } from './outputs.ts';

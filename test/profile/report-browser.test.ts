@@ -1,0 +1,77 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { chromium } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { buildReportHtml } from '../../host/profile/report-html.ts';
+import { runProfile } from '../../host/profile/session.ts';
+import { REPO } from '../helpers/cli.ts';
+
+/**
+ * The HTML report in a real browser (Debian's chromium driven by playwright-core): every chart renders
+ * with a nonzero size, the console shows no error, nothing is fetched from the network, and a
+ * screenshot is kept under test-artifacts/. Without chromium the test is skipped with the reason;
+ * with CI set, a missing chromium fails.
+ */
+function findChromium(): string | undefined {
+  for (const p of ['/usr/bin/chromium', '/usr/bin/chromium-browser']) if (existsSync(p)) return p;
+  try {
+    return execFileSync('which', ['chromium'], { encoding: 'utf8' }).trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const exe = findChromium();
+const reason = 'chromium not found: install Debian chromium (apt-get install -y chromium) to run the report browser test';
+if (!exe && !process.env.CI) console.warn(`SKIPPED report browser test: ${reason}`);
+
+describe.skipIf(!exe && !process.env.CI)('profile HTML report in headless chromium', () => {
+  const artifacts = join(REPO, 'test-artifacts');
+  let file = '';
+  beforeAll(async () => {
+    if (!exe) throw new Error(`CI is set and ${reason}`);
+    const run = await runProfile({ preset: 'mnist-sparse-38', samples: 200, device: 'emu' });
+    mkdirSync(artifacts, { recursive: true });
+    file = join(artifacts, 'profile-report.html');
+    writeFileSync(file, buildReportHtml(run));
+  });
+
+  it('renders every chart, logs no error and fetches nothing', async () => {
+    const browser = await chromium.launch({
+      executablePath: exe,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+    try {
+      const page = await browser.newPage({ viewport: { width: 1000, height: 900 } });
+      const errors: string[] = [];
+      const requests: string[] = [];
+      page.on('console', (m) => {
+        if (m.type() === 'error') errors.push(m.text());
+      });
+      page.on('pageerror', (e) => errors.push(e.message));
+      page.on('request', (r) => {
+        if (!r.url().startsWith('file:')) requests.push(r.url());
+      });
+      await page.goto(pathToFileURL(file).href, { waitUntil: 'load' });
+      const charts = await page.$$eval('svg.chart', (els) =>
+        els.map((e) => {
+          const r = e.getBoundingClientRect();
+          return { w: r.width, h: r.height, shapes: e.querySelectorAll('rect, path, circle').length };
+        }),
+      );
+      expect(charts.length).toBeGreaterThanOrEqual(8);
+      for (const c of charts) {
+        expect(c.w).toBeGreaterThan(100);
+        expect(c.h).toBeGreaterThan(50);
+        expect(c.shapes).toBeGreaterThan(0);
+      }
+      await page.screenshot({ path: join(artifacts, 'profile-report.png'), fullPage: true });
+      expect(errors).toEqual([]);
+      expect(requests).toEqual([]);
+    } finally {
+      await browser.close();
+    }
+  });
+});
