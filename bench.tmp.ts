@@ -1,2 +1,2 @@
 import { benchLink } from './host/bench/link.ts';
-console.log(await benchLink({}));
+for (const b of [undefined, undefined]) { const r: any = await benchLink({ bulkPayload: b }); console.log(JSON.stringify(r)); }

@@ -191,6 +191,7 @@ export class EmulatedDevice {
   /** BALANCE: the on-device load balancer schedules every junction's live edges (timing only). */
   balance(policy: string): BalanceReport {
     this.requireJunction(0);
+    if (policy !== 'none' && !this.capability.features.loadBalancer) throw new DeviceError('bad_opcode', `this device (${this.capability.profile}) has no load balancer; only policy 'none'`);
     const { report, lanes } = runBalance(this.sparseJunctions(), policy);
     lanes.forEach((l, j) => (this.junctions[j].schedule = l));
     this.counters.balancerClocks += report.balancerClocks;

@@ -4,3 +4,4 @@ export { JunctionDatapath } from './junction.ts';
 export { naiveSchedule, type LaneSchedule } from './lanes.ts';
 export { runBalance, runMaskStep, type BalanceReport, type SparseState } from './balance/index.ts';
 export { DirectClient } from './balance/direct-client.ts';
+export { SparsityDriver } from './balance/driver.ts';

@@ -19,6 +19,10 @@ import { JUNCTION_PIPELINE_CLOCKS } from './schedule.ts';
  *     placement, and moving the weights there costs clocks (relayoutClocks).
  * All banks are single-port. A group needing some bank m times takes m clocks (m - 1 stall
  * clocks); a clash-free group takes 1. Every lane of the group stalls with it.
+ * The balanced policies put an edge on lane (left bank): lane q always reads activation bank q, as
+ * in the clash-free design, so no crossbar sits between activation banks and lanes; the balancer's
+ * freedom is which of bank q's edges lane q takes in each clock, and where weights are stored.
+ * One schedule serves FF, BP and UP: each phase touches the same (left, right, weight) banks per edge.
  *
  * ## Lower bound
  * Any schedule needs, per pass,
@@ -44,6 +48,14 @@ import { JUNCTION_PIPELINE_CLOCKS } from './schedule.ts';
  *   'row-lpt'  longest-processing-time-first over rows: rows by live degree (most first, ties by
  *              row), each to the least-loaded lane (ties: lowest lane); a lane runs its rows' edges
  *              in order; group g = every lane's g-th edge. Balances lane work but not banks: stalls.
+ *
+ * ## What balancing costs (DeviceCounters.balancerClocks)
+ * The balancer unit is sequential: one operation per clock. 'greedy': z per clock built (ordering
+ * the banks) plus one per queue entry examined; 'coloring': one per colour probed, per path edge
+ * flipped and per edge coloured; 'row-lpt': z per row plus one per edge laid out. Then the weights
+ * move to the new placement (relayoutClocks). A balanced order is no longer the order the seed
+ * generates, so a balanced junction keeps the (left, right) index of each edge beside its weight,
+ * in the placement's order: ceil(log2 p) + ceil(log2 n) bits per live edge of index memory.
  */
 export const BALANCE_POLICIES = ['none', 'greedy', 'coloring', 'row-lpt'] as const;
 export type BalancePolicy = (typeof BALANCE_POLICIES)[number];

@@ -10,8 +10,9 @@
  * ## What the passes do with an edge e of weight w[e]
  *   tracked (mask 1):   FF, BP and UP as for any edge.
  *   untracked (mask 0): FF and BP use w[e] as it is held (0 for a pruned edge; the DropBack reset
- *                       value for an untracked one); UP leaves w[e] unchanged (no update, no
- *                       rounding draw is skipped: stochastic-rounding bits are drawn per row).
+ *                       value for an untracked one); UP leaves w[e] unchanged. (Stochastic
+ *                       rounding still draws one number per row, as without a mask, so the LFSR
+ *                       stream does not depend on the mask.)
  * An edge is *live* when it is tracked or its held value is nonzero. A dead edge adds exactly 0 to
  * every FF and BP sum and is never written, so the device skips it: passes and the load balancer
  * cover the live edges only (firmware-spec/balance.ts), and READ_WEIGHTS returns 0 for it.
@@ -74,7 +75,7 @@ export const UNTRACKED_ZERO_SHIFT = 31;
 export function untrackedValue(w0: number, shift: number): number {
   if (shift >= UNTRACKED_ZERO_SHIFT) return 0;
   if (shift <= 0) return w0;
-  return w0 < 0 ? -(-w0 >> shift) : w0 >> shift;
+  return w0 < 0 ? 0 - (-w0 >> shift) : w0 >> shift;
 }
 
 /** Reset shift at DropBack step t (1-based): 0 without decay; t - 1 up to step D; then zero. */
@@ -203,7 +204,7 @@ export type MaskPolicy =
   | { kind: string };
 
 /** Defaults: samples between steps, DropBack decay steps, and the fraction of training the pruning ramp spans. */
-export const MASK_DEFAULTS = { magnitudeEvery: 500, dropbackEvery: 1000, dropbackDecay: 4, rampFraction: 0.5 } as const;
+export const MASK_DEFAULTS = { magnitudeEvery: 500, dropbackEvery: 2000, dropbackDecay: 4, rampFraction: 0.5 } as const;
 
 /**
  * When the host sends MASK_STEP, and with what. Steps fall at chunk boundaries: once `trained`
@@ -261,4 +262,26 @@ export class MaskSchedule {
     }
     return out;
   }
+}
+
+/** MASK_STEP kinds, in their wire order (an enum byte). */
+export const MASK_KINDS = ['magnitude', 'dropback'] as const satisfies readonly MaskKind[];
+
+/**
+ * MASK_STEP on the wire, flat: kind (enum u8), junctions (u8 list), keep (u32 list: one per junction
+ * for 'magnitude', a single total for 'dropback'), untrackedShift (u8; 0 for 'magnitude').
+ */
+export interface MaskStepWire {
+  kind: MaskKind;
+  junctions: number[];
+  keep: number[];
+  untrackedShift: number;
+}
+
+export function maskStepToWire(s: MaskStep): MaskStepWire {
+  return s.kind === 'magnitude' ? { kind: s.kind, junctions: [...s.junctions], keep: [...s.keep], untrackedShift: 0 } : { kind: s.kind, junctions: [...s.junctions], keep: [s.keep], untrackedShift: s.untrackedShift };
+}
+
+export function maskStepFromWire(w: MaskStepWire): MaskStep {
+  return w.kind === 'magnitude' ? { kind: 'magnitude', junctions: [...w.junctions], keep: [...w.keep] } : { kind: 'dropback', junctions: [...w.junctions], keep: w.keep[0] ?? 0, untrackedShift: w.untrackedShift };
 }

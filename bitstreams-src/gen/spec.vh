@@ -129,6 +129,8 @@
 `define SW_AROWS 512 // rows of one activation / delta bank
 `define SW_AROW_BITS 9
 `define SW_MAX_NEURONS 1024
+`define SW_SEQ_WORDS 1024 // the sequencer's store (sw_seq.v), 16-bit words
+`define SW_SEQ_ADDR_BITS 10
 `define SW_NEURON_BITS 11
 
 `endif

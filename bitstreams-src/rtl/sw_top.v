@@ -1,23 +1,29 @@
 `default_nettype none
 `include "spec.vh"
-// iCEBreaker top level: 12 MHz oscillator -> PLL -> SW_CLOCK_HZ; the junction engine behind a small
-// byte-command port on the FT2232H UART (SW_UART_BAUD, 8N1). Not the full seedwire protocol: a
-// bring-up path that reaches every engine function. Commands (multi-byte fields little-endian):
-//   0x01 CONFIG  z, m[2], fo[2], fi[2], wbase[2], lr, init_shift | sigmoid << 7   -> 0x00
-//   0x02 RUN     op | ff << 2 | bp << 3 | up << 4, seed[4]  (op 0 draw start vector, 1 initial
-//                weights, 2 pass); answers 0x00 when the engine is idle again
-//   0x03 SELECT  memory (0 left activations, 1 left deltas, 2 right deltas / FF outputs, 3 weights),
-//                restarting its sequential address                                 -> 0x00
-//   0x04 WRITE   count[2], then count 16-bit words                                 -> 0x00
-//   0x05 READ    count[2]                                  -> count 16-bit words
-//   any other opcode                                       -> 0x80 | SW_ERR_BAD_OPCODE
+// iCEBreaker top level: 12 MHz oscillator -> PLL -> SW_CLOCK_HZ; the sequencer (sw_seq, with the
+// junction engine) behind a byte-command port on the FT2232H UART (SW_UART_BAUD, 8N1).
+// Not yet the framed protocol (no SLIP, seq, length or CRC): a bring-up port whose opcodes, response
+// flag, NAK and error codes are the spec's (protocol.ts, errors.ts, through spec.vh). Fields are
+// little-endian. Every command answers SW_RESPONSE_FLAG | opcode, then its response bytes, or
+// SW_NAK, opcode, error code.
+//   SW_OP_IDENTIFY        -                               -> spec hash (first 4 bytes, SW_SPEC_HASH32), major, minor
+//   SW_OP_RESET           -                               -> (nothing)
+//   SW_OP_CONFIGURE       addr[2] count[2] count words    -> (nothing)  store words (sw_seq.v layout:
+//   SW_OP_STREAM_SAMPLES  addr[2] count[2] count words    -> (nothing)   descriptor, samples, labels)
+//   SW_OP_LOAD_SEEDS      -                               -> (when done) initial weights, DFA matrix
+//   SW_OP_WRITE_WEIGHTS   junction count[2] count words   -> (nothing)  from weight 0, canonical order
+//   SW_OP_READ_WEIGHTS    junction count[2]               -> count words
+//   SW_OP_TRAIN           n[2]                            -> (when done) correct[4] junctionCycles[4] clocks[4]
+//   SW_OP_STATUS          -                               -> busy
+//   anything else                                         -> SW_NAK, opcode, SW_ERR_BAD_OPCODE
 module sw_top (
   input  wire clk_12m,   // pin 35
   input  wire uart_rx,   // pin 6 (FT2232H TXD)
   output wire uart_tx,   // pin 9 (FT2232H RXD)
-  output wire led_r_n,   // pin 11: engine busy
+  output wire led_r_n,   // pin 11: sequencer busy
   output wire led_g_n    // pin 37: PLL locked
 );
+  localparam integer SAB = `SW_SEQ_ADDR_BITS;
   wire clk, locked;
 `ifdef SYNTHESIS
   SB_PLL40_PAD #(
@@ -45,117 +51,178 @@ module sw_top (
   sw_uart_rx u_rx (.clk(clk), .rst(rst), .rx(uart_rx), .valid(rx_valid), .data(rx_data));
   sw_uart_tx u_tx (.clk(clk), .rst(rst), .start(tx_start), .data(tx_data), .busy(tx_busy), .tx(uart_tx));
 
-  // engine configuration registers
-  reg [7:0] cfg_z;
-  reg [`SW_AROW_BITS:0] cfg_m;
-  reg [`SW_NEURON_BITS-1:0] cfg_fo, cfg_fi;
-  reg [`SW_WROW_BITS-1:0] cfg_wbase;
-  reg [4:0] cfg_lr, cfg_init_shift;
-  reg cfg_sigmoid;
+  reg st_we;
+  reg [SAB-1:0] st_addr;
+  reg [15:0] st_wdata;
   reg cmd_valid;
   reg [1:0] cmd;
-  reg [31:0] seed;
-  reg ph_ff, ph_bp, ph_up;
+  reg [15:0] cmd_n;
+  wire busy, ready, paused, cycle_done;
+  wire [15:0] correct, jcycles;
+  wire [31:0] clocks;
   reg [2:0] hp_sel;
   reg hp_start, hp_wr, hp_rd;
   reg [15:0] hp_wdata;
   wire hp_rvalid;
   wire [15:0] hp_rdata;
-  wire busy, ff_valid;
-  wire [`SW_ACT_BITS-1:0] ff_data;
-  wire [`SW_LANES*`SW_AROW_BITS-1:0] sv;
-
-  sw_junction u_eng (
-    .clk(clk), .rst(rst),
-    .cfg_z(cfg_z), .cfg_m(cfg_m), .cfg_fo(cfg_fo), .cfg_fi(cfg_fi), .cfg_wbase(cfg_wbase),
-    .cfg_lr(cfg_lr), .cfg_init_shift(cfg_init_shift), .cfg_sigmoid(cfg_sigmoid),
-    .cmd_valid(cmd_valid), .cmd(cmd), .cmd_seed(seed), .cmd_ff(ph_ff), .cmd_bp(ph_bp), .cmd_up(ph_up),
-    .busy(busy),
-    .hp_sel(hp_sel), .hp_start(hp_start), .hp_wr(hp_wr), .hp_wdata(hp_wdata), .hp_rd(hp_rd),
-    .hp_rvalid(hp_rvalid), .hp_rdata(hp_rdata),
-    .ff_valid(ff_valid), .ff_data(ff_data), .sv(sv));
+  sw_seq #(.SAB(SAB)) u_seq (
+    .clk(clk), .rst(rst), .st_we(st_we), .st_addr(st_addr), .st_wdata(st_wdata),
+    .cmd_valid(cmd_valid), .cmd(cmd), .cmd_n(cmd_n), .busy(busy), .ready(ready), .hold(1'b0), .resume(1'b0),
+    .cycle_done(cycle_done), .paused(paused), .correct(correct), .jcycles(jcycles), .clocks(clocks),
+    .x_hp_sel(hp_sel), .x_hp_start(hp_start), .x_hp_wr(hp_wr), .x_hp_wdata(hp_wdata), .x_hp_rd(hp_rd),
+    .x_hp_rvalid(hp_rvalid), .x_hp_rdata(hp_rdata));
 
   // command decoder
-  localparam [3:0] S_OP = 0, S_ARGS = 1, S_WAIT = 2, S_WDATA = 3, S_RREQ = 4, S_RWAIT = 5, S_RSEND = 6, S_REPLY = 7;
-  reg [3:0] st;
+  localparam [3:0] S_OP = 0, S_ARGS = 1, S_WAIT = 2, S_WDATA = 3, S_RREQ = 4, S_RWAIT = 5, S_RSEND = 6,
+                   S_REPLY = 7, S_SEL = 8, S_SELW = 9;
+  reg [3:0] st, after;
   reg [7:0] op;
-  reg [3:0] nargs, argi;
-  reg [7:0] args [0:10];
+  reg [2:0] nargs, argi;
+  reg [7:0] args [0:3];
   reg [15:0] count;
   reg byte_hi;
   reg [15:0] rword;
+  // the reply: rlen bytes of kind rk, byte ri chosen by a mux (no reply buffer)
+  localparam [2:0] R_ACK = 0, R_IDENT = 1, R_STATUS = 2, R_TRAIN = 3, R_NAK_OP = 4, R_NAK_BUSY = 5;
+  reg [2:0] rk;
+  reg [3:0] rlen, ri;
+  wire [7:0] ack = `SW_RESPONSE_FLAG | op;
+  wire [31:0] hash = `SW_SPEC_HASH32;
+  reg [7:0] rbyte;
+  always @(*) begin
+    rbyte = ack;
+    if (rk == R_NAK_OP || rk == R_NAK_BUSY)
+      rbyte = (ri == 0) ? `SW_NAK : (ri == 1) ? op : (rk == R_NAK_OP) ? 8'd`SW_ERR_BAD_OPCODE : 8'd`SW_ERR_BUSY;
+    else if (ri != 0) case (rk)
+      R_IDENT: case (ri)
+        1: rbyte = hash[7:0];
+        2: rbyte = hash[15:8];
+        3: rbyte = hash[23:16];
+        4: rbyte = hash[31:24];
+        5: rbyte = `SW_SPEC_MAJOR;
+        default: rbyte = `SW_SPEC_MINOR;
+      endcase
+      R_STATUS: rbyte = {7'd0, busy};
+      default: case (ri)   // R_TRAIN: correct[4] junctionCycles[4] clocks[4]
+        1: rbyte = correct[7:0];
+        2: rbyte = correct[15:8];
+        5: rbyte = jcycles[7:0];
+        6: rbyte = jcycles[15:8];
+        9: rbyte = clocks[7:0];
+        10: rbyte = clocks[15:8];
+        11: rbyte = clocks[23:16];
+        12: rbyte = clocks[31:24];
+        default: rbyte = 8'd0;
+      endcase
+    endcase
+  end
   always @(posedge clk) begin
     cmd_valid <= 1'b0;
+    st_we <= 1'b0;
     hp_start <= 1'b0;
     hp_wr <= 1'b0;
     hp_rd <= 1'b0;
     tx_start <= 1'b0;
     if (rst) begin
       st <= S_OP;
-      cfg_z <= 1;
-      cfg_m <= 1;
     end else case (st)
       S_OP: if (rx_valid) begin
         op <= rx_data;
         argi <= 0;
+        rk <= R_ACK;
+        rlen <= 1;
+        ri <= 0;
+        after <= S_OP;
         case (rx_data)
-          8'h01: begin nargs <= 11; st <= S_ARGS; end
-          8'h02: begin nargs <= 5; st <= S_ARGS; end
-          8'h03: begin nargs <= 1; st <= S_ARGS; end
-          8'h04, 8'h05: begin nargs <= 2; st <= S_ARGS; end
-          default: begin tx_data <= 8'h80 | `SW_ERR_BAD_OPCODE; st <= S_REPLY; end
+          `SW_OP_IDENTIFY: begin
+            rk <= R_IDENT;
+            rlen <= 7;
+            st <= S_REPLY;
+          end
+          `SW_OP_RESET: st <= S_REPLY;
+          `SW_OP_STATUS: begin
+            rk <= R_STATUS;
+            rlen <= 2;
+            st <= S_REPLY;
+          end
+          `SW_OP_LOAD_SEEDS: begin
+            cmd <= 2'd0;
+            cmd_valid <= 1'b1;
+            st <= S_WAIT;
+          end
+          `SW_OP_CONFIGURE, `SW_OP_STREAM_SAMPLES, `SW_OP_WRITE_WEIGHTS, `SW_OP_READ_WEIGHTS, `SW_OP_TRAIN: begin
+            nargs <= (rx_data == `SW_OP_TRAIN) ? 3'd2 : (rx_data == `SW_OP_WRITE_WEIGHTS || rx_data == `SW_OP_READ_WEIGHTS) ? 3'd3 : 3'd4;
+            st <= busy ? S_REPLY : S_ARGS;
+            if (busy) begin
+              rk <= R_NAK_BUSY;
+              rlen <= 3;
+            end
+          end
+          default: begin
+            rk <= R_NAK_OP;
+            rlen <= 3;
+            st <= S_REPLY;
+          end
         endcase
       end
       S_ARGS: if (rx_valid) begin
         args[argi] <= rx_data;
         argi <= argi + 1'b1;
         if (argi + 1'b1 == nargs) begin
-          tx_data <= 8'h00;
           case (op)
-            8'h01: begin
-              cfg_z <= args[0];
-              cfg_m <= {args[2], args[1]};
-              cfg_fo <= {args[4], args[3]};
-              cfg_fi <= {args[6], args[5]};
-              cfg_wbase <= {args[8], args[7]};
-              cfg_lr <= args[9];
-              cfg_init_shift <= rx_data[4:0];
-              cfg_sigmoid <= rx_data[7];
-              st <= S_REPLY;
-            end
-            8'h02: begin
-              cmd <= args[0][1:0];
-              ph_ff <= args[0][2];
-              ph_bp <= args[0][3];
-              ph_up <= args[0][4];
-              seed <= {rx_data, args[3], args[2], args[1]};
+            `SW_OP_TRAIN: begin
+              cmd <= 2'd1;
+              cmd_n <= {rx_data, args[0]};
               cmd_valid <= 1'b1;
               st <= S_WAIT;
             end
-            8'h03: begin
-              hp_sel <= rx_data[2:0];
-              hp_start <= 1'b1;
-              st <= S_REPLY;
+            `SW_OP_WRITE_WEIGHTS, `SW_OP_READ_WEIGHTS: begin
+              cmd <= 2'd2;
+              cmd_n <= {8'd0, args[0]};
+              cmd_valid <= 1'b1;
+              count <= {rx_data, args[1]};
+              st <= S_SEL;
             end
-            8'h04: begin
-              count <= {rx_data, args[0]};
+            default: begin  // CONFIGURE, STREAM_SAMPLES: store words
+              st_addr <= {args[1], args[0]};
+              count <= {rx_data, args[2]};
               byte_hi <= 1'b0;
-              st <= ({rx_data, args[0]} == 0) ? S_REPLY : S_WDATA;
-            end
-            default: begin  // 0x05
-              count <= {rx_data, args[0]};
-              st <= ({rx_data, args[0]} == 0) ? S_OP : S_RREQ;
+              after <= S_OP;
+              st <= ({rx_data, args[2]} == 0) ? S_REPLY : S_WDATA;
             end
           endcase
         end
       end
-      S_WAIT: if (!cmd_valid && !busy) st <= S_REPLY;
+      S_WAIT: if (!cmd_valid && !busy) begin
+        if (op == `SW_OP_TRAIN) begin
+          rk <= R_TRAIN;
+          rlen <= 13;
+        end
+        st <= S_REPLY;
+      end
+      // WRITE_WEIGHTS / READ_WEIGHTS: select the junction, then the weight memory from weight 0
+      S_SEL: if (!cmd_valid && ready) begin
+        hp_sel <= 3'd3;
+        hp_start <= 1'b1;
+        st <= S_SELW;
+      end
+      S_SELW: begin
+        byte_hi <= 1'b0;
+        if (op == `SW_OP_READ_WEIGHTS) begin
+          after <= (count == 0) ? S_OP : S_RREQ;
+          st <= S_REPLY;
+        end else st <= (count == 0) ? S_REPLY : S_WDATA;
+      end
       S_WDATA: if (rx_valid) begin
         byte_hi <= !byte_hi;
-        if (!byte_hi) hp_wdata[7:0] <= rx_data;
-        else begin
+        if (!byte_hi) begin
+          hp_wdata[7:0] <= rx_data;
+          st_wdata[7:0] <= rx_data;
+        end else begin
           hp_wdata[15:8] <= rx_data;
-          hp_wr <= 1'b1;
+          st_wdata[15:8] <= rx_data;
+          if (op == `SW_OP_WRITE_WEIGHTS) hp_wr <= 1'b1;
+          else st_we <= 1'b1;
           count <= count - 1'b1;
           if (count == 1) st <= S_REPLY;
         end
@@ -179,11 +246,18 @@ module sw_top (
         end
       end
       S_REPLY: if (!tx_busy && !tx_start) begin
+        tx_data <= rbyte;
         tx_start <= 1'b1;
-        st <= S_OP;
+        ri <= ri + 1'b1;
+        if (ri + 1'b1 == rlen) begin
+          ri <= 0;
+          st <= after;
+        end
       end
       default: st <= S_OP;
     endcase
+    // store writes advance their address after each word
+    if (st_we) st_addr <= st_addr + 1'b1;
   end
 
   assign led_r_n = !busy;

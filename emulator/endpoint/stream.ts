@@ -1,4 +1,4 @@
-import { type SlipFramer as SlipFramerT, SlipFramer } from '../../firmware-spec/slip.ts';
+import { SlipFramer } from '../../firmware-spec/slip.ts';
 import type { EmulatedDevice } from '../device.ts';
 import { DeviceEndpoint, type EndpointOutcome } from './endpoint.ts';
 import { FaultInjector, type FaultSpec, hasFaults } from './faults.ts';
@@ -22,11 +22,12 @@ export interface ByteStreamEndpointOptions {
  */
 export class ByteStreamEndpoint {
   readonly endpoint: DeviceEndpoint;
-  readonly framer: SlipFramerT;
+  readonly framer: SlipFramer;
   readonly faultsIn?: FaultInjector;
   readonly faultsOut?: FaultInjector;
   private readonly paceIn?: Pacer;
   private readonly paceOut?: Pacer;
+  private readonly onOutcome?: (o: EndpointOutcome) => void;
 
   constructor(device: EmulatedDevice, write: (bytes: Buffer) => void, opts: ByteStreamEndpointOptions = {}) {
     const toWire = opts.baud ? (this.paceOut = Pacer.forBaud(opts.baud, write)) : undefined;
@@ -46,8 +47,6 @@ export class ByteStreamEndpoint {
     if (opts.baud) this.paceIn = Pacer.forBaud(opts.baud, (b) => this.feed(b));
     this.onOutcome = opts.onOutcome;
   }
-
-  private readonly onOutcome?: (o: EndpointOutcome) => void;
 
   /** Bytes from the wire, in any fragments. */
   receive(bytes: Buffer): void {

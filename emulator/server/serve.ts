@@ -7,6 +7,7 @@ import type { ProfileName } from '../../firmware-spec/capability.ts';
 import { PCIE_ID_MAGIC, USER_REGISTERS } from '../../firmware-spec/protocol.ts';
 import { EmulatedDevice } from '../device.ts';
 import type { FaultSpec } from '../endpoint/faults.ts';
+import type { EndpointOutcome } from '../endpoint/endpoint.ts';
 import { ByteStreamEndpoint } from '../endpoint/stream.ts';
 
 /**
@@ -21,6 +22,8 @@ export interface ServeOptions {
   baud?: number;
   /** one line per event worth telling (stderr in the CLI) */
   log?: (line: string) => void;
+  /** every candidate frame's fate (the CLI's --verbose) */
+  onOutcome?: (o: EndpointOutcome) => void;
 }
 
 export class ServerError extends Error {
@@ -39,15 +42,20 @@ export interface RunningServer {
   readonly uri: string;
   readonly device: EmulatedDevice;
   readonly link: ByteStreamEndpoint;
+  /** resolves (with the reason) if the port or the pty pair goes away while serving */
+  readonly lost: Promise<string>;
   close(): Promise<void>;
 }
 
-function endpointFor(opts: ServeOptions, write: (b: Buffer) => void, onStatus?: () => void): ByteStreamEndpoint {
+function endpointFor(opts: ServeOptions, write: (b: Buffer) => void, afterEach?: () => void): ByteStreamEndpoint {
   const device = new EmulatedDevice(opts.profile ?? 'emu');
   return new ByteStreamEndpoint(device, write, {
     faults: opts.faults,
     baud: opts.baud,
-    onOutcome: onStatus,
+    onOutcome: (o) => {
+      opts.onOutcome?.(o);
+      afterEach?.();
+    },
   });
 }
 
@@ -63,13 +71,19 @@ export async function serveSerial(path: string, opts: ServeOptions = {}): Promis
   const port = await openPort(path, baud);
   const link = endpointFor(opts, (b) => port.write(b));
   port.on('data', (b: Buffer) => link.receive(b));
-  port.on('close', () => opts.log?.(`${path} closed`));
+  let closing = false;
+  const lost = new Promise<string>((resolve) => {
+    port.on('close', () => closing || resolve(`${path} closed`));
+    port.on('error', (e: Error) => closing || resolve(`${path}: ${e.message}`));
+  });
   return {
     path,
     uri: `serial:${path}?baud=${baud}`,
     device: link.endpoint.device,
     link,
+    lost,
     close: async () => {
+      closing = true;
       link.close();
       if (port.isOpen) await new Promise<void>((r) => port.close(() => r()));
     },
@@ -109,13 +123,16 @@ export async function servePty(opts: ServeOptions = {}): Promise<RunningServer> 
     socat.kill();
     throw e;
   }
-  socat.on('exit', (code) => opts.log?.(`socat exited (${code})`));
+  const socatGone = new Promise<string>((resolve) => socat.on('exit', (code) => resolve(`socat exited (${code})`)));
+  let closing = false;
   return {
     path: theirs,
     uri: `serial:${theirs}${opts.baud ? `?baud=${opts.baud}` : ''}`,
     device: inner.device,
     link: inner.link,
+    lost: Promise.race([inner.lost, socatGone.then((why) => (closing ? new Promise<string>(() => {}) : why))]),
     close: async () => {
+      closing = true;
       await inner.close();
       closeSync(hold);
       killQuietly(socat);
@@ -174,14 +191,19 @@ export async function serveXdma(dir: string, opts: ServeOptions = {}): Promise<R
     },
   );
   h2c.on('data', (b: Buffer) => link.receive(b));
-  h2c.on('error', (e) => opts.log?.(`h2c: ${e.message}`));
-  c2h.on('error', (e) => opts.log?.(`c2h: ${e.message}`));
+  let closing = false;
+  const lost = new Promise<string>((resolve) => {
+    h2c.on('error', (e) => closing || resolve(`h2c: ${e.message}`));
+    c2h.on('error', (e) => closing || resolve(`c2h: ${e.message}`));
+  });
   return {
     path: prefix,
     uri: `pcie:${prefix}`,
     device: link.endpoint.device,
     link,
+    lost,
     close: async () => {
+      closing = true;
       link.close();
       h2c.destroy();
       c2h.destroy();

@@ -68,6 +68,13 @@ export function rtlGeometry(): RtlGeometry {
   return { lanes, clockHz: p.clockHz, weightWords: p.weightWords, weightRowsPerBank, activationWords: p.activationWords, actRowsPerBank, maxNeurons, accBits };
 }
 
+/**
+ * Words of the sequencer's store (bitstreams-src/rtl/sw_seq.v: descriptor, activation slots of the
+ * samples in flight, deltas, DFA matrix, samples, labels) on the up5k build: the 4 EBR blocks the
+ * engine leaves free, 16-bit words.
+ */
+export const RTL_SEQ_STORE_WORDS = 1024;
+
 /** The iCEBreaker's oscillator (pin 35), Hz. */
 export const ICEBREAKER_OSC_HZ = 12_000_000;
 /** UART rate of the top level's command port (FT2232H channel B): 10 bits per byte. */
@@ -192,6 +199,8 @@ function specVh(): string {
   def('SW_AROWS', g.actRowsPerBank, 'rows of one activation / delta bank');
   def('SW_AROW_BITS', bitsFor(g.actRowsPerBank));
   def('SW_MAX_NEURONS', g.maxNeurons);
+  def('SW_SEQ_WORDS', RTL_SEQ_STORE_WORDS, 'the sequencer\'s store (sw_seq.v), 16-bit words');
+  def('SW_SEQ_ADDR_BITS', bitsFor(RTL_SEQ_STORE_WORDS));
   def('SW_NEURON_BITS', bitsFor(g.maxNeurons) + 1);
   L.push('');
   L.push('`endif');

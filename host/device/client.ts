@@ -75,11 +75,18 @@ export class LinkClient implements DeviceClient {
   private nextSeq = randomInt(SEQ_MODULO);
   private sendCounter = 0;
   private timer?: NodeJS.Timeout;
-  private readonly rtoBase: number;
+  /** the configured first timeout: also the floor of the adaptive one */
+  private readonly rtoFloor: number;
+  /** current timeout without backoff: max(floor, srtt + 4 rttvar) (Jacobson/Karels, RFC 6298) */
+  private rtoBase: number;
   private rto: number;
+  private srtt = 0;
+  private rttvar = 0;
   private readonly maxRto: number;
   private readonly maxRetries: number;
   private stalls = 0;
+  /** retransmission causes, for linkInfo(): timer expiries, out_of_order NAKs, responses overtaking a lost one */
+  private readonly causes = { timeouts: 0, outOfOrder: 0, overtaken: 0 };
   private window: number;
   private bulk: number;
   private dead?: LinkError;
@@ -101,9 +108,10 @@ export class LinkClient implements DeviceClient {
     this.bulk = Math.min(MAX_PAYLOAD, opts.bulkPayload ?? transport.bulkPayload);
     // a full window of bulk frames must fit in one timeout, twice over, on a slow line
     const lineMs = Number.isFinite(transport.bytesPerSecond) ? (2 * this.window * (this.bulk + 2 * FRAME_OVERHEAD_BYTES) * 1000) / transport.bytesPerSecond : 0;
-    this.rtoBase = Math.max(opts.rtoMs ?? transport.rtoMs ?? TIMING.rtoMs, lineMs);
+    this.rtoFloor = Math.max(opts.rtoMs ?? transport.rtoMs ?? TIMING.rtoMs, lineMs);
+    this.rtoBase = this.rtoFloor;
     this.rto = this.rtoBase;
-    this.maxRto = Math.max(opts.maxRtoMs ?? TIMING.maxRtoMs, this.rtoBase);
+    this.maxRto = Math.max(opts.maxRtoMs ?? TIMING.maxRtoMs, 4 * this.rtoBase);
     this.maxRetries = opts.maxRetries ?? TIMING.maxRetries;
     transport.setHandlers(
       (c) => this.onCandidate(c),
@@ -225,7 +233,10 @@ export class LinkClient implements DeviceClient {
       at += fixed ?? 2 + encoded.readUInt16LE(at);
       ends[i] = at;
     }
-    const room = this.bulk - STREAM_HEADER;
+    // whole samples per frame: bulk-sized frames, or one sample per frame up to the device's limit
+    let largest = 0;
+    for (let i = 0; i < count; i++) largest = Math.max(largest, ends[i] - (i ? ends[i - 1] : 0));
+    const room = Math.min(this.deviceMaxPayload, Math.max(this.bulk, largest + 1 + STREAM_HEADER)) - STREAM_HEADER;
     const calls: Promise<unknown>[] = [];
     let bytes = 0;
     for (let first = 0; first < count; ) {
@@ -280,9 +291,9 @@ export class LinkClient implements DeviceClient {
     return { ...this.s, bytesIn: this.transport.stats.bytesIn, bytesOut: this.transport.stats.bytesOut, linkSeconds: this.s.linkSeconds + busy };
   }
 
-  /** The limits in force: window, bulk payload, first timeout (ms). */
-  linkInfo(): { window: number; bulkPayload: number; rtoMs: number; kind: Transport['kind'] } {
-    return { window: this.window, bulkPayload: this.bulk, rtoMs: this.rtoBase, kind: this.transport.kind };
+  /** The limits in force (window, bulk payload, first timeout in ms) and what caused retransmissions. */
+  linkInfo(): { window: number; bulkPayload: number; rtoMs: number; kind: Transport['kind']; causes: { timeouts: number; outOfOrder: number; overtaken: number } } {
+    return { window: this.window, bulkPayload: this.bulk, rtoMs: Math.round(this.rtoBase), kind: this.transport.kind, causes: { ...this.causes } };
   }
 
   /** Wait for what is in flight (each bounded by its timeout), then release the transport. */
@@ -392,6 +403,7 @@ export class LinkClient implements DeviceClient {
           : new LinkError('timeout', this.uri, `no response to ${oldest.op} (seq ${oldest.seq}) after ${this.stalls} tries (${waited} ms since the last)`),
       );
     }
+    this.causes.timeouts++;
     this.rto = Math.min(this.rto * 2, this.maxRto);
     this.goBack(oldest);
   }
@@ -424,7 +436,10 @@ export class LinkClient implements DeviceClient {
         // the device dropped p because it is still waiting for `expected`: if our latest copy of that
         // one went out before p's, it was lost; go back to it
         const e = this.inflight.find((x) => x.seq === nak.expected && !x.done);
-        if (e && !e.recovering && e.sendIndex < p.sendIndex) this.goBack(e);
+        if (e && !e.recovering && e.sendIndex < p.sendIndex) {
+          this.causes.outOfOrder++;
+          this.goBack(e);
+        }
         return;
       }
       const dcode = deviceErrorName(nak.code);
@@ -440,6 +455,8 @@ export class LinkClient implements DeviceClient {
   private complete(p: Pending, body: Buffer | undefined, err?: Error): void {
     p.done = true;
     this.stalls = 0;
+    // Karn's rule: only requests sent once give a round-trip sample
+    if (!p.recovering) this.sampleRtt(performance.now() - p.sentAt);
     this.rto = this.rtoBase;
     this.badSinceProgress = 0;
     this.goodSinceProgress = 0;
@@ -449,11 +466,25 @@ export class LinkClient implements DeviceClient {
     // run, and its response was lost; ask again (the device replays it)
     for (const q of this.inflight) {
       if (q === p) break;
-      if (!q.done && !q.recovering && q.sendIndex < p.sendIndex) this.transmit(q, true);
+      if (!q.done && !q.recovering && q.sendIndex < p.sendIndex) {
+        this.causes.overtaken++;
+        this.transmit(q, true);
+      }
     }
     while (this.inflight.length && this.inflight[0].done) this.inflight.shift();
     if (this.inflight.length === 0) this.s.linkSeconds += (performance.now() - this.busySince) / 1000;
     this.pump();
+  }
+
+  private sampleRtt(ms: number): void {
+    if (this.srtt === 0) {
+      this.srtt = ms;
+      this.rttvar = ms / 2;
+    } else {
+      this.rttvar = 0.75 * this.rttvar + 0.25 * Math.abs(this.srtt - ms);
+      this.srtt = 0.875 * this.srtt + 0.125 * ms;
+    }
+    this.rtoBase = Math.min(this.maxRto, Math.max(this.rtoFloor, this.srtt + 4 * this.rttvar));
   }
 
   private die(e: LinkError): void {

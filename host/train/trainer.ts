@@ -171,7 +171,7 @@ export async function train(opts: TrainOptions): Promise<TrainReport> {
     const masks = new MaskSchedule(resolved.sparsity, net.junctions.map((j) => j.n * j.fi), epochs * samplesPerEpoch);
     if (masks.active && !sparseDev.maskStep) throw new TrainError('bad_option', `${dev.uri} cannot run magnitude or DropBack masks: its link has no MASK_STEP command`);
     if (masks.active && ck) throw new TrainError('bad_option', 'resuming a run with magnitude or DropBack masks is not supported: checkpoints do not hold masks');
-    const wantsBalance = resolved.balancing !== 'none' && resolved.sparsity.some((sp) => sp.kind !== 'clash-free' && sp.kind !== 'dense');
+    const wantsBalance = capability.features.loadBalancer && resolved.balancing !== 'none' && resolved.sparsity.some((sp) => sp.kind !== 'clash-free' && sp.kind !== 'dense');
     let lastBalance: BalanceReport | undefined;
     const rebalance = async () => {
       if (wantsBalance && sparseDev.balance) lastBalance = await sparseDev.balance(resolved.balancing);

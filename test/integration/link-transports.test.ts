@@ -6,7 +6,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { closeSync, constants, mkdtempSync, openSync, rmSync } from 'node:fs';
+import { closeSync, constants, mkdtempSync, openSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
@@ -18,6 +18,7 @@ import { type SpawnedServer, spawnServer } from '../../emulator/server/spawn.ts'
 import { parseConfig } from '../../host/config/index.ts';
 import { type DeviceClient, LinkError, openDevice } from '../../host/device/index.ts';
 import { plan } from '../../host/partition/index.ts';
+import { runCli } from '../helpers/cli.ts';
 
 let tmp: string;
 let pty: SpawnedServer;
@@ -189,6 +190,16 @@ describe('bad input fails fast with a LinkError naming the URI', () => {
     }
   });
 
+  it('XDMA character devices (here /dev/null written, /dev/zero read): driven, and silence times out', async () => {
+    const dir = join(tmp, 'chardev');
+    execFileSync('mkdir', ['-p', dir]);
+    symlinkSync('/dev/null', join(dir, 'xdma9_h2c_0'));
+    symlinkSync('/dev/zero', join(dir, 'xdma9_c2h_0'));
+    const uri = `pcie:${join(dir, 'xdma9')}?handshake=500`;
+    const e = await expectLinkError(openDevice(uri), 'timeout', /did not answer IDENTIFY within 500 ms/, 3_000);
+    expect(e.message.startsWith(`${uri}: `)).toBe(true);
+  });
+
   it('a device that stops answering mid-session: timeout after bounded retries, then every call fails', async () => {
     const server = await spawnServer(['--xdma', join(tmp, 'dying')]);
     const dev = await openDevice(`pcie:${server.path}?rto=100&retries=3`);
@@ -221,5 +232,26 @@ describe('bad input fails fast with a LinkError naming the URI', () => {
     const e = await expectLinkError(openDevice('emu', { device }), 'spec_mismatch');
     expect(e.message).toContain(theirs);
     expect(e.message).toMatch(/this host from spec [0-9a-f]{64}/);
+  });
+});
+
+describe('CLI: seedwire devices, seedwire emulator serve', () => {
+  it('devices lists serial ports as JSON, or says udevadm (Debian udev) is missing', () => {
+    const ok = runCli(['devices', '--json']);
+    if (ok.code === 0) expect(Array.isArray(JSON.parse(ok.stdout))).toBe(true);
+    else expect(ok.stderr).toMatch(/\[no_udevadm\].*apt-get install udev/);
+    // with no udevadm on PATH: a clear error, not a crash
+    const empty = join(tmp, 'empty-path');
+    execFileSync('mkdir', ['-p', empty]);
+    const r = runCli(['devices'], { env: { PATH: empty } });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/error \[no_udevadm\]: listing serial ports needs udevadm.*apt-get install udev/);
+  });
+
+  it('emulator serve refuses bad options', () => {
+    expect(runCli(['emulator', 'serve']).stderr).toMatch(/\[bad_option\].*exactly one of --pty, --serial PATH, --xdma DIR/);
+    expect(runCli(['emulator', 'serve', '--pty', '--faults', 'loss=1']).stderr).toMatch(/\[bad_faults\]/);
+    expect(runCli(['emulator', 'serve', '--pty', '--baud', 'fast']).stderr).toMatch(/--baud fast/);
+    expect(runCli(['emulator', 'serve', '--serial', '/dev/ttySEEDWIRE-none']).stderr).toMatch(/\[no_port\].*ttySEEDWIRE-none/);
   });
 });

@@ -7,7 +7,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { capabilityFor } from '../../firmware-spec/capability.ts';
+import { DEVICE_ERRORS } from '../../firmware-spec/errors.ts';
 import { ICEBREAKER_OSC_HZ, SPEC_VH_PATH } from '../../firmware-spec/gen/verilog.ts';
+import { specHash } from '../../firmware-spec/hash.ts';
+import { NAK, OPCODES, RESPONSE_FLAG } from '../../firmware-spec/protocol.ts';
 import { REPO } from './harness.ts';
 
 const cap = capabilityFor('up5k', 'n/a');
@@ -30,6 +33,20 @@ describe('up5k build vs the up5k capability', () => {
     expect(pll).toBe(cap.clockHz);
     expect(def('SW_CLOCK_HZ')).toBe(cap.clockHz);
     expect(cap.clockHz).toBeGreaterThanOrEqual(24e6);
+  });
+
+  it('spec.vh carries the spec hash, the opcodes and the error codes (issue 3)', () => {
+    const raw = (name: string) => {
+      const m = new RegExp(`^\`define ${name} (\\S+)`, 'm').exec(vh);
+      if (!m) throw new Error(`spec.vh has no ${name}`);
+      return m[1];
+    };
+    const hex = (v: string) => parseInt(v.replace(/^\d+'h/, ''), 16);
+    expect(raw('SW_SPEC_HASH32')).toBe(`32'h${specHash().slice(0, 8)}`);
+    for (const [k, v] of Object.entries(OPCODES)) expect(hex(raw(`SW_OP_${k}`)), k).toBe(v.code);
+    expect(hex(raw('SW_RESPONSE_FLAG'))).toBe(RESPONSE_FLAG);
+    expect(hex(raw('SW_NAK'))).toBe(NAK);
+    for (const [k, v] of Object.entries(DEVICE_ERRORS)) expect(def(`SW_ERR_${k.toUpperCase()}`), k).toBe(v);
   });
 
   const netlistPath = join(REPO, 'bitstreams-src', 'build', 'seedwire-up5k.json');

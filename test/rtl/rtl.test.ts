@@ -7,10 +7,12 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PROFILES } from '../../firmware-spec/capability.ts';
-import { verilogFiles } from '../../firmware-spec/gen/verilog.ts';
-import type { NetworkDescriptor } from '../../firmware-spec/network.ts';
+import { RTL_SEQ_STORE_WORDS, verilogFiles } from '../../firmware-spec/gen/verilog.ts';
+import { bitsFor } from '../../firmware-spec/lfsr.ts';
+import type { FeedbackMode, NetworkDescriptor } from '../../firmware-spec/network.ts';
 import { referenceNetwork, referenceTrain } from '../../firmware-spec/reference/index.ts';
 import { REPO, runTestbench, type Script, simulatorMissing, version } from './harness.ts';
+import { seqScript } from './seq.ts';
 import { type TraceFile, traceScript, unsupported } from './trace.ts';
 import { actScript, arithScript, connScript, initScript, lfsrScript, loadVectors } from './vectors.ts';
 
@@ -18,7 +20,32 @@ const missing = simulatorMissing();
 const LANES = PROFILES.up5k.maxLanesPerJunction;
 /** the committed traces use z = 4; the engine is simulated with Z = 4 for them (the up5k build has Z = LANES) */
 const SIM_LANES = 4;
+/** the sequencer's store in the trace benches (the up5k build has RTL_SEQ_STORE_WORDS) */
+const SIM_STORE_BITS = 12;
 const tally: string[] = [];
+
+/**
+ * A training trace the up5k build (z <= LANES) can run: the tiny trace's junctions with z cut to the
+ * lanes, plus a third junction (sigmoid), trained by the reference with the given feedback.
+ */
+function derivedTrace(feedback: FeedbackMode): TraceFile {
+  const tiny = loadVectors<TraceFile>('trace-tiny-backprop.json')!;
+  const net: NetworkDescriptor = structuredClone(tiny.network);
+  net.feedback = feedback;
+  net.junctions = net.junctions.map((j) => ({ ...j, z: Math.min(j.z, LANES) }));
+  net.junctions.push({ ...net.junctions[1], p: 4, n: 4, fo: 2, fi: 2, activation: 'sigmoid', initSeed: 77, connectivitySeed: 5 });
+  const rn = referenceNetwork(net);
+  const initialWeights = rn.weights.map((w) => Array.from(w));
+  const pixels = tiny.samples.pixels.map((p) => Uint8Array.from(p));
+  const res = referenceTrain(rn, pixels, tiny.samples.labels);
+  return {
+    network: net,
+    samples: tiny.samples,
+    initialWeights,
+    cycles: res.cycles,
+    weightsAfterCycle: res.weightsAfterCycle.map((c) => c.map((w) => Array.from(w))),
+  };
+}
 let passedAll = 0;
 let totalAll = 0;
 
@@ -87,26 +114,30 @@ describe.skipIf(missing !== undefined)(`RTL in Icarus Verilog (${missing ? 'skip
   }
 
   it(`junction engine as built for up5k (Z = ${LANES}, SPRAM models): a derived z = ${LANES} training trace`, () => {
-    const tiny = loadVectors<TraceFile>('trace-tiny-backprop.json');
-    const base = tiny?.network;
-    const net: NetworkDescriptor = structuredClone(base!) ;
-    net.junctions = net.junctions.map((j) => ({ ...j, z: Math.min(j.z, LANES) }));
-    net.junctions.push({ ...net.junctions[1], p: 4, n: 4, fo: 2, fi: 2, activation: 'sigmoid', initSeed: 77, connectivitySeed: 5 });
-    const rn = referenceNetwork(net);
-    const initialWeights = rn.weights.map((w) => Array.from(w));
-    const pixels = tiny!.samples.pixels.map((p) => Uint8Array.from(p));
-    const res = referenceTrain(rn, pixels, tiny!.samples.labels);
-    const tr: TraceFile = {
-      network: net,
-      samples: tiny!.samples,
-      initialWeights,
-      cycles: res.cycles,
-      weightsAfterCycle: res.weightsAfterCycle.map((c) => c.map((w) => Array.from(w))),
-    };
-    expect(unsupported(net, LANES)).toBeUndefined();
+    const tr = derivedTrace('backprop');
+    expect(unsupported(tr.network, LANES)).toBeUndefined();
     const { script } = traceScript(tr);
     run('derived up5k trace', 'tb_junction', script, { Z: LANES }, true);
   });
+
+  // The sequencer (sw_seq.v): the schedule, activations, output error, DFA and scoring in RTL. The
+  // script only writes the store, issues LOAD_SEEDS and TRAIN, and checks every weight after every cycle.
+  for (const name of ['trace-tiny-backprop.json', 'trace-tiny-dfa.json']) {
+    const tr = loadVectors<TraceFile>(name);
+    const why = !tr ? `${name} is not there yet` : unsupported(tr.network, SIM_LANES);
+    it.skipIf(why !== undefined)(`sequencer, TRAIN of ${name} on the engine${why ? ` (not run: ${why})` : ''}`, () => {
+      const { script } = seqScript(tr!, 2 ** SIM_STORE_BITS);
+      run(`sequencer ${name}`, 'tb_seq', script, { Z: SIM_LANES, SAB: SIM_STORE_BITS });
+    });
+  }
+  for (const feedback of ['backprop', 'dfa'] as const) {
+    it(`sequencer as built for up5k (Z = ${LANES}, ${RTL_SEQ_STORE_WORDS}-word store, SPRAM models): a derived 3-junction ${feedback} trace`, () => {
+      const tr = derivedTrace(feedback);
+      expect(unsupported(tr.network, LANES)).toBeUndefined();
+      const { script } = seqScript(tr, RTL_SEQ_STORE_WORDS);
+      run(`sequencer derived up5k ${feedback}`, 'tb_seq', script, { Z: LANES, SAB: bitsFor(RTL_SEQ_STORE_WORDS) }, true);
+    });
+  }
 
   it('one flipped bit in a vector makes the testbench fail', () => {
     // flip bit 3 of weight 5 of junction 1 in the trace's last cycle, as the testbench expects it
@@ -121,5 +152,19 @@ describe.skipIf(missing !== undefined)(`RTL in Icarus Verilog (${missing ? 'skip
     expect(r.ok).toBe(false);
     expect(r.total - r.passed).toBe(1);
     expect(r.output).toMatch(/MISMATCH weight\[5\]/);
+  });
+
+  it('one flipped bit in a vector makes the sequencer testbench fail', () => {
+    // flip bit 2 of weight 3 of junction 2 after the last cycle
+    const tr = loadVectors<TraceFile>('trace-tiny-dfa.json')!;
+    const lines = seqScript(tr, 2 ** SIM_STORE_BITS).script.text().trimEnd().split('\n');
+    const target = lines.map((l, i) => (l.startsWith('3 1 ') ? i : -1)).filter((i) => i >= 0).pop()!;
+    const words = lines[target].split(' ');
+    words[3 + 3] = String(Number(words[3 + 3]) ^ (1 << 2));
+    lines[target] = words.join(' ');
+    const r = runTestbench({ top: 'tb_seq', script: `${lines.join('\n')}\n`, params: { Z: SIM_LANES, SAB: SIM_STORE_BITS } });
+    expect(r.ok).toBe(false);
+    expect(r.total - r.passed).toBe(1);
+    expect(r.output).toMatch(/MISMATCH weight\[3\]/);
   });
 });

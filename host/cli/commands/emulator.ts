@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { PROFILES, type ProfileName } from '../../../firmware-spec/capability.ts';
+import type { EndpointOutcome } from '../../../emulator/endpoint/endpoint.ts';
 import { hasFaults, parseFaults } from '../../../emulator/endpoint/faults.ts';
 import { type RunningServer, servePty, serveSerial, serveXdma } from '../../../emulator/server/serve.ts';
 import { action } from '../errors.ts';
@@ -49,31 +50,38 @@ async function serve(flags: ServeFlags): Promise<void> {
   }
   const faults = flags.faults ? parseFaults(flags.faults) : undefined;
   const log = (line: string) => process.stderr.write(`seedwire emulator: ${line}\n`);
-  const opts = { profile: flags.profile as ProfileName, faults, baud, log };
+  const opts = {
+    profile: flags.profile as ProfileName,
+    faults,
+    baud,
+    log,
+    onOutcome: flags.verbose ? (o: EndpointOutcome) => o.kind !== 'ran' && o.kind !== 'replayed' && log(JSON.stringify(o)) : undefined,
+  };
   let server: RunningServer;
   if (flags.pty) server = await servePty(opts);
   else if (flags.serial) server = await serveSerial(flags.serial, opts);
   else server = await serveXdma(flags.xdma!, opts);
   process.stdout.write(`${server.path}\n`);
   log(`serving profile ${flags.profile} at ${server.uri}${baud ? `, ${baud} baud` : ''}${faults && hasFaults(faults) ? `, faults ${flags.faults}` : ''}`);
-  if (flags.verbose) {
-    const link = server.link;
-    const prev = link.endpoint.receive.bind(link.endpoint);
-    link.endpoint.receive = (c) => {
-      const o = prev(c);
-      if (o.kind !== 'ran' && o.kind !== 'replayed') log(JSON.stringify(o));
-      return o;
-    };
-  }
+  let exitCode = 0;
   await new Promise<void>((resolve) => {
-    const stop = (sig: string) => {
+    let done = false;
+    const finish = (code: number, why: string) => {
+      if (done) return;
+      done = true;
+      exitCode = code;
       const l = server.link;
-      const stats = { signal: sig, endpoint: l.endpoint.stats, wire: { bytesIn: l.framer.bytesIn, bytesOut: l.framer.bytesOut }, faultsIn: l.faultsIn?.stats, faultsOut: l.faultsOut?.stats };
+      const stats = { stopped: why, endpoint: l.endpoint.stats, wire: { bytesIn: l.framer.bytesIn, bytesOut: l.framer.bytesOut }, faultsIn: l.faultsIn?.stats, faultsOut: l.faultsOut?.stats };
       process.stderr.write(`${JSON.stringify({ stats })}\n`);
       void server.close().finally(resolve);
     };
-    process.once('SIGTERM', () => stop('SIGTERM'));
-    process.once('SIGINT', () => stop('SIGINT'));
+    // a signal to the whole process group also stops socat: give the signal 200 ms to arrive first
+    void server.lost.then((why) => setTimeout(() => {
+      if (!done) log(`stopped serving: ${why}`);
+      finish(1, why);
+    }, 200));
+    process.once('SIGTERM', () => finish(0, 'SIGTERM'));
+    process.once('SIGINT', () => finish(0, 'SIGINT'));
   });
-  process.exit(0);
+  process.exit(exitCode);
 }

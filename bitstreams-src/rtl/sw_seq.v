@@ -1,0 +1,568 @@
+`default_nettype none
+`include "spec.vh"
+// The sequencer: runs LOAD_SEEDS and a pipelined TRAIN (DESIGN.md section 7, firmware-spec/schedule.ts)
+// on one time-shared junction engine (sw_junction). The host only writes the store (descriptor, samples,
+// labels) and issues commands; everything between is here: the schedule, input bytes to activations,
+// carrying activations between junctions, the output error, the DFA feedback (matrix drawn from its
+// seed, and applied), and the count of correctly classified samples.
+//
+// Schedule. Junction cycle t, junctions j = 1..L in turn (the engine is shared):
+//   FF   of sample t-(j-1), when in range;
+//   BP+UP of sample t-(2L-j) (backprop; BP for j > 1 only), or UP of sample t-L (DFA).
+// Per junction, FF runs before BP+UP, and both read the weights before UP writes them back, so every
+// pass sees the weights as they were at the start of the cycle: the spec's pipelined order, bit for bit.
+// A pass: load the junction's descriptor, re-draw its start vector from its seed, copy the left
+// activations (and right deltas) into the engine, run the pass, copy the results out.
+// After every junction cycle `cycle_done` pulses; with `hold` high the sequencer then pauses (the
+// external engine port is live, e.g. to read weights) until `resume`.
+//
+// The store (one EBR memory, 16-bit words, the host writes it when the sequencer is idle):
+//   0..15          globals: 0 L, 1 dfa, 2 lrShift, 3 feedbackShift, 4/5 feedbackSeed lo/hi,
+//                  6 slot bits (activation slots 2^b per layer, >= the longest lifetime 2L-1),
+//                  7 sample stride log2, 8 sample base, 9 label base
+//   32+32j ..      junction j (0-based): 0 z, 1 m = p/z, 2 fo, 3 fi, 4 wbase, 5 initShift, 6 sigmoid,
+//                  7/8 connectivitySeed lo/hi, 9/10 initSeed lo/hi, 11 p, 12 n,
+//                  13 abase (activations of its right layer: slot s at abase + (s << ashift)),
+//                  14 ashift = ceil(log2 n) (also the DFA matrix's column width), 15 dbase (deltas of its right layer: parity q at dbase + (q << ashift)),
+//                  16 fbbase (DFA matrix rows of its right layer, hidden layers only: {sign, col})
+//   samples        input bytes of sample x at sbase + (x << sshift) + i, one byte per word
+//   labels         label of sample x at lbase + x
+// The host lays the store out (no region may overlap); firmware-spec checks the limits.
+module sw_seq #(
+  parameter integer Z = `SW_LANES,
+  parameter integer SAB = `SW_SEQ_ADDR_BITS  // store address bits
+) (
+  input  wire            clk,
+  input  wire            rst,
+  // store write port (idle only)
+  input  wire            st_we,
+  input  wire [SAB-1:0]  st_addr,
+  input  wire [15:0]     st_wdata,
+  // commands (accepted when `ready`): 0 LOAD_SEEDS (initial weights of every junction, the DFA
+  // matrix), 1 TRAIN cmd_n samples, 2 SELECT junction cmd_n for the external port (idle or paused)
+  input  wire            cmd_valid,
+  input  wire [1:0]      cmd,
+  input  wire [15:0]     cmd_n,
+  output wire            busy,
+  output wire            ready,
+  input  wire            hold,
+  input  wire            resume,
+  output reg             cycle_done,
+  output wire            paused,
+  output reg  [15:0]     correct,      // TRAIN: samples whose FF output's argmax is the label
+  output wire [15:0]     jcycles,      // TRAIN: junction cycles run
+  output reg  [31:0]     clocks,       // TRAIN: clocks from the command to done
+  // external engine port, live when `ready`: the engine's host port, on the SELECTed junction
+  input  wire [2:0]      x_hp_sel,
+  input  wire            x_hp_start,
+  input  wire            x_hp_wr,
+  input  wire [15:0]     x_hp_wdata,
+  input  wire            x_hp_rd,
+  output wire            x_hp_rvalid,
+  output wire [15:0]     x_hp_rdata
+);
+  localparam integer RB = `SW_AROW_BITS;
+  localparam integer NB = `SW_NEURON_BITS;
+  localparam integer WB = `SW_WROW_BITS;
+  localparam integer AB = `SW_ACT_BITS;
+  localparam integer DB = `SW_D_BITS;
+  localparam [AB-1:0] AHI = {1'b0, {(AB-1){1'b1}}};
+  localparam [2:0] HP_ALEFT = 3'd0, HP_DLEFT = 3'd1, HP_DRIGHT = 3'd2, HP_WEIGHT = 3'd3;
+  localparam [1:0] E_DRAW_SV = 2'd0, E_INIT_W = 2'd1, E_PASS = 2'd2;
+
+  // ---------------------------------------------------------------- state
+  localparam [5:0]
+    S_IDLE = 0, S_GLOB = 1, S_INIT_J = 2, S_INIT_W = 3, S_FBG_J = 4, S_FBG_H = 5, S_FBG_BITS = 6,
+    S_FBG_SIGN = 7, S_DONE = 8, S_CYC = 9, S_J = 10, S_LD_AUX = 11, S_SV = 12, S_FF_A = 13,
+    S_FF_RUN = 14, S_FF_OUT = 15, S_FF_LBL = 16, S_FF_SCORE = 17, S_DFA_J = 18, S_DFA_H = 19,
+    S_DFA_A = 20, S_DFA_E = 21, S_DFA_W = 22, S_UP_A = 23, S_UP_D = 24, S_UP_RUN = 25, S_UP_BP = 26,
+    S_NEXT_J = 27, S_CYC_END = 28, S_PAUSE = 29, S_LOAD = 30, S_ECMD = 31, S_EWAIT0 = 32,
+    S_EWAIT1 = 33, S_HPSTART = 34, S_COPY = 35, S_FF_LBL2 = 36, S_FBG_SEED = 37;
+  reg [5:0] st, ret;
+
+  // globals
+  reg [2:0] g_L;
+  reg g_dfa;
+  reg [4:0] g_lr;
+  reg [3:0] g_fbs;
+  reg [3:0] g_slotb, g_sshift;
+  reg [SAB-1:0] g_sbase, g_lbase;
+  // the current junction (cur) and the one before it or a hidden layer (aux)
+  reg [7:0] c_z;
+  reg [RB:0] c_m;
+  reg [NB-1:0] c_fo, c_fi, c_p, c_n;
+  reg [WB-1:0] c_wbase;
+  reg [4:0] c_ishift;
+  reg c_sig;
+  reg [31:0] c_seed;         // connectivity seed (TRAIN), initial-weight seed (LOAD_SEEDS), feedback seed
+  reg init_mode;
+  reg [SAB-1:0] c_abase, c_dbase;
+  reg [3:0] c_ashift;
+  reg [NB-1:0] a_n;
+  reg [SAB-1:0] a_abase, a_dbase, a_fbbase;
+  reg [3:0] a_ashift;
+
+  // ---------------------------------------------------------------- store
+  reg s_we;
+  reg [SAB-1:0] s_waddr, s_raddr;
+  reg [15:0] s_wdata;
+  reg s_re;
+  wire [15:0] s_q;
+  wire idle = (st == S_IDLE);
+  sw_ram #(.DW(16), .AW(SAB)) u_store (
+    .clk(clk), .we(idle ? st_we : s_we), .waddr(idle ? st_addr : s_waddr), .wdata(idle ? st_wdata : s_wdata),
+    .re(s_re), .raddr(s_raddr), .rdata(s_q));
+
+  // ---------------------------------------------------------------- engine
+  wire ext = idle || (st == S_PAUSE);
+  reg e_cmd_valid;
+  reg [1:0] e_cmd;
+  reg e_ff, e_bp, e_up;
+  reg [2:0] e_hp_sel;
+  wire e_busy;
+  wire e_hp_rvalid;
+  wire [15:0] e_hp_rdata;
+  wire e_ff_valid;
+  wire [AB-1:0] e_ff_data;
+  wire [Z*RB-1:0] e_sv;
+  wire e_hp_start_s = (st == S_HPSTART);
+  reg cp_wv;          // copy write stage valid
+  reg [15:0] cp_wd;
+  reg [1:0] cp_dst;   // 0 engine, 1 store, 2 output unit
+  reg cp_src_e;       // source: 1 engine host port, 0 store
+  reg cp_conv;        // source words are input bytes
+  reg [NB-1:0] cp_n, cp_i, cp_o;
+  reg [SAB-1:0] cp_raddr, cp_waddr;
+  wire cp_issue = (st == S_COPY) && (cp_i != cp_n);
+  sw_junction #(.Z(Z)) u_eng (
+    .clk(clk), .rst(rst),
+    .cfg_z(c_z), .cfg_m(c_m), .cfg_fo(c_fo), .cfg_fi(c_fi), .cfg_wbase(c_wbase), .cfg_lr(g_lr),
+    .cfg_init_shift(c_ishift), .cfg_sigmoid(c_sig),
+    .cmd_valid(e_cmd_valid), .cmd(e_cmd), .cmd_seed(c_seed), .cmd_ff(e_ff), .cmd_bp(e_bp), .cmd_up(e_up),
+    .busy(e_busy),
+    .hp_sel(ext ? x_hp_sel : e_hp_sel),
+    .hp_start(ext ? x_hp_start : e_hp_start_s),
+    .hp_wr(ext ? x_hp_wr : (cp_wv && cp_dst == 2'd0)),
+    .hp_wdata(ext ? x_hp_wdata : cp_wd),
+    .hp_rd(ext ? x_hp_rd : (cp_issue && cp_src_e)),
+    .hp_rvalid(e_hp_rvalid), .hp_rdata(e_hp_rdata),
+    .ff_valid(e_ff_valid), .ff_data(e_ff_data), .sv(e_sv));
+  assign x_hp_rvalid = e_hp_rvalid;
+  assign x_hp_rdata = e_hp_rdata;
+
+  // ---------------------------------------------------------------- schedule counters
+  // samples live in the store, so SAB bits count them (and the cycles of a TRAIN: n + 2L - 1)
+  reg [SAB:0] n_smp;         // samples of this TRAIN
+  reg [SAB:0] t, t_end;      // junction cycle, cycles of the TRAIN
+  reg [2:0] jj;              // junction (0-based)
+  reg [2:0] q;               // hidden layer (0-based junction) of DFA and of the matrix draw
+  reg [SAB:0] xs;            // sample of the current pass
+  reg ph_up;                 // the current junction's UP pass is next / running
+  wire [3:0] L2 = {g_L, 1'b0};
+  wire [SAB:0] off_up = g_dfa ? {{(SAB-2){1'b0}}, g_L} : {{(SAB-3){1'b0}}, L2 - 4'd1 - {1'b0, jj}};
+  wire [SAB:0] xf = t - jj;
+  wire [SAB:0] xu = t - off_up;
+  wire ff_ok = (t >= jj) && (xf < n_smp);
+  wire up_ok = (t >= off_up) && (xu < n_smp);
+  wire last_j = (jj + 1'b1 == g_L);
+  wire par_w = t[0];         // deltas made in cycle t, read in cycle t+1
+  wire par_r = !t[0];
+  wire [2:0] slot = xs[2:0] & ~(3'b111 << g_slotb);
+
+  // ---------------------------------------------------------------- loader: K words from the store
+  // into the globals (set 0), the current junction (1) or aux (2)
+  reg [1:0] ld_set;
+  reg [4:0] ld_i, ld_c, ld_c1, ld_k;
+  reg ld_v, ld_v1;
+  reg [SAB-1:0] ld_base;
+  always @(posedge clk) begin
+    if (st == S_LOAD && ld_v) begin
+      case (ld_set)
+        2'd0: case (ld_c)
+          0: g_L <= s_q[2:0];
+          1: g_dfa <= s_q[0];
+          2: g_lr <= s_q[4:0];
+          3: g_fbs <= s_q[3:0];
+          6: g_slotb <= s_q[3:0];
+          7: g_sshift <= s_q[3:0];
+          8: g_sbase <= s_q[SAB-1:0];
+          9: g_lbase <= s_q[SAB-1:0];
+          default: ;
+        endcase
+        2'd1: case (ld_c)
+          0: c_z <= s_q[7:0];
+          1: c_m <= s_q[RB:0];
+          2: c_fo <= s_q[NB-1:0];
+          3: c_fi <= s_q[NB-1:0];
+          4: c_wbase <= s_q[WB-1:0];
+          5: c_ishift <= s_q[4:0];
+          6: c_sig <= s_q[0];
+          7: if (!init_mode) c_seed[15:0] <= s_q;
+          8: if (!init_mode) c_seed[31:16] <= s_q;
+          9: if (init_mode) c_seed[15:0] <= s_q;
+          10: if (init_mode) c_seed[31:16] <= s_q;
+          11: c_p <= s_q[NB-1:0];
+          12: c_n <= s_q[NB-1:0];
+          13: c_abase <= s_q[SAB-1:0];
+          14: c_ashift <= s_q[3:0];
+          15: c_dbase <= s_q[SAB-1:0];
+          default: ;
+        endcase
+        2'd3: case (ld_c)       // a seed pair (the feedback seed)
+          0: c_seed[15:0] <= s_q;
+          1: c_seed[31:16] <= s_q;
+          default: ;
+        endcase
+        default: case (ld_c)
+          12: a_n <= s_q[NB-1:0];
+          13: a_abase <= s_q[SAB-1:0];
+          14: a_ashift <= s_q[3:0];
+          15: a_dbase <= s_q[SAB-1:0];
+          16: a_fbbase <= s_q[SAB-1:0];
+          default: ;
+        endcase
+      endcase
+    end
+  end
+
+  // ---------------------------------------------------------------- arithmetic of the copies and DFA
+  // input byte -> activation (reference inputActivations: roundShift(byte, IN_FRAC - ACT_FRAC))
+  wire signed [AB-1:0] in_act;
+  sw_requant #(.IW(10), .OW(AB), .SHIFT(`SW_IN_FRAC - `SW_ACT_FRAC)) u_in (.x({2'b00, s_q[7:0]}), .y(in_act));
+  // output error of the word arriving for neuron cp_o
+  reg [NB-1:0] label;
+  wire [15:0] cp_d = cp_src_e ? e_hp_rdata : (cp_conv ? in_act : s_q);
+  reg cp_rv, cp_rv1;
+  wire cp_dv = cp_src_e ? e_hp_rvalid : cp_rv;
+  wire signed [DB-1:0] oe;
+  sw_outerr u_oe (.a(cp_d[AB-1:0]), .is_target(cp_o == label), .e(oe));
+  reg signed [AB-1:0] best;
+  reg [NB-1:0] best_i;
+  // DFA: d = gate(a) ? sat(roundShift(sign * e, feedbackShift)) : 0
+  reg fb_sign;
+  reg [NB-1:0] fb_col;
+  reg signed [AB-1:0] dfa_a;
+  wire signed [DB+1:0] dfa_v = fb_sign ? -$signed({{2{s_q[DB-1]}}, s_q[DB-1:0]}) : $signed({{2{s_q[DB-1]}}, s_q[DB-1:0]});
+  wire signed [DB+1:0] dfa_half = (g_fbs == 0) ? {(DB+2){1'b0}} : ({{(DB+1){1'b0}}, 1'b1} <<< (g_fbs - 1'b1));
+  wire signed [DB+1:0] dfa_r = (dfa_v + dfa_half) >>> g_fbs;
+  wire signed [DB-1:0] dfa_s;
+  sw_sat #(.IW(DB + 2), .OW(DB)) u_dsat (.x(dfa_r), .y(dfa_s));
+  wire dfa_gate = (dfa_a > 0) && (dfa_a < $signed(AHI));
+  reg [NB-1:0] h;
+
+  // DFA matrix draw: its own LFSR (dfaFeedback: per hidden neuron, below(nL) then one sign bit)
+  reg fl_load;
+  reg fl_step;
+  wire [31:0] fl_state;
+  wire fl_bit;
+  sw_lfsr #(.W(32), .MASK(`SW_LFSR_MASK_32)) u_fl (
+    .clk(clk), .load(fl_load), .seed(c_seed), .step(fl_step), .state(fl_state), .bit_out(fl_bit));
+  reg [4:0] fl_nb, fl_got;
+  reg [NB:0] fl_v;
+  wire [NB:0] fl_next = {fl_v[NB-1:0], fl_bit};
+  wire [4:0] nb_c = {1'b0, c_ashift};   // ceil(log2 n) of the output layer: bits per column draw
+
+  assign busy = !idle;
+  assign jcycles = {{(15-SAB){1'b0}}, t};
+  assign paused = (st == S_PAUSE);
+  assign ready = idle || paused;
+
+  // ---------------------------------------------------------------- the sequencer
+  task automatic load(input [1:0] set, input [SAB-1:0] base, input [4:0] k, input [5:0] back);
+    begin
+      ld_set <= set;
+      ld_base <= base;
+      ld_k <= k;
+      ld_i <= 0;
+      ret <= back;
+      st <= S_LOAD;
+    end
+  endtask
+  task automatic engine(input [1:0] c, input [5:0] back);
+    begin
+      e_cmd <= c;
+      ret <= back;
+      st <= S_ECMD;
+    end
+  endtask
+  // copy n words: from the store (at raddr; conv: input bytes) or the engine, to the engine, the store
+  // (at waddr) or the output unit; sel: the engine memory (hp_start first when the engine takes part)
+  task automatic copy(input src_e, input conv, input [1:0] dst, input [2:0] sel, input [NB-1:0] n,
+                      input [SAB-1:0] raddr, input [SAB-1:0] waddr, input [5:0] back);
+    begin
+      cp_src_e <= src_e;
+      cp_conv <= conv;
+      cp_dst <= dst;
+      e_hp_sel <= sel;
+      cp_n <= n;
+      cp_i <= 0;
+      cp_o <= 0;
+      cp_raddr <= raddr;
+      cp_waddr <= waddr;
+      ret <= back;
+      st <= (src_e || dst == 2'd0) ? S_HPSTART : S_COPY;
+    end
+  endtask
+
+  // address offsets, SAB bits wide: slots hold at most 2^3 samples (latency <= 2L <= 8)
+  wire [SAB-1:0] slot3 = {{(SAB-3){1'b0}}, slot};
+  wire [SAB-1:0] slot_c = slot3 << c_ashift;
+  wire [SAB-1:0] slot_a = slot3 << a_ashift;
+  wire [SAB-1:0] pw_c = par_w ? ({{(SAB-1){1'b0}}, 1'b1} << c_ashift) : {SAB{1'b0}};
+  wire [SAB-1:0] pw_a = par_w ? ({{(SAB-1){1'b0}}, 1'b1} << a_ashift) : {SAB{1'b0}};
+  wire [SAB-1:0] pr_c = par_r ? ({{(SAB-1){1'b0}}, 1'b1} << c_ashift) : {SAB{1'b0}};
+  wire [SAB-1:0] xs_s = xs[SAB-1:0] << g_sshift;
+  wire [SAB-1:0] jbase = 32 + {jj, 5'd0};
+  wire [SAB-1:0] qbase = 32 + {q, 5'd0};
+  // the left activations of sample xs for junction jj: input bytes, or the aux layer's slot
+  wire [SAB-1:0] left_addr = (jj == 0) ? g_sbase + xs_s : a_abase + slot_a;
+  wire fl_accept = (fl_v < {1'b0, c_n});
+  always @(*) fl_step = (st == S_FBG_BITS) || (st == S_FBG_SIGN && fl_accept);
+
+  always @(posedge clk) begin
+    e_cmd_valid <= 1'b0;
+    cycle_done <= 1'b0;
+    s_we <= 1'b0;
+    s_re <= 1'b0;
+    fl_load <= 1'b0;
+    cp_rv1 <= 1'b0;
+    cp_rv <= cp_rv1;
+    cp_wv <= 1'b0;
+    ld_v1 <= 1'b0;
+    ld_v <= ld_v1;
+    ld_c <= ld_c1;
+    if (!idle) clocks <= clocks + 1'b1;
+    if (rst) begin
+      st <= S_IDLE;
+    end else case (st)
+      S_IDLE: if (cmd_valid) begin
+        if (cmd == 2'd2) begin
+          jj <= cmd_n[2:0];
+          load(2'd1, 32 + {cmd_n[2:0], 5'd0}, 17, S_IDLE);
+        end else begin
+          n_smp <= cmd_n[SAB:0];
+          ph_up <= cmd[0];
+          init_mode <= !cmd[0];          // remembers the command until the globals are in
+          load(2'd0, 0, 10, S_GLOB);
+        end
+      end
+      S_GLOB: begin
+        jj <= 0;
+        if (!ph_up) st <= S_INIT_J;
+        else begin
+          t <= 0;
+          t_end <= (n_smp == 0) ? {(SAB+1){1'b0}} : n_smp + (g_dfa ? {{(SAB-2){1'b0}}, g_L} : {{(SAB-3){1'b0}}, L2 - 4'd1});
+          correct <= 0;
+          clocks <= 0;
+          st <= S_CYC;
+        end
+      end
+
+      // ---- LOAD_SEEDS: initial weights of every junction, then the DFA matrix
+      S_INIT_J: if (jj == g_L) begin
+        q <= 0;
+        init_mode <= 1'b0;
+        if (g_dfa) load(2'd3, 4, 2, S_FBG_SEED);   // cur is now junction L: c_n, c_ashift of the outputs
+        else st <= S_DONE;
+      end else load(2'd1, jbase, 17, S_INIT_W);
+      S_INIT_W: begin
+        jj <= jj + 1'b1;
+        engine(E_INIT_W, S_INIT_J);
+      end
+      S_FBG_SEED: begin
+        fl_load <= 1'b1;
+        st <= S_FBG_J;
+      end
+      // matrix rows of hidden layer q (junction q's right layer); columns in [0, output layer size)
+      S_FBG_J: if (q + 1'b1 >= g_L) st <= S_DONE;
+      else begin
+        h <= 0;
+        load(2'd2, qbase, 17, S_FBG_H);
+      end
+      S_FBG_H: if (h == a_n) begin
+        q <= q + 1'b1;
+        st <= S_FBG_J;
+      end else begin
+        fl_v <= 0;
+        fl_got <= 0;
+        st <= (nb_c == 0) ? S_FBG_SIGN : S_FBG_BITS;
+      end
+      S_FBG_BITS: begin
+        fl_v <= fl_next;
+        fl_got <= fl_got + 1'b1;
+        if (fl_got + 1'b1 == nb_c) st <= S_FBG_SIGN;
+      end
+      S_FBG_SIGN: if (!fl_accept) begin   // rejected: draw again
+        fl_v <= 0;
+        fl_got <= 0;
+        st <= S_FBG_BITS;
+      end else begin
+        s_we <= 1'b1;
+        s_waddr <= a_fbbase + h;
+        s_wdata <= {fl_bit, {(15 - NB){1'b0}}, fl_v[NB-1:0]};
+        h <= h + 1'b1;
+        st <= S_FBG_H;
+      end
+
+      // ---- TRAIN
+      S_CYC: if (t == t_end) st <= S_DONE;
+      else begin
+        jj <= 0;
+        ph_up <= 1'b0;
+        st <= S_J;
+      end
+      // junction jj's passes in this cycle: FF (ph_up = 0), then BP+UP (ph_up = 1)
+      S_J: if (!ph_up) begin
+        if (ff_ok) begin
+          xs <= xf;
+          load(2'd1, jbase, 17, S_LD_AUX);
+        end else ph_up <= 1'b1;
+      end else if (up_ok) begin
+        xs <= xu;
+        load(2'd1, jbase, 17, S_LD_AUX);
+      end else st <= S_NEXT_J;
+      S_LD_AUX: if (jj == 0) st <= S_SV;
+      else load(2'd2, jbase - 32, 17, S_SV);
+      S_SV: engine(E_DRAW_SV, ph_up ? S_UP_A : S_FF_A);
+
+      // FF: left activations in, pass, outputs out
+      S_FF_A: copy(1'b0, jj == 0, 2'd0, HP_ALEFT, c_p, left_addr, 0, S_FF_RUN);
+      S_FF_RUN: begin
+        e_ff <= 1'b1;
+        e_bp <= 1'b0;
+        e_up <= 1'b0;
+        engine(E_PASS, last_j ? S_FF_LBL : S_FF_OUT);
+      end
+      S_FF_OUT: copy(1'b1, 1'b0, 2'd1, HP_DRIGHT, c_n, 0, c_abase + slot_c, S_UP_BP);
+      S_FF_LBL: begin
+        s_re <= 1'b1;
+        s_raddr <= g_lbase + xs[SAB-1:0];
+        st <= S_FF_LBL2;
+      end
+      S_FF_LBL2: if (!s_re) begin
+        label <= s_q[NB-1:0];
+        copy(1'b1, 1'b0, 2'd2, HP_DRIGHT, c_n, 0, c_dbase + pw_c, S_FF_SCORE);
+      end
+      S_FF_SCORE: begin
+        if (best_i == label) correct <= correct + 1'b1;
+        q <= 0;
+        st <= g_dfa ? S_DFA_J : S_UP_BP;
+      end
+      // DFA: deltas of every hidden layer q from the output error (cur = junction L)
+      S_DFA_J: if (q + 1'b1 >= g_L) st <= S_UP_BP;
+      else begin
+        h <= 0;
+        load(2'd2, qbase, 17, S_DFA_H);
+      end
+      S_DFA_H: if (h == a_n) begin
+        q <= q + 1'b1;
+        st <= S_DFA_J;
+      end else begin
+        s_re <= 1'b1;
+        s_raddr <= a_fbbase + h;
+        st <= S_DFA_A;
+      end
+      S_DFA_A: if (!s_re) begin
+        fb_sign <= s_q[15];
+        fb_col <= s_q[NB-1:0];
+        s_re <= 1'b1;
+        s_raddr <= a_abase + slot_a + h;
+        st <= S_DFA_E;
+      end
+      S_DFA_E: if (!s_re) begin
+        dfa_a <= s_q[AB-1:0];
+        s_re <= 1'b1;
+        s_raddr <= c_dbase + pw_c + fb_col;
+        st <= S_DFA_W;
+      end
+      S_DFA_W: if (!s_re) begin
+        s_we <= 1'b1;
+        s_waddr <= a_dbase + pw_a + h;
+        s_wdata <= dfa_gate ? dfa_s : {DB{1'b0}};
+        h <= h + 1'b1;
+        st <= S_DFA_H;
+      end
+
+      // BP+UP: left activations and right deltas in, pass, left deltas out
+      S_UP_A: copy(1'b0, jj == 0, 2'd0, HP_ALEFT, c_p, left_addr, 0, S_UP_D);
+      S_UP_D: copy(1'b0, 1'b0, 2'd0, HP_DRIGHT, c_n, c_dbase + pr_c, 0, S_UP_RUN);
+      S_UP_RUN: begin
+        e_ff <= 1'b0;
+        e_bp <= !g_dfa && jj != 0;
+        e_up <= 1'b1;
+        engine(E_PASS, (!g_dfa && jj != 0) ? S_UP_BP : S_NEXT_J);
+      end
+      // after FF (ph_up = 0): on to this junction's BP+UP; after BP: left deltas out
+      S_UP_BP: if (!ph_up) begin
+        ph_up <= 1'b1;
+        st <= S_J;
+      end else copy(1'b1, 1'b0, 2'd1, HP_DLEFT, c_p, 0, a_dbase + pw_a, S_NEXT_J);
+      S_NEXT_J: begin
+        ph_up <= 1'b0;
+        if (last_j) st <= S_CYC_END;
+        else begin
+          jj <= jj + 1'b1;
+          st <= S_J;
+        end
+      end
+      S_CYC_END: begin
+        cycle_done <= 1'b1;
+        t <= t + 1'b1;
+        st <= hold ? S_PAUSE : S_CYC;
+      end
+      S_PAUSE: if (cmd_valid && cmd == 2'd2) begin
+        jj <= cmd_n[2:0];
+        load(2'd1, 32 + {cmd_n[2:0], 5'd0}, 17, S_PAUSE);
+      end else if (resume) st <= S_CYC;
+      S_DONE: st <= S_IDLE;
+
+      // ---- subroutines
+      // loader: read ld_k words (store latency 2 from the issuing state), capture each into its field
+      S_LOAD: begin
+        if (ld_i != ld_k) begin
+          s_re <= 1'b1;
+          s_raddr <= ld_base + ld_i;
+          ld_i <= ld_i + 1'b1;
+          ld_v1 <= 1'b1;
+          ld_c1 <= ld_i;
+        end
+        if (ld_v && ld_c + 1'b1 == ld_k) st <= ret;
+      end
+      S_ECMD: begin
+        e_cmd_valid <= 1'b1;
+        st <= S_EWAIT0;
+      end
+      S_EWAIT0: st <= S_EWAIT1;
+      S_EWAIT1: if (!e_busy) st <= ret;
+      S_HPSTART: st <= S_COPY;
+      S_COPY: begin
+        if (cp_issue) begin
+          cp_i <= cp_i + 1'b1;
+          if (!cp_src_e) begin
+            s_re <= 1'b1;
+            s_raddr <= cp_raddr;
+            cp_raddr <= cp_raddr + 1'b1;
+            cp_rv1 <= 1'b1;
+          end
+        end
+        if (cp_dv) begin
+          cp_wv <= 1'b1;
+          cp_wd <= (cp_dst == 2'd2) ? oe : cp_d;
+          if (cp_dst == 2'd2 && (cp_o == 0 || $signed(cp_d[AB-1:0]) > best)) begin
+            best <= cp_d[AB-1:0];
+            best_i <= cp_o;
+          end
+          cp_o <= cp_o + 1'b1;
+        end
+        if (cp_wv && cp_dst != 2'd0) begin
+          s_we <= 1'b1;
+          s_waddr <= cp_waddr;
+          s_wdata <= cp_wd;
+          cp_waddr <= cp_waddr + 1'b1;
+        end
+        if (cp_o == cp_n && !cp_wv && !cp_dv && !cp_rv1 && !cp_rv) st <= ret;
+      end
+      default: st <= S_IDLE;
+    endcase
+  end
+endmodule
