@@ -37,9 +37,11 @@ import { PHASES } from './schedule.ts';
  *   expected = seq + 1, so a new host session starts wherever the device's counter stood. Its payload
  *   carries a random session nonce so two sessions' IDENTIFY frames differ.
  * - The host retransmits from its oldest unanswered request when that request's timer runs out
- *   (TIMING.rtoMs, doubling per retry up to TIMING.maxRtoMs), when the device says `out_of_order`, or
- *   when a later response arrives first (the device runs in order, so the earlier one's response was
- *   lost). After TIMING.maxRetries timeouts in a row without progress it gives up with `timeout`.
+ *   (at least TIMING.rtoMs, or srtt + 4 rttvar of measured round trips if longer; doubling per retry
+ *   up to TIMING.maxRtoMs), when the device says `out_of_order`, or when a later response arrives
+ *   first (the device runs in order, so the earlier one's response was lost). A request already
+ *   retransmitted waits for its timer rather than being resent again on such hints. After
+ *   TIMING.maxRetries timeouts in a row without progress it gives up with `timeout`.
  */
 export const PROTOCOL_VERSION = 1;
 

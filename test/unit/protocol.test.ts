@@ -23,6 +23,7 @@ import { SlipFramer } from '../../firmware-spec/slip.ts';
 import { EmulatedDevice } from '../../emulator/device.ts';
 import { ByteStreamEndpoint } from '../../emulator/endpoint/stream.ts';
 import { parseFaults } from '../../emulator/endpoint/faults.ts';
+import { Pacer } from '../../emulator/endpoint/pacer.ts';
 import { loadPreset } from '../../host/config/index.ts';
 import { LinkError, parseDeviceUri } from '../../host/device/index.ts';
 import { plan } from '../../host/partition/index.ts';
@@ -278,5 +279,20 @@ describe('device URIs', () => {
   it('fault specs parse strictly', () => {
     expect(parseFaults('drop=0.02,flip=0.005,dup=0.01,delay=5')).toEqual({ drop: 0.02, flip: 0.005, dup: 0.01, delayMs: 5, seed: 1 });
     expect(() => parseFaults('loss=0.1')).toThrow(/bad fault/);
+  });
+});
+
+describe('UART pacing', () => {
+  it('never releases bytes faster than baud/10 per second, and keeps their order', async () => {
+    const out: Buffer[] = [];
+    const pacer = Pacer.forBaud(3_000_000, (b) => out.push(b)); // 300,000 bytes per second
+    const data = bytes(30_000, 5);
+    const t0 = performance.now();
+    for (let i = 0; i < data.length; i += 4096) pacer.push(data.subarray(i, i + 4096));
+    while (pacer.backlog > 0) await new Promise((r) => setTimeout(r, 5));
+    const ms = performance.now() - t0;
+    expect(Buffer.concat(out).equals(data)).toBe(true);
+    expect(ms).toBeGreaterThanOrEqual(99); // 30,000 bytes at 300,000 bytes/s: 100 ms (timer granularity 1 ms)
+    pacer.close();
   });
 });

@@ -75,6 +75,14 @@ function checkUserRegister(uri: string, path: string): void {
   }
 }
 
+/** how long close() waits for queued bytes to drain before it lets go, ms */
+const CLOSE_FLUSH_MS = 500;
+
+function withinMs(ms: number, p: Promise<void>): Promise<void> {
+  let t: NodeJS.Timeout | undefined;
+  return Promise.race([p, new Promise<void>((resolve) => (t = setTimeout(resolve, ms)))]).finally(() => clearTimeout(t));
+}
+
 type Sink = (bytes: Buffer) => void;
 type Lost = (what: string, cause?: unknown) => void;
 
@@ -119,7 +127,8 @@ class PipeIo {
   async close(): Promise<void> {
     this.reader.removeAllListeners('data');
     this.reader.destroy();
-    await new Promise<void>((resolve) => this.writer.end(() => resolve()));
+    // flush what is queued, but not forever: a device that stopped reading leaves the pipe full
+    await withinMs(CLOSE_FLUSH_MS, new Promise<void>((resolve) => this.writer.end(() => resolve())));
     this.writer.destroy();
   }
 }
@@ -181,7 +190,7 @@ class CharIo {
 
   async close(): Promise<void> {
     this.closed = true;
-    await this.writing;
+    await withinMs(CLOSE_FLUSH_MS, this.writing);
     await Promise.allSettled([this.w.close(), this.r.close()]);
   }
 }
