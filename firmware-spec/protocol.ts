@@ -57,6 +57,14 @@ export const FRAME_OVERHEAD_BYTES = FRAME_HEADER_BYTES + FRAME_CRC_BYTES;
  */
 export const MAX_PAYLOAD = 16_384;
 
+/**
+ * Payload bytes of a bulk frame (WRITE_WEIGHTS, READ_WEIGHTS, STREAM_SAMPLES chunks), the same on
+ * every transport so a command sequence puts the same frames, and so the same wire bytes, on each.
+ * 1 KB: the SLIP decoder's cost grows with the square of a frame's length, and a lost frame on a
+ * lossy UART costs a retransmission of 1 KB rather than 16.
+ */
+export const BULK_PAYLOAD = 1024;
+
 /** Requests in flight; the device's replay cache must cover at least this many. */
 export const WINDOW = 8;
 /** Responses the device keeps for replay, by seq. At least WINDOW; more tolerates delayed copies. */
@@ -376,6 +384,7 @@ export const PROTOCOL = {
     crcBytes: FRAME_CRC_BYTES,
   },
   maxPayload: MAX_PAYLOAD,
+  bulkPayload: BULK_PAYLOAD,
   window: WINDOW,
   replayCache: REPLAY_CACHE,
   seqModulo: SEQ_MODULO,

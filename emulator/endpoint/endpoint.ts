@@ -40,13 +40,6 @@ export interface EndpointStats {
   stale: number;
 }
 
-export interface EndpointOptions {
-  /**
-   * Who counts wire bytes: 'frames' (the endpoint counts each frame's bytes, for in-process peers
-   * that pass whole frames) or 'external' (a byte-stream adapter calls countWire with raw bytes).
-   */
-  wire?: 'frames' | 'external';
-}
 
 interface Cached {
   /** CRC of the request: a copy is byte-identical, so it has the same CRC */
@@ -77,25 +70,20 @@ export class DeviceEndpoint {
   /** wire bytes since the device's counters were last reset (added to READ_COUNTERS) */
   private wireIn = 0;
   private wireOut = 0;
-  private readonly countFrames: boolean;
 
+  /**
+   * Wire bytes in the device counters are protocol frame bytes (header, payload, CRC) as every
+   * transport carries them, so the counters agree across transports; byte-stream framing (SLIP's END
+   * and escapes, about 1% more) is the link's own and shows in the host's link statistics.
+   */
   constructor(
     readonly device: EmulatedDevice,
     private readonly send: (frame: Buffer) => void,
-    opts: EndpointOptions = {},
-  ) {
-    this.countFrames = (opts.wire ?? 'frames') === 'frames';
-  }
-
-  /** Raw bytes on the link, counted into the device counters' wireBytesIn/Out. */
-  countWire(inBytes: number, outBytes: number): void {
-    this.wireIn += inBytes;
-    this.wireOut += outBytes;
-  }
+  ) {}
 
   receive(candidate: Buffer): EndpointOutcome {
     this.stats.candidates++;
-    if (this.countFrames) this.wireIn += candidate.length;
+    this.wireIn += candidate.length;
     const r = decodeFrame(candidate);
     if (!r.ok) {
       this.stats.rejects[r.reject]++;
@@ -138,7 +126,7 @@ export class DeviceEndpoint {
   }
 
   private emit(frame: Buffer): void {
-    if (this.countFrames) this.wireOut += frame.length;
+    this.wireOut += frame.length;
     this.send(frame);
   }
 

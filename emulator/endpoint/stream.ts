@@ -36,14 +36,11 @@ export class ByteStreamEndpoint {
     if (faulty) this.faultsOut = new FaultInjector(faulty, out, 1);
     const encoded = this.faultsOut ? (b: Buffer) => this.faultsOut!.push(b) : out;
     this.framer = new SlipFramer({
-      write: (b) => {
-        this.endpoint.countWire(0, b.length);
-        encoded(b);
-      },
+      write: encoded,
       onFrame: (c) => (this.faultsIn ? this.faultsIn.push(c) : this.handle(c)),
     });
     if (faulty) this.faultsIn = new FaultInjector(faulty, (c) => this.handle(c), 0);
-    this.endpoint = new DeviceEndpoint(device, (frame) => this.framer.send(frame), { wire: 'external' });
+    this.endpoint = new DeviceEndpoint(device, (frame) => this.framer.send(frame));
     if (opts.baud) this.paceIn = Pacer.forBaud(opts.baud, (b) => this.feed(b));
     this.onOutcome = opts.onOutcome;
   }
@@ -55,7 +52,6 @@ export class ByteStreamEndpoint {
   }
 
   private feed(bytes: Buffer): void {
-    this.endpoint.countWire(bytes.length, 0);
     this.framer.receive(bytes);
   }
 

@@ -1,4 +1,5 @@
 import { SlipFramer } from '../../../firmware-spec/slip.ts';
+import { BULK_PAYLOAD } from '../../../firmware-spec/protocol.ts';
 import { LinkError } from '../errors.ts';
 
 /**
@@ -13,7 +14,7 @@ export abstract class ByteStreamTransport {
    * faster on unpaced links (XDMA FIFOs). At 3 Mbaud the 18 bytes of header, CRC, END and command
    * header per frame cost 1.7%. A sample larger than this still goes alone in one bigger frame.
    */
-  readonly bulkPayload: number = 1024;
+  readonly bulkPayload: number = BULK_PAYLOAD;
   private readonly framer: SlipFramer;
   private onFrame?: (c: Buffer) => void;
   private onClose?: (err?: Error) => void;

@@ -1,5 +1,5 @@
 import { type ProfileName } from '../../../firmware-spec/capability.ts';
-import { MAX_PAYLOAD } from '../../../firmware-spec/protocol.ts';
+import { BULK_PAYLOAD } from '../../../firmware-spec/protocol.ts';
 import { EmulatedDevice } from '../../../emulator/device.ts';
 import { DeviceEndpoint } from '../../../emulator/endpoint/endpoint.ts';
 import { FaultInjector, type FaultSpec, hasFaults } from '../../../emulator/endpoint/faults.ts';
@@ -23,7 +23,7 @@ export interface EmuTransportOptions {
 export class EmuTransport implements Transport {
   readonly kind = 'emu' as const;
   readonly bytesPerSecond = Infinity;
-  readonly bulkPayload = MAX_PAYLOAD;
+  readonly bulkPayload = BULK_PAYLOAD;
   /** in-process frames are never lost unless faults are injected */
   readonly rtoMs: number;
   readonly stats = { bytesIn: 0, bytesOut: 0 };
@@ -48,11 +48,7 @@ export class EmuTransport implements Transport {
       this.faultsToDevice = new FaultInjector(faulty, (f) => this.enqueue(this.toDevice, f), 0);
       this.faultsToHost = new FaultInjector(faulty, (f) => this.enqueue(this.toHost, f), 1);
     }
-    this.endpoint = new DeviceEndpoint(
-      this.device,
-      (frame) => (this.faultsToHost ? this.faultsToHost.push(frame) : this.enqueue(this.toHost, frame)),
-      { wire: 'frames' },
-    );
+    this.endpoint = new DeviceEndpoint(this.device, (frame) => (this.faultsToHost ? this.faultsToHost.push(frame) : this.enqueue(this.toHost, frame)));
   }
 
   setHandlers(onFrame: (candidate: Buffer) => void): void {
