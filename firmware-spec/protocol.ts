@@ -2,6 +2,8 @@ import type { ActivationKind } from './activation.ts';
 import { SAMPLE_ENCODINGS } from './capability.ts';
 import type { ConnectivityKind, StartVectorMode } from './connectivity.ts';
 import type { FeedbackMode, UpdateRounding } from './network.ts';
+import { BALANCE_POLICIES } from './balance.ts';
+import { MASK_KINDS } from './masks.ts';
 import { PHASES } from './schedule.ts';
 
 /**
@@ -328,6 +330,52 @@ export const OPCODES = {
       ['bufferedBytes', 'u32'],
       ['roundingState', 'u32'],
       ['bootCount', 'u32'],
+    ],
+  },
+  /**
+   * One step of a changing mask (firmware-spec/masks.ts, MaskStepWire): magnitude pruning keeps
+   * keep[i] weights of junctions[i]; DropBack keeps keep[0] over all listed junctions together.
+   */
+  MASK_STEP: {
+    code: 0x0d,
+    request: [
+      ['kind', { enum: MASK_KINDS }],
+      ['junctions', { list: 'u8', count: 'u8' }],
+      ['keep', { list: 'u32', count: 'u8' }],
+      ['untrackedShift', 'u8'],
+    ],
+    response: [
+      ['tracked', { list: 'u32', count: 'u8' }],
+      ['live', { list: 'u32', count: 'u8' }],
+      ['written', { list: 'u32', count: 'u8' }],
+      ['clocks', 'u64'],
+    ],
+  },
+  /** The on-device load balancer (firmware-spec/balance.ts) schedules every junction's live edges. */
+  BALANCE: {
+    code: 0x0e,
+    request: [['policy', { enum: BALANCE_POLICIES }]],
+    response: [
+      ['policy', { enum: BALANCE_POLICIES }],
+      [
+        'junctions',
+        {
+          list: {
+            struct: [
+              ['policy', { enum: BALANCE_POLICIES }],
+              ['liveEdges', 'u32'],
+              ['lowerBoundClocks', 'u32'],
+              ['naiveClocks', 'u32'],
+              ['clocks', 'u32'],
+              ['stalls', 'u32'],
+              ['balancerClocks', 'u64'],
+              ['relayoutClocks', 'u32'],
+            ],
+          },
+          count: 'u8',
+        },
+      ],
+      ['balancerClocks', 'u64'],
     ],
   },
 } as const satisfies Record<string, { code: number; request: Schema; response: Schema }>;

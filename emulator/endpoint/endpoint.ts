@@ -1,4 +1,5 @@
 import { decodeFrame, decodeRequest, encodeFrame, encodeNak, encodeResponse, isResponseOpcode, PayloadError } from '../../firmware-spec/codec.ts';
+import { maskStepFromWire, type MaskStepWire } from '../../firmware-spec/masks.ts';
 import { decodeSamples } from '../../firmware-spec/encodings.ts';
 import { DEVICE_ERRORS, DeviceError } from '../../firmware-spec/errors.ts';
 import { decodeWeights, encodeWeights, type NetworkDescriptor, weightWordBytes } from '../../firmware-spec/network.ts';
@@ -228,6 +229,10 @@ export class DeviceEndpoint {
         return encodeResponse(op, {});
       case 'STATUS':
         return encodeResponse(op, dev.status());
+      case 'MASK_STEP':
+        return encodeResponse(op, dev.maskStep(maskStepFromWire(req as unknown as MaskStepWire)));
+      case 'BALANCE':
+        return encodeResponse(op, dev.balance(req.policy as string));
     }
   }
 

@@ -1,4 +1,7 @@
 import { randomInt } from 'node:crypto';
+import { BALANCE_POLICIES } from '../../firmware-spec/balance.ts';
+import { maskStepToWire, type MaskStep, type MaskStepResult } from '../../firmware-spec/masks.ts';
+import type { BalanceReport } from '../../emulator/balance/index.ts';
 import type { Capability, SampleEncoding } from '../../firmware-spec/capability.ts';
 import { decodeFrame, decodeNak, decodeResponse, encodeFrame, encodeRequest, type NakPayload, PayloadError } from '../../firmware-spec/codec.ts';
 import type { DeviceCounters } from '../../firmware-spec/counters.ts';
@@ -284,6 +287,18 @@ export class LinkClient implements DeviceClient {
 
   async status(): Promise<DeviceStatus> {
     return (await this.call('STATUS', {})) as unknown as DeviceStatus;
+  }
+
+  async maskStep(step: MaskStep): Promise<MaskStepResult> {
+    const r = (await this.call('MASK_STEP', maskStepToWire(step))) as unknown as MaskStepResult;
+    const n = step.junctions.length;
+    if (r.tracked.length !== n || r.live.length !== n || r.written.length !== n) throw this.badResponse('MASK_STEP', `results for ${r.tracked.length} junctions, asked for ${n}`);
+    return r;
+  }
+
+  async balance(policy: string): Promise<BalanceReport> {
+    if (!(BALANCE_POLICIES as readonly string[]).includes(policy)) throw new LinkError('bad_argument', this.uri, `unknown balancing policy '${policy}' (have: ${BALANCE_POLICIES.join(', ')})`);
+    return (await this.call('BALANCE', { policy })) as unknown as BalanceReport;
   }
 
   linkStats(): LinkStats {

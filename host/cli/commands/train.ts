@@ -117,6 +117,7 @@ function jsonReport(r: TrainReport) {
     resumed: r.resumed,
     interrupted: r.interrupted,
     epochReports: r.epochReports,
+    ...(r.balance ? { balance: r.balance } : {}),
     resolved: r.resolved,
   };
 }
