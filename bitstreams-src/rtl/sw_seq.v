@@ -77,7 +77,8 @@ module sw_seq #(
     S_FF_RUN = 14, S_FF_OUT = 15, S_FF_LBL = 16, S_FF_SCORE = 17, S_DFA_J = 18, S_DFA_H = 19,
     S_DFA_A = 20, S_DFA_E = 21, S_DFA_W = 22, S_UP_A = 23, S_UP_D = 24, S_UP_RUN = 25, S_UP_BP = 26,
     S_NEXT_J = 27, S_CYC_END = 28, S_PAUSE = 29, S_LOAD = 30, S_ECMD = 31, S_EWAIT0 = 32,
-    S_EWAIT1 = 33, S_HPSTART = 34, S_COPY = 35, S_FF_LBL2 = 36, S_FBG_SEED = 37;
+    S_EWAIT1 = 33, S_HPSTART = 34, S_COPY = 35, S_FF_LBL2 = 36, S_FBG_SEED = 37, S_ADDR = 38,
+    S_DFA_P = 39, S_DFA_V = 40, S_DFA_S = 41, S_FBG_P = 42;
   reg [5:0] st, ret;
 
   // globals
@@ -174,7 +175,7 @@ module sw_seq #(
   reg [1:0] ld_set;
   reg [4:0] ld_i, ld_c, ld_c1, ld_k;
   reg ld_v, ld_v1;
-  reg [SAB-1:0] ld_base;
+  reg [SAB-1:0] ld_ptr;      // the next word to read
   always @(posedge clk) begin
     if (st == S_LOAD && ld_v) begin
       case (ld_set)
@@ -235,16 +236,22 @@ module sw_seq #(
   reg cp_rv, cp_rv1;
   wire cp_dv = cp_src_e ? e_hp_rvalid : cp_rv;
   wire signed [DB-1:0] oe;
-  sw_outerr u_oe (.a(cp_d[AB-1:0]), .is_target(cp_o == label), .e(oe));
+  // the arriving word is registered (cp_d2) before the output error and the argmax
+  reg cp_dv2;
+  reg [15:0] cp_d2;
+  sw_outerr u_oe (.a(cp_d2[AB-1:0]), .is_target(cp_o == label), .e(oe));
   reg signed [AB-1:0] best;
   reg [NB-1:0] best_i;
   // DFA: d = gate(a) ? sat(roundShift(sign * e, feedbackShift)) : 0
   reg fb_sign;
   reg [NB-1:0] fb_col;
   reg signed [AB-1:0] dfa_a;
-  wire signed [DB+1:0] dfa_v = fb_sign ? -$signed({{2{s_q[DB-1]}}, s_q[DB-1:0]}) : $signed({{2{s_q[DB-1]}}, s_q[DB-1:0]});
+  // pipelined: the output error word (dfa_e), then sign * e + half (dfa_sum), then the shift, the
+  // saturation and the gate into the store's write port
+  reg signed [DB-1:0] dfa_e;
+  reg signed [DB+1:0] dfa_sum;
   wire signed [DB+1:0] dfa_half = (g_fbs == 0) ? {(DB+2){1'b0}} : ({{(DB+1){1'b0}}, 1'b1} <<< (g_fbs - 1'b1));
-  wire signed [DB+1:0] dfa_r = (dfa_v + dfa_half) >>> g_fbs;
+  wire signed [DB+1:0] dfa_r = dfa_sum >>> g_fbs;
   wire signed [DB-1:0] dfa_s;
   sw_sat #(.IW(DB + 2), .OW(DB)) u_dsat (.x(dfa_r), .y(dfa_s));
   wire dfa_gate = (dfa_a > 0) && (dfa_a < $signed(AHI));
@@ -271,7 +278,7 @@ module sw_seq #(
   task automatic load(input [1:0] set, input [SAB-1:0] base, input [4:0] k, input [5:0] back);
     begin
       ld_set <= set;
-      ld_base <= base;
+      ld_ptr <= base;
       ld_k <= k;
       ld_i <= 0;
       ret <= back;
@@ -317,6 +324,10 @@ module sw_seq #(
   // the left activations of sample xs for junction jj: input bytes, or the aux layer's slot
   wire [SAB-1:0] left_addr = (jj == 0) ? g_sbase + xs_s : a_abase + slot_a;
   wire fl_accept = (fl_v < {1'b0, c_n});
+  // the pass's store addresses, registered in S_ADDR once the descriptors are in, so the store's
+  // address ports see registers and no adders; the DFA's and the matrix draw's pointers advance with h
+  reg [SAB-1:0] r_left, r_aout, r_dwc, r_drc, r_dwa, r_lbl;
+  reg [SAB-1:0] p_fb, p_aa, p_dw;
   always @(*) fl_step = (st == S_FBG_BITS) || (st == S_FBG_SIGN && fl_accept);
 
   always @(posedge clk) begin
@@ -328,6 +339,8 @@ module sw_seq #(
     cp_rv1 <= 1'b0;
     cp_rv <= cp_rv1;
     cp_wv <= 1'b0;
+    cp_dv2 <= (st == S_COPY) && cp_dv;
+    cp_d2 <= cp_d;
     ld_v1 <= 1'b0;
     ld_v <= ld_v1;
     ld_c <= ld_c1;
@@ -377,7 +390,11 @@ module sw_seq #(
       S_FBG_J: if (q + 1'b1 >= g_L) st <= S_DONE;
       else begin
         h <= 0;
-        load(2'd2, qbase, 17, S_FBG_H);
+        load(2'd2, qbase, 17, S_FBG_P);
+      end
+      S_FBG_P: begin
+        p_fb <= a_fbbase;
+        st <= S_FBG_H;
       end
       S_FBG_H: if (h == a_n) begin
         q <= q + 1'b1;
@@ -398,7 +415,8 @@ module sw_seq #(
         st <= S_FBG_BITS;
       end else begin
         s_we <= 1'b1;
-        s_waddr <= a_fbbase + h;
+        s_waddr <= p_fb;
+        p_fb <= p_fb + 1'b1;
         s_wdata <= {fl_bit, {(15 - NB){1'b0}}, fl_v[NB-1:0]};
         h <= h + 1'b1;
         st <= S_FBG_H;
@@ -421,27 +439,36 @@ module sw_seq #(
         xs <= xu;
         load(2'd1, jbase, 17, S_LD_AUX);
       end else st <= S_NEXT_J;
-      S_LD_AUX: if (jj == 0) st <= S_SV;
-      else load(2'd2, jbase - 32, 17, S_SV);
+      S_LD_AUX: if (jj == 0) st <= S_ADDR;
+      else load(2'd2, jbase - 32, 17, S_ADDR);
+      S_ADDR: begin
+        r_left <= left_addr;
+        r_aout <= c_abase + slot_c;
+        r_dwc <= c_dbase + pw_c;
+        r_drc <= c_dbase + pr_c;
+        r_dwa <= a_dbase + pw_a;
+        r_lbl <= g_lbase + xs[SAB-1:0];
+        st <= S_SV;
+      end
       S_SV: engine(E_DRAW_SV, ph_up ? S_UP_A : S_FF_A);
 
       // FF: left activations in, pass, outputs out
-      S_FF_A: copy(1'b0, jj == 0, 2'd0, HP_ALEFT, c_p, left_addr, 0, S_FF_RUN);
+      S_FF_A: copy(1'b0, jj == 0, 2'd0, HP_ALEFT, c_p, r_left, 0, S_FF_RUN);
       S_FF_RUN: begin
         e_ff <= 1'b1;
         e_bp <= 1'b0;
         e_up <= 1'b0;
         engine(E_PASS, last_j ? S_FF_LBL : S_FF_OUT);
       end
-      S_FF_OUT: copy(1'b1, 1'b0, 2'd1, HP_DRIGHT, c_n, 0, c_abase + slot_c, S_UP_BP);
+      S_FF_OUT: copy(1'b1, 1'b0, 2'd1, HP_DRIGHT, c_n, 0, r_aout, S_UP_BP);
       S_FF_LBL: begin
         s_re <= 1'b1;
-        s_raddr <= g_lbase + xs[SAB-1:0];
+        s_raddr <= r_lbl;
         st <= S_FF_LBL2;
       end
       S_FF_LBL2: if (!s_re) begin
         label <= s_q[NB-1:0];
-        copy(1'b1, 1'b0, 2'd2, HP_DRIGHT, c_n, 0, c_dbase + pw_c, S_FF_SCORE);
+        copy(1'b1, 1'b0, 2'd2, HP_DRIGHT, c_n, 0, r_dwc, S_FF_SCORE);
       end
       S_FF_SCORE: begin
         if (best_i == label) correct <= correct + 1'b1;
@@ -452,40 +479,57 @@ module sw_seq #(
       S_DFA_J: if (q + 1'b1 >= g_L) st <= S_UP_BP;
       else begin
         h <= 0;
-        load(2'd2, qbase, 17, S_DFA_H);
+        load(2'd2, qbase, 17, S_DFA_P);
+      end
+      S_DFA_P: begin
+        p_fb <= a_fbbase;
+        p_aa <= a_abase + slot_a;
+        p_dw <= a_dbase + pw_a;
+        st <= S_DFA_H;
       end
       S_DFA_H: if (h == a_n) begin
         q <= q + 1'b1;
         st <= S_DFA_J;
       end else begin
         s_re <= 1'b1;
-        s_raddr <= a_fbbase + h;
+        s_raddr <= p_fb;
         st <= S_DFA_A;
       end
       S_DFA_A: if (!s_re) begin
         fb_sign <= s_q[15];
         fb_col <= s_q[NB-1:0];
         s_re <= 1'b1;
-        s_raddr <= a_abase + slot_a + h;
+        s_raddr <= p_aa;
         st <= S_DFA_E;
       end
       S_DFA_E: if (!s_re) begin
         dfa_a <= s_q[AB-1:0];
         s_re <= 1'b1;
-        s_raddr <= c_dbase + pw_c + fb_col;
+        s_raddr <= r_dwc + fb_col;
         st <= S_DFA_W;
       end
       S_DFA_W: if (!s_re) begin
+        dfa_e <= s_q[DB-1:0];
+        st <= S_DFA_V;
+      end
+      S_DFA_V: begin
+        dfa_sum <= fb_sign ? dfa_half - dfa_e : dfa_half + dfa_e;
+        st <= S_DFA_S;
+      end
+      S_DFA_S: begin
         s_we <= 1'b1;
-        s_waddr <= a_dbase + pw_a + h;
+        s_waddr <= p_dw;
         s_wdata <= dfa_gate ? dfa_s : {DB{1'b0}};
         h <= h + 1'b1;
+        p_fb <= p_fb + 1'b1;
+        p_aa <= p_aa + 1'b1;
+        p_dw <= p_dw + 1'b1;
         st <= S_DFA_H;
       end
 
       // BP+UP: left activations and right deltas in, pass, left deltas out
-      S_UP_A: copy(1'b0, jj == 0, 2'd0, HP_ALEFT, c_p, left_addr, 0, S_UP_D);
-      S_UP_D: copy(1'b0, 1'b0, 2'd0, HP_DRIGHT, c_n, c_dbase + pr_c, 0, S_UP_RUN);
+      S_UP_A: copy(1'b0, jj == 0, 2'd0, HP_ALEFT, c_p, r_left, 0, S_UP_D);
+      S_UP_D: copy(1'b0, 1'b0, 2'd0, HP_DRIGHT, c_n, r_drc, 0, S_UP_RUN);
       S_UP_RUN: begin
         e_ff <= 1'b0;
         e_bp <= !g_dfa && jj != 0;
@@ -496,7 +540,7 @@ module sw_seq #(
       S_UP_BP: if (!ph_up) begin
         ph_up <= 1'b1;
         st <= S_J;
-      end else copy(1'b1, 1'b0, 2'd1, HP_DLEFT, c_p, 0, a_dbase + pw_a, S_NEXT_J);
+      end else copy(1'b1, 1'b0, 2'd1, HP_DLEFT, c_p, 0, r_dwa, S_NEXT_J);
       S_NEXT_J: begin
         ph_up <= 1'b0;
         if (last_j) st <= S_CYC_END;
@@ -521,7 +565,8 @@ module sw_seq #(
       S_LOAD: begin
         if (ld_i != ld_k) begin
           s_re <= 1'b1;
-          s_raddr <= ld_base + ld_i;
+          s_raddr <= ld_ptr;
+          ld_ptr <= ld_ptr + 1'b1;
           ld_i <= ld_i + 1'b1;
           ld_v1 <= 1'b1;
           ld_c1 <= ld_i;
@@ -545,11 +590,11 @@ module sw_seq #(
             cp_rv1 <= 1'b1;
           end
         end
-        if (cp_dv) begin
+        if (cp_dv2) begin
           cp_wv <= 1'b1;
-          cp_wd <= (cp_dst == 2'd2) ? oe : cp_d;
-          if (cp_dst == 2'd2 && (cp_o == 0 || $signed(cp_d[AB-1:0]) > best)) begin
-            best <= cp_d[AB-1:0];
+          cp_wd <= (cp_dst == 2'd2) ? oe : cp_d2;
+          if (cp_dst == 2'd2 && (cp_o == 0 || $signed(cp_d2[AB-1:0]) > best)) begin
+            best <= cp_d2[AB-1:0];
             best_i <= cp_o;
           end
           cp_o <= cp_o + 1'b1;
@@ -560,7 +605,7 @@ module sw_seq #(
           s_wdata <= cp_wd;
           cp_waddr <= cp_waddr + 1'b1;
         end
-        if (cp_o == cp_n && !cp_wv && !cp_dv && !cp_rv1 && !cp_rv) st <= ret;
+        if (cp_o == cp_n && !cp_wv && !cp_dv2 && !cp_dv && !cp_rv1 && !cp_rv) st <= ret;
       end
       default: st <= S_IDLE;
     endcase

@@ -18,12 +18,14 @@ module sw_svdraw #(
   output reg               busy,
   output reg  [Z*RB-1:0]   sv                // lane k in bits [k*RB +: RB]
 );
-  // bits per draw: ceil(log2 m)
+  // bits per draw: ceil(log2 m) = the bit length of m - 1 (2^i < m exactly when bit i or a higher
+  // bit of m - 1 is set); a priority encoder, no comparators
+  wire [RB:0] m1 = m - 1'b1;
   reg [4:0] nbits;
   integer i;
   always @(*) begin
     nbits = 0;
-    for (i = 0; i <= RB; i = i + 1) if ((1 << i) < m) nbits = i + 1;
+    for (i = 0; i <= RB; i = i + 1) if (m1[i]) nbits = i + 1;
   end
   reg [RB:0] v;
   reg [4:0] got;

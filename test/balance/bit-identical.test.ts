@@ -82,13 +82,16 @@ describe('balancing changes timing, never results', () => {
     expect(j1.liveEdges).toBeLessThan(784 * 112 * 0.15);
   });
 
-  it('trainer: LFSR-pruned over the emu link (no BALANCE there) and in-process with greedy agree bit for bit', async () => {
+  it('trainer: LFSR-pruned over the emu link with balancing none and greedy, and in process, agree bit for bit', async () => {
     const net: NetworkConfig = { name: 'lfsr', layers: [784, 112, 10], junctions: [{ fo: 11, z: 16, sparsity: { kind: 'lfsr' } }, { fo: 10, z: 16 }] };
-    const a = await train({ network: net, device: 'emu', samples: 300, evaluateEachEpoch: false });
-    const b = await train({ network: net, device: new DirectClient(), samples: 300, evaluateEachEpoch: false });
+    const a = await train({ network: { ...net, balancing: 'none' }, device: 'emu', samples: 300, evaluateEachEpoch: false });
+    const b = await train({ network: { ...net, balancing: 'greedy' }, device: 'emu', samples: 300, evaluateEachEpoch: false });
+    const c = await train({ network: { ...net, balancing: 'greedy' }, device: new DirectClient(), samples: 300, evaluateEachEpoch: false });
     expect(b.weightsSha256).toBe(a.weightsSha256);
+    expect(c.weightsSha256).toBe(a.weightsSha256);
     expect(b.balance?.junctions[0].clocks).toBe(b.balance?.junctions[0].lowerBoundClocks);
     expect(b.deviceClocks).toBeLessThan(a.deviceClocks);
+    expect(c.deviceClocks).toBe(b.deviceClocks);
   });
 
   it('trainer refuses dynamic masks on a client without MASK_STEP', async () => {
