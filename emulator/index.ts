@@ -5,3 +5,5 @@ export { naiveSchedule, type LaneSchedule } from './lanes.ts';
 export { runBalance, runMaskStep, type BalanceReport, type SparseState } from './balance/index.ts';
 export { DirectClient } from './balance/direct-client.ts';
 export { SparsityDriver } from './balance/driver.ts';
+export { DeviceEndpoint, ByteStreamEndpoint, FaultInjector, parseFaults, type FaultSpec, type EndpointStats } from './endpoint/index.ts';
+export { servePty, serveSerial, serveXdma, ServerError, type RunningServer, type ServeOptions } from './server/index.ts';

@@ -14,13 +14,14 @@ export function buildProgram(): Command {
   const program = new Command('seedwire')
     .description('Train neural networks with pre-defined sparsity on an FPGA, or on its bit-exact emulator')
     .showHelpAfterError();
+  // in the order a user meets them: plan, train, profile, devices, hardware
   registerInspect(program);
-  registerBitstream(program);
-  registerFlash(program);
-  registerEmulator(program);
-  registerDevices(program);
   registerTrain(program);
   registerProfile(program);
+  registerEmulator(program);
+  registerDevices(program);
+  registerBitstream(program);
+  registerFlash(program);
   return program;
 }
 
