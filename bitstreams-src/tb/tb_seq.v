@@ -13,6 +13,8 @@
 //   5                          wait for the next cycle_done (the sequencer pauses)
 //   6                          resume
 //   7 correct cycles           expect the TRAIN's counters
+//   8 h                        set `hold` (1: pause after every junction cycle, the default; 0: run through)
+//   9 clocks                   expect the TRAIN's clock count (run with hold 0: pauses count as clocks)
 //   0                          end
 module tb_seq;
   parameter integer Z = `SW_LANES;
@@ -135,6 +137,15 @@ module tb_seq;
           sb_check("correct", 0, correct, a1);
           sb_check("junctionCycles", 0, jcycles, a2);
           $display("TRAIN: %0d junction cycles, %0d clocks, %0d correct", jcycles, clocks, correct);
+        end
+        8: begin
+          r = $fscanf(fd, "%d", a1);
+          hold = a1;
+        end
+        9: begin
+          r = $fscanf(fd, "%d", a1);
+          while (busy) @(negedge clk);
+          sb_check("clocks", 0, clocks, a1);
         end
         default: begin
           $display("FAIL 0/0 vectors: bad script opcode %0d", op);
