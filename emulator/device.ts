@@ -8,9 +8,10 @@ import { Lfsr, LFSR_WIDTH_MAIN } from '../firmware-spec/lfsr.ts';
 import { dfaFeedback, initialWeights, type NetworkDescriptor } from '../firmware-spec/network.ts';
 import { latencyCycles, type Phase, PHASES } from '../firmware-spec/schedule.ts';
 import { specHash } from '../firmware-spec/hash.ts';
+import { cycleClocks as cycleClocksOf, SHARED_ENGINE_TRAIN_CLOCKS, sharedEnginePassClocks, startVectorDrawClocks } from '../firmware-spec/timing.ts';
 import { JunctionDatapath } from './junction.ts';
 import { type LaneSchedule, naiveSchedule } from './lanes.ts';
-import { type BalanceReport, newSparseState, runBalance, runMaskStep, type SparseJunction, type SparseState } from './balance/index.ts';
+import { type BalanceReport, installMask, newSparseState, runBalance, runMaskStep, type SparseJunction, type SparseState } from './balance/index.ts';
 import type { MaskStep, MaskStepResult } from '../firmware-spec/masks.ts';
 
 /** Seeds the host loads after CONFIGURE: one connectivity and one init seed per junction. */
@@ -84,6 +85,8 @@ export class EmulatedDevice {
   private counters: DeviceCounters = emptyCounters([]);
   private scratch = new Float64Array(0);
   private roundBias = new Float64Array(0);
+  /** shared-engine timing: each junction's start-vector draw clocks (from its connectivity seed) */
+  private svClocks: number[] = [];
 
   constructor(profile: ProfileName = 'emu') {
     this.capability = capabilityFor(profile, specHash());
@@ -161,6 +164,7 @@ export class EmulatedDevice {
     net.roundingSeed = seeds.rounding;
     this.feedback = net.feedback === 'dfa' ? dfaFeedback(this.layers.slice(1, -1), this.layers[L], seeds.feedback, this.counters) : [];
     this.roundingLfsr = new Lfsr(LFSR_WIDTH_MAIN, seeds.rounding);
+    this.svClocks = net.junctions.map((j) => startVectorDrawClocks(j.p, j.z, j.connectivitySeed));
   }
 
   /** The pattern the device generated for junction j (0-based), canonical order. */
@@ -181,10 +185,10 @@ export class EmulatedDevice {
   maskStep(step: MaskStep): MaskStepResult {
     const net = this.requireNet();
     this.requireJunction(0);
-    const { result, lfsrSteps } = runMaskStep(this.sparseJunctions(), step, net.formats.weight.bits);
+    const { result, lanes, lfsrSteps } = runMaskStep(this.sparseJunctions(), step, net.formats.weight.bits);
     this.counters.lfsrSteps += lfsrSteps;
     this.counters.balancerClocks += result.clocks;
-    for (const j of step.junctions) this.junctions[j].schedule = runBalance([this.sparseJunctions()[j]], 'none').lanes[0];
+    step.junctions.forEach((j, i) => (this.junctions[j].schedule = lanes[i]));
     return result;
   }
 
@@ -198,10 +202,31 @@ export class EmulatedDevice {
     return report;
   }
 
-  /** Junction j's mask, canonical order (1: tracked); all ones before any mask step. */
-  mask(j: number): Uint8Array {
+  /** READ_MASK: junction j's mask over canonical edges [offset, offset + count) (1: tracked); all ones before any mask step. */
+  mask(j: number, offset = 0, count?: number): Uint8Array {
     const jn = this.requireJunction(j);
-    return jn.sparse.mask ? Uint8Array.from(jn.sparse.mask) : new Uint8Array(jn.data.edges).fill(1);
+    const n = count ?? jn.data.edges - offset;
+    if (!Number.isInteger(offset) || !Number.isInteger(n) || offset < 0 || n < 0 || offset + n > jn.data.edges) {
+      throw new DeviceError('out_of_range', `junction ${j + 1} has ${jn.data.edges} edges; mask read [${offset}, ${offset + n}) is out of range`);
+    }
+    return jn.sparse.mask ? jn.sparse.mask.slice(offset, offset + n) : new Uint8Array(n).fill(1);
+  }
+
+  /**
+   * WRITE_MASK: set junction j's mask over canonical edges [offset, offset + bits.length) (0/1 per
+   * edge; the rest of the mask is kept, all ones before any mask step). The device is left as
+   * MASK_STEP leaves it with that mask over the weights it holds (emulator/balance installMask):
+   * update mask, live edges, canonical placement, the naive schedule until the next BALANCE.
+   * Weights are not changed, so write them first (an untracked edge is live while its weight is nonzero).
+   */
+  writeMask(j: number, offset: number, bits: Uint8Array): void {
+    const jn = this.requireJunction(j);
+    const W = jn.data.edges;
+    if (!Number.isInteger(offset) || offset < 0 || offset + bits.length > W) throw new DeviceError('out_of_range', `junction ${j + 1} has ${W} edges; mask write [${offset}, ${offset + bits.length}) is out of range`);
+    for (let i = 0; i < bits.length; i++) if (bits[i] !== 0 && bits[i] !== 1) throw new DeviceError('bad_payload', `mask bit ${bits[i]} at edge ${offset + i} is not 0 or 1`);
+    const mask = jn.sparse.mask ? Uint8Array.from(jn.sparse.mask) : new Uint8Array(W).fill(1);
+    mask.set(bits, offset);
+    jn.schedule = installMask(this.sparseJunctions()[j], mask).lanes;
   }
 
   /** Junction j's mask unit and balancer state (tests, profiler). */
@@ -322,6 +347,7 @@ export class EmulatedDevice {
       this.countCycle(active);
       onCycle?.(t);
     }
+    this.countCommandEnd();
     this.counters.samplesTrained += n;
     return { samples: n, correct, junctionCycles: cycles, clocks: this.counters.clocks - clocksBefore };
   }
@@ -353,6 +379,7 @@ export class EmulatedDevice {
       }
       this.countCycle(active);
     }
+    this.countCommandEnd();
     this.counters.samplesInferred += n;
     return { samples: n, correct, predictions, junctionCycles: cycles, clocks: this.counters.clocks - clocksBefore };
   }
@@ -451,10 +478,22 @@ export class EmulatedDevice {
     return this.roundBias;
   }
 
-  /** Add one junction cycle's counters: each junction's phases, and the cycle's length. */
+  /** The sequencer's clocks at the end of a TRAIN or INFER (shared-engine timing only; timing.ts). */
+  private countCommandEnd(): void {
+    if (this.capability.timing === 'shared-engine') this.counters.clocks += SHARED_ENGINE_TRAIN_CLOCKS;
+  }
+
+  /**
+   * Add one junction cycle's counters: each junction's phases, and the cycle's length. The length
+   * follows the profile's timing model (timing.ts): 'parallel', the slowest junction's schedule;
+   * 'shared-engine', the sum of the junctions' passes on the one engine, as the RTL sequencer runs them.
+   */
   private countCycle(active: Array<Set<Phase>>): void {
+    const shared = this.capability.timing === 'shared-engine';
     let cycleClocks = 0;
-    for (let j = 0; j < active.length; j++) if (active[j].size) cycleClocks = Math.max(cycleClocks, this.junctions[j].schedule.clocks);
+    if (!active.some((a) => a.size)) return;
+    if (shared) cycleClocks = cycleClocksOf('shared-engine', this.net!, active, this.svClocks);
+    else for (let j = 0; j < active.length; j++) if (active[j].size) cycleClocks = Math.max(cycleClocks, this.junctions[j].schedule.clocks);
     if (cycleClocks === 0) return;
     this.counters.clocks += cycleClocks;
     this.counters.junctionCycles++;
@@ -468,11 +507,13 @@ export class EmulatedDevice {
         for (let k = 0; k < sched.z; k++) jc.lanes.idle[k] += cycleClocks;
         continue;
       }
+      // shared engine: a phase's clocks are its part of the junction's passes; the junction idles the rest
+      const pass = shared ? sharedEnginePassClocks(this.net!, j, active[j], this.svClocks[j]) : undefined;
       for (const ph of PHASES) {
         if (!active[j].has(ph)) continue;
-        addPhase(jc[ph], phaseCost(ph, active[j], { edges: jn.sparse.liveEdges ?? jn.data.edges, p: desc.p, n: desc.n, clocks: sched.clocks, stalls: sched.stalls }));
+        addPhase(jc[ph], phaseCost(ph, active[j], { edges: jn.sparse.liveEdges ?? jn.data.edges, p: desc.p, n: desc.n, clocks: pass ? pass[ph] : sched.clocks, stalls: sched.stalls }));
       }
-      jc.idleClocks += cycleClocks - sched.clocks;
+      jc.idleClocks += cycleClocks - (pass ? pass.FF + pass.BP + pass.UP : sched.clocks);
       for (let k = 0; k < sched.z; k++) {
         jc.lanes.busy[k] += sched.busy[k];
         jc.lanes.stall[k] += sched.stall[k];

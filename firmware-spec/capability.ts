@@ -1,4 +1,5 @@
 import { DEFAULT_FORMATS, FORMAT_BOUNDS, type NumberFormats } from './formats.ts';
+import type { TimingModel } from './timing.ts';
 import { SPEC_VERSION } from './version.ts';
 
 /** Input encodings a device can decode from STREAM_SAMPLES (see host/datasets/encodings.ts). */
@@ -32,6 +33,8 @@ export interface Capability {
   formatBounds: typeof FORMAT_BOUNDS;
   encodings: readonly SampleEncoding[];
   features: { dfa: boolean; stochasticRounding: boolean; loadBalancer: boolean; tiling: boolean };
+  /** how the device's clock counters are counted (timing.ts): 'parallel' junctions, or one 'shared-engine' */
+  timing: TimingModel;
 }
 
 export type ProfileName = 'emu' | 'up5k';
@@ -45,6 +48,8 @@ export type ProfileName = 'emu' | 'up5k';
  *   activationWords: EBR banks of the engine: left activations, left deltas and right deltas,
  *     each 2 lanes x 512 words = 3,072 (layers up to 1,024 neurons)
  *   clockHz: 24 MHz from the PLL (12 MHz oscillator x 2)
+ *   timing 'shared-engine': clocks count as the RTL sequencer (sw_seq.v) spends them, junction after
+ *     junction on the one engine (timing.ts); the RTL tests check the two agree
  */
 export const PROFILES: Record<ProfileName, Omit<Capability, 'specHash' | 'specVersion' | 'profile' | 'formatBounds'>> = {
   emu: {
@@ -59,6 +64,7 @@ export const PROFILES: Record<ProfileName, Omit<Capability, 'specHash' | 'specVe
     formatsConfigurable: true,
     encodings: ['u8', 'u4', 'bin', 'zrl'],
     features: { dfa: true, stochasticRounding: true, loadBalancer: true, tiling: false },
+    timing: 'parallel',
   },
   up5k: {
     clockHz: 24_000_000,
@@ -72,6 +78,7 @@ export const PROFILES: Record<ProfileName, Omit<Capability, 'specHash' | 'specVe
     formatsConfigurable: false,
     encodings: ['u8', 'u4', 'bin'],
     features: { dfa: true, stochasticRounding: false, loadBalancer: false, tiling: false },
+    timing: 'shared-engine',
   },
 };
 

@@ -264,6 +264,31 @@ export class MaskSchedule {
   }
 }
 
+/**
+ * A mask on the wire (READ_MASK, WRITE_MASK) and in checkpoints: 1 bit per edge, edge i of the
+ * range in byte floor(i / 8), bit i mod 8 (LSB first); ceil(count / 8) bytes, the unused high bits
+ * of the last byte 0.
+ */
+export function packMask(mask: Uint8Array): Uint8Array {
+  const out = new Uint8Array(Math.ceil(mask.length / 8));
+  for (let i = 0; i < mask.length; i++) {
+    const b = mask[i];
+    if (b !== 0 && b !== 1) throw new RangeError(`mask value ${b} at edge ${i} is not 0 or 1`);
+    out[i >> 3] |= b << (i & 7);
+  }
+  return out;
+}
+
+/** The inverse of packMask: `count` 0/1 values. Throws RangeError on a wrong length or set padding bits. */
+export function unpackMask(bytes: Uint8Array, count: number): Uint8Array {
+  if (!Number.isInteger(count) || count < 0) throw new RangeError(`mask edge count must be a non-negative integer, got ${count}`);
+  if (bytes.length !== Math.ceil(count / 8)) throw new RangeError(`${count} mask bits take ${Math.ceil(count / 8)} bytes, got ${bytes.length}`);
+  if (count % 8 !== 0 && bytes[bytes.length - 1] >> count % 8 !== 0) throw new RangeError('mask padding bits (past the last edge) must be 0');
+  const out = new Uint8Array(count);
+  for (let i = 0; i < count; i++) out[i] = (bytes[i >> 3] >> (i & 7)) & 1;
+  return out;
+}
+
 /** MASK_STEP kinds, in their wire order (an enum byte). */
 export const MASK_KINDS = ['magnitude', 'dropback'] as const satisfies readonly MaskKind[];
 

@@ -5,6 +5,7 @@ import type { FeedbackMode, UpdateRounding } from './network.ts';
 import { BALANCE_POLICIES } from './balance.ts';
 import { MASK_KINDS } from './masks.ts';
 import { PHASES } from './schedule.ts';
+import { TIMING_MODELS } from './timing.ts';
 
 /**
  * The host-device protocol: the one table. The host's client, the emulator's endpoint, the RTL (through
@@ -174,6 +175,7 @@ const CAPABILITY: Schema = [
   ['formatBounds', { struct: [['bits', { struct: [['min', 'u8'], ['max', 'u8']] }], ['minIntegerBits', 'u8']] }],
   ['encodings', { flags: SAMPLE_ENCODINGS, as: 'list' }],
   ['features', { flags: DEVICE_FEATURES, as: 'object' }],
+  ['timing', { enum: TIMING_MODELS }],
 ];
 
 const JUNCTION_DESCRIPTOR: Schema = [
@@ -377,6 +379,34 @@ export const OPCODES = {
       ],
       ['balancerClocks', 'u64'],
     ],
+  },
+  /**
+   * A junction's mask (firmware-spec/masks.ts: 1 = tracked; all ones before any mask step) over
+   * canonical edges [offset, offset + count), 1 bit per edge, packed LSB first (packMask).
+   */
+  READ_MASK: {
+    code: 0x0f,
+    request: [
+      ['junction', 'u8'],
+      ['offset', 'u32'],
+      ['count', 'u32'],
+    ],
+    response: [['bits', 'rest']],
+  },
+  /**
+   * Set mask bits (packed as READ_MASK's). The device is left as MASK_STEP would leave it with that
+   * mask over the weights it holds: update mask, live edges, canonical placement, the naive schedule
+   * until the next BALANCE. Weights are not changed (write them first: liveness depends on them).
+   */
+  WRITE_MASK: {
+    code: 0x10,
+    request: [
+      ['junction', 'u8'],
+      ['offset', 'u32'],
+      ['count', 'u32'],
+      ['bits', 'rest'],
+    ],
+    response: [],
   },
 } as const satisfies Record<string, { code: number; request: Schema; response: Schema }>;
 

@@ -16,11 +16,13 @@ import { junctionClocks, latencyCycles, type Phase } from './schedule.ts';
  *                   passes plus the sequencer's own steps. The iCEBreaker build ('up5k'); the RTL
  *                   test (test/rtl) checks a TRAIN's clock count against trainClocks below.
  */
-export type TimingModel = 'parallel' | 'shared-engine';
+export const TIMING_MODELS = ['parallel', 'shared-engine'] as const;
+export type TimingModel = (typeof TIMING_MODELS)[number];
 
 /**
  * Clocks of sw_seq.v's steps (derived from its state machine; each state is at least one clock):
- *   load:      a descriptor load of 17 store words takes 17 + 2 clocks (store read latency 2)
+ *   load:      a descriptor load of 17 store words takes 17 + 2 clocks (store read latency 2); the
+ *              previous junction's (or a hidden layer's) fields n, abase, ashift, dbase, fbbase: 5 + 2
  *   copy:      n words through the engine's host port or the store: 1 (issuing state) + 1 (port start)
  *              + n + 5 (read latency 2, one register stage, the write, the drain check)
  *   engine:    a command: 1 (issuing state) + 1 (command) + 1 (the engine takes it) + busy + 1
@@ -30,11 +32,13 @@ export const SHARED_ENGINE = {
   /** descriptor words per junction and the clocks to load them */
   descriptorWords: 17,
   loadClocks: 19,
+  auxLoadClocks: 7,
   /** clocks a copy adds to its word count */
   copyClocks: 7,
   /** pipeline clocks of a pass after its W/z rows */
   passDrainClocks: 5,
-  /** DFA: clocks per hidden neuron to form its delta (3 store reads of 2 clocks, sum, write) */
+  /** DFA: clocks per hidden neuron to form its delta (3 store reads of 2 clocks, sum, write), plus
+   *  one per bit of feedbackShift (the rounding shift goes one bit per clock) */
   dfaNeuronClocks: 9,
 } as const;
 
@@ -71,7 +75,7 @@ export function sharedEnginePassClocks(net: NetworkDescriptor, j: number, active
   const sv = svClocks ?? startVectorDrawClocks(p, jd.z, jd.connectivitySeed);
   const dfa = net.feedback === 'dfa';
   // S_J, descriptor load, S_LD_AUX, [the previous junction's descriptor], S_ADDR, S_SV, draw command
-  const prefix = 1 + S.loadClocks + 1 + (j > 0 ? S.loadClocks : 0) + 1 + 1 + (3 + sv);
+  const prefix = 1 + S.loadClocks + 1 + (j > 0 ? S.auxLoadClocks : 0) + 1 + 1 + (3 + sv);
   // a pass command: issuing state + 3 + rows + drain
   const pass = 1 + 3 + rows + S.passDrainClocks;
   const out: SharedEnginePassClocks = { FF: 0, BP: 0, UP: 0, other: 0 };
@@ -82,7 +86,7 @@ export function sharedEnginePassClocks(net: NetworkDescriptor, j: number, active
       // S_FF_LBL, S_FF_LBL2 (its second clock issues the output error's copy), S_FF_SCORE, [DFA], S_UP_BP
       tail = 1 + 1 + n + S.copyClocks + 1 + 1;
       if (dfa) {
-        for (let q = 0; q < L - 1; q++) tail += 1 + S.loadClocks + 1 + S.dfaNeuronClocks * net.junctions[q].n + 1;
+        for (let q = 0; q < L - 1; q++) tail += 1 + S.auxLoadClocks + 1 + (S.dfaNeuronClocks + net.feedbackShift) * net.junctions[q].n + 1;
         tail += 1;
       }
     }

@@ -5,7 +5,7 @@
 // spec version
 `define SW_SPEC_MAJOR 1
 `define SW_SPEC_MINOR 0
-`define SW_SPEC_HASH32 32'h513fe4fe // first 32 bits of hash.ts specHash() (IDENTIFY compares the full hash)
+`define SW_SPEC_HASH32 32'h46adfe23 // first 32 bits of hash.ts specHash() (IDENTIFY compares the full hash)
 
 // number formats (formats.ts): two's complement, BITS wide, FRAC fractional bits
 `define SW_ACT_BITS 16
@@ -101,6 +101,8 @@
 `define SW_OP_STATUS 8'h0c
 `define SW_OP_MASK_STEP 8'h0d
 `define SW_OP_BALANCE 8'h0e
+`define SW_OP_READ_MASK 8'h0f
+`define SW_OP_WRITE_MASK 8'h10
 `define SW_RESPONSE_FLAG 8'h80 // response opcode = SW_RESPONSE_FLAG | request opcode
 `define SW_NAK 8'hff
 `define SW_LINK_ERR_OUT_OF_ORDER 128

@@ -246,12 +246,14 @@ module sw_seq #(
   reg fb_sign;
   reg [NB-1:0] fb_col;
   reg signed [AB-1:0] dfa_a;
-  // pipelined: the output error word (dfa_e), then sign * e + half (dfa_sum), then the shift, the
-  // saturation and the gate into the store's write port
+  // in steps: the output error word (dfa_e), then sign * e + half (dfa_sum), then feedbackShift
+  // arithmetic shifts by one (one per clock: no barrel shifter), then the saturation and the gate
+  // into the store's write port
   reg signed [DB-1:0] dfa_e;
   reg signed [DB+1:0] dfa_sum;
+  reg [3:0] dfa_k;
   wire signed [DB+1:0] dfa_half = (g_fbs == 0) ? {(DB+2){1'b0}} : ({{(DB+1){1'b0}}, 1'b1} <<< (g_fbs - 1'b1));
-  wire signed [DB+1:0] dfa_r = dfa_sum >>> g_fbs;
+  wire signed [DB+1:0] dfa_r = dfa_sum;
   wire signed [DB-1:0] dfa_s;
   sw_sat #(.IW(DB + 2), .OW(DB)) u_dsat (.x(dfa_r), .y(dfa_s));
   wire dfa_gate = (dfa_a > 0) && (dfa_a < $signed(AHI));
@@ -281,6 +283,17 @@ module sw_seq #(
       ld_ptr <= base;
       ld_k <= k;
       ld_i <= 0;
+      ret <= back;
+      st <= S_LOAD;
+    end
+  endtask
+  // aux: only words 12..16 of a junction (n, abase, ashift, dbase, fbbase); base is the junction's + 12
+  task automatic load_aux(input [SAB-1:0] base, input [5:0] back);
+    begin
+      ld_set <= 2'd2;
+      ld_ptr <= base;
+      ld_k <= 17;
+      ld_i <= 12;
       ret <= back;
       st <= S_LOAD;
     end
@@ -390,7 +403,7 @@ module sw_seq #(
       S_FBG_J: if (q + 1'b1 >= g_L) st <= S_DONE;
       else begin
         h <= 0;
-        load(2'd2, qbase, 17, S_FBG_P);
+        load_aux(qbase + 12, S_FBG_P);
       end
       S_FBG_P: begin
         p_fb <= a_fbbase;
@@ -440,7 +453,7 @@ module sw_seq #(
         load(2'd1, jbase, 17, S_LD_AUX);
       end else st <= S_NEXT_J;
       S_LD_AUX: if (jj == 0) st <= S_ADDR;
-      else load(2'd2, jbase - 32, 17, S_ADDR);
+      else load_aux(jbase - 20, S_ADDR);
       S_ADDR: begin
         r_left <= left_addr;
         r_aout <= c_abase + slot_c;
@@ -479,7 +492,7 @@ module sw_seq #(
       S_DFA_J: if (q + 1'b1 >= g_L) st <= S_UP_BP;
       else begin
         h <= 0;
-        load(2'd2, qbase, 17, S_DFA_P);
+        load_aux(qbase + 12, S_DFA_P);
       end
       S_DFA_P: begin
         p_fb <= a_fbbase;
@@ -514,9 +527,13 @@ module sw_seq #(
       end
       S_DFA_V: begin
         dfa_sum <= fb_sign ? dfa_half - dfa_e : dfa_half + dfa_e;
+        dfa_k <= g_fbs;
         st <= S_DFA_S;
       end
-      S_DFA_S: begin
+      S_DFA_S: if (dfa_k != 0) begin
+        dfa_sum <= dfa_sum >>> 1;
+        dfa_k <= dfa_k - 1'b1;
+      end else begin
         s_we <= 1'b1;
         s_waddr <= p_dw;
         s_wdata <= dfa_gate ? dfa_s : {DB{1'b0}};

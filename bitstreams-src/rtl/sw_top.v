@@ -53,7 +53,7 @@ module sw_top (
 
   reg st_we;
   reg [SAB-1:0] st_addr;
-  reg [15:0] st_wdata;
+  reg [15:0] wdata;          // the word being received: store words and weights share it
   reg cmd_valid;
   reg [1:0] cmd;
   reg [15:0] cmd_n;
@@ -62,14 +62,13 @@ module sw_top (
   wire [31:0] clocks;
   reg [2:0] hp_sel;
   reg hp_start, hp_wr, hp_rd;
-  reg [15:0] hp_wdata;
   wire hp_rvalid;
   wire [15:0] hp_rdata;
   sw_seq #(.SAB(SAB)) u_seq (
-    .clk(clk), .rst(rst), .st_we(st_we), .st_addr(st_addr), .st_wdata(st_wdata),
+    .clk(clk), .rst(rst), .st_we(st_we), .st_addr(st_addr), .st_wdata(wdata),
     .cmd_valid(cmd_valid), .cmd(cmd), .cmd_n(cmd_n), .busy(busy), .ready(ready), .hold(1'b0), .resume(1'b0),
     .cycle_done(cycle_done), .paused(paused), .correct(correct), .jcycles(jcycles), .clocks(clocks),
-    .x_hp_sel(hp_sel), .x_hp_start(hp_start), .x_hp_wr(hp_wr), .x_hp_wdata(hp_wdata), .x_hp_rd(hp_rd),
+    .x_hp_sel(hp_sel), .x_hp_start(hp_start), .x_hp_wr(hp_wr), .x_hp_wdata(wdata), .x_hp_rd(hp_rd),
     .x_hp_rvalid(hp_rvalid), .x_hp_rdata(hp_rdata));
 
   // command decoder
@@ -216,11 +215,9 @@ module sw_top (
       S_WDATA: if (rx_valid) begin
         byte_hi <= !byte_hi;
         if (!byte_hi) begin
-          hp_wdata[7:0] <= rx_data;
-          st_wdata[7:0] <= rx_data;
+          wdata[7:0] <= rx_data;
         end else begin
-          hp_wdata[15:8] <= rx_data;
-          st_wdata[15:8] <= rx_data;
+          wdata[15:8] <= rx_data;
           if (op == `SW_OP_WRITE_WEIGHTS) hp_wr <= 1'b1;
           else st_we <= 1'b1;
           count <= count - 1'b1;

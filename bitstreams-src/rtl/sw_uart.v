@@ -9,7 +9,8 @@ module sw_uart_rx #(parameter integer DIV = `SW_UART_DIV) (
   output reg  [7:0] data
 );
   reg rx1, rx2;
-  reg [15:0] cnt;
+  localparam integer CW = (DIV < 2) ? 1 : $clog2(DIV);   // DIV - 1 and DIV / 2 fit
+  reg [CW-1:0] cnt;
   reg [3:0] bitn;
   reg busy;
   always @(posedge clk) begin
@@ -51,7 +52,8 @@ module sw_uart_tx #(parameter integer DIV = `SW_UART_DIV) (
 );
   reg [9:0] sh;
   reg [3:0] left;
-  reg [15:0] cnt;
+  localparam integer CW = (DIV < 2) ? 1 : $clog2(DIV);   // DIV - 1 and DIV / 2 fit
+  reg [CW-1:0] cnt;
   assign busy = left != 0;
   assign tx = busy ? sh[0] : 1'b1;
   always @(posedge clk) begin

@@ -49,6 +49,12 @@ export class DirectClient implements DeviceClient {
   async balance(policy: string): Promise<BalanceReport> {
     return this.device.balance(policy);
   }
+  async readMask(junction: number, offset: number, count: number): Promise<Uint8Array> {
+    return this.device.mask(junction, offset, count);
+  }
+  async writeMask(junction: number, offset: number, bits: Uint8Array): Promise<void> {
+    this.device.writeMask(junction, offset, bits);
+  }
   async readCounters(): Promise<DeviceCounters> {
     return this.device.readCounters();
   }

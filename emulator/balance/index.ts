@@ -67,11 +67,43 @@ export function liveOf(jn: SparseJunction): Uint8Array | undefined {
 }
 
 /**
- * MASK_STEP on the listed junctions. Their lane schedules become the naive pass over their new live
- * edges (weights left in the canonical layout, dead words skipped); the host sends BALANCE next.
- * Returns the spec's result and the w0 LFSR steps it drew.
+ * Install a canonical mask (1: tracked) on a junction over the weights it holds (`w`, canonical; read
+ * from the datapath when not given): the state MASK_STEP leaves. The datapath's update mask follows
+ * it; live edges are counted; weights stay in the canonical layout (weight k in bank k mod z, dead
+ * edges' words skipped) and the lane schedule becomes the naive pass over the live edges until the
+ * next BALANCE. Used by runMaskStep and by WRITE_MASK (a resumed run), so both leave the same state.
+ * Returns the tracked and live edge counts and the naive lane schedule.
  */
-export function runMaskStep(all: SparseJunction[], step: MaskStep, weightBits: number): { result: MaskStepResult; lfsrSteps: number } {
+export function installMask(jn: SparseJunction, mask: Uint8Array, w: Int32Array = jn.data.readCanonical()): { tracked: number; live: number; lanes: LaneSchedule } {
+  jn.sparse.mask = mask;
+  applyUpdateMask(jn.data, mask);
+  let tracked = 0;
+  for (let e = 0; e < mask.length; e++) tracked += mask[e];
+  const lv = liveMask(mask, w);
+  let live = 0;
+  const placement = new Int32Array(jn.z);
+  for (let e = 0; e < lv.length; e++) {
+    if (!lv[e]) continue;
+    live++;
+    placement[e % jn.z]++;
+  }
+  jn.sparse.placement = placement;
+  jn.sparse.placementCanonical = true;
+  jn.sparse.liveEdges = live;
+  jn.sparse.policy = 'none';
+  jn.sparse.report = undefined;
+  jn.sparse.schedule = undefined;
+  const { lanes } = runBalanceJunction(jn, 'none');
+  return { tracked, live, lanes };
+}
+
+/**
+ * MASK_STEP on the listed junctions. Their lane schedules become the naive pass over their new live
+ * edges (weights left in the canonical layout, dead words skipped; installMask); the host sends
+ * BALANCE next. Returns the spec's result, the listed junctions' naive lane schedules and the w0
+ * LFSR steps it drew.
+ */
+export function runMaskStep(all: SparseJunction[], step: MaskStep, weightBits: number): { result: MaskStepResult; lanes: LaneSchedule[]; lfsrSteps: number } {
   const js = step.junctions;
   if (js.length === 0 || new Set(js).size !== js.length || js.some((j) => !Number.isInteger(j) || j < 0 || j >= all.length)) {
     throw new DeviceError('bad_payload', `mask step junctions must be distinct, in 0..${all.length - 1}; got [${js.join(', ')}]`);
@@ -95,30 +127,17 @@ export function runMaskStep(all: SparseJunction[], step: MaskStep, weightBits: n
   }
   const tracked: number[] = [];
   const live: number[] = [];
+  const lanes: LaneSchedule[] = [];
   let clocks = 0;
   jns.forEach((jn, i) => {
     jn.data.writeCanonical(0, ws[i]);
-    jn.sparse.mask = masks[i];
-    applyUpdateMask(jn.data, masks[i]);
-    let t = 0;
-    for (let e = 0; e < masks[i].length; e++) t += masks[i][e];
-    tracked.push(t);
-    const lv = liveMask(masks[i], ws[i]);
-    let l = 0;
-    for (let e = 0; e < lv.length; e++) l += lv[e];
-    live.push(l);
+    const m = installMask(jn, masks[i], ws[i]);
+    tracked.push(m.tracked);
+    live.push(m.live);
+    lanes.push(m.lanes);
     clocks += maskStepClocks(jn.data.edges, jn.z, written[i]);
-    // weights stay where they are (weight k in bank k mod z); dead edges' words are skipped
-    const placement = new Int32Array(jn.z);
-    for (let e = 0; e < lv.length; e++) if (lv[e]) placement[e % jn.z]++;
-    jn.sparse.placement = placement;
-    jn.sparse.placementCanonical = true;
-    jn.sparse.liveEdges = l;
-    jn.sparse.policy = 'none';
-    jn.sparse.report = undefined;
-    jn.sparse.schedule = undefined;
   });
-  return { result: { tracked, live, written, clocks }, lfsrSteps };
+  return { result: { tracked, live, written, clocks }, lanes, lfsrSteps };
 }
 
 /** The junction's lane schedule under a policy (and the spec's report). Updates the placement. */

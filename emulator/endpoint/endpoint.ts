@@ -1,5 +1,5 @@
 import { decodeFrame, decodeRequest, encodeFrame, encodeNak, encodeResponse, isResponseOpcode, PayloadError } from '../../firmware-spec/codec.ts';
-import { maskStepFromWire, type MaskStepWire } from '../../firmware-spec/masks.ts';
+import { maskStepFromWire, type MaskStepWire, packMask, unpackMask } from '../../firmware-spec/masks.ts';
 import { decodeSamples } from '../../firmware-spec/encodings.ts';
 import { DEVICE_ERRORS, DeviceError } from '../../firmware-spec/errors.ts';
 import { decodeWeights, encodeWeights, type NetworkDescriptor, weightWordBytes } from '../../firmware-spec/network.ts';
@@ -233,6 +233,22 @@ export class DeviceEndpoint {
         return encodeResponse(op, dev.maskStep(maskStepFromWire(req as unknown as MaskStepWire)));
       case 'BALANCE':
         return encodeResponse(op, dev.balance(req.policy as string));
+      case 'READ_MASK': {
+        const count = req.count as number;
+        const bytes = Math.ceil(count / 8);
+        if (bytes > MAX_PAYLOAD) throw new DeviceError('bad_payload', `reading ${count} mask bits takes ${bytes} bytes; a response carries at most ${MAX_PAYLOAD}`);
+        return encodeResponse(op, { bits: packMask(dev.mask(req.junction as number, req.offset as number, count)) });
+      }
+      case 'WRITE_MASK': {
+        let bits: Uint8Array;
+        try {
+          bits = unpackMask(req.bits as Buffer, req.count as number);
+        } catch (e) {
+          throw new DeviceError('bad_payload', `WRITE_MASK: ${(e as Error).message}`);
+        }
+        dev.writeMask(req.junction as number, req.offset as number, bits);
+        return encodeResponse(op, {});
+      }
     }
   }
 

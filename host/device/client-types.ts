@@ -46,6 +46,16 @@ export interface DeviceClient {
   maskStep?(step: MaskStep): Promise<MaskStepResult>;
   /** BALANCE (firmware-spec/balance.ts): schedule every junction's live edges under `policy`; timing only. */
   balance?(policy: string): Promise<BalanceReport>;
+  /**
+   * READ_MASK: junction's mask over canonical edges [offset, offset + count), one 0/1 byte per edge
+   * (1: tracked; all ones before any mask step). Chunked into frames by the client. Optional, as maskStep.
+   */
+  readMask?(junction: number, offset: number, count: number): Promise<Uint8Array>;
+  /**
+   * WRITE_MASK: set mask bits (0/1 per edge) from `offset`; the device is left as MASK_STEP would
+   * leave it with that mask over the weights it holds (so write the weights first). Resuming a run.
+   */
+  writeMask?(junction: number, offset: number, bits: Uint8Array): Promise<void>;
   readCounters(): Promise<DeviceCounters>;
   clearCounters(): Promise<void>;
   status(): Promise<DeviceStatus>;

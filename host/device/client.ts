@@ -1,6 +1,6 @@
 import { randomInt } from 'node:crypto';
 import { BALANCE_POLICIES } from '../../firmware-spec/balance.ts';
-import { maskStepToWire, type MaskStep, type MaskStepResult } from '../../firmware-spec/masks.ts';
+import { maskStepToWire, type MaskStep, type MaskStepResult, packMask, unpackMask } from '../../firmware-spec/masks.ts';
 import type { BalanceReport } from '../../emulator/balance/index.ts';
 import type { Capability, SampleEncoding } from '../../firmware-spec/capability.ts';
 import { decodeFrame, decodeNak, decodeResponse, encodeFrame, encodeRequest, type NakPayload, PayloadError } from '../../firmware-spec/codec.ts';
@@ -43,6 +43,8 @@ export interface LinkOptions {
 
 /** Bytes of a WRITE_WEIGHTS request before the words: junction u8, offset u32. */
 const WRITE_HEADER = 5;
+/** Bytes of a WRITE_MASK request before the bits: junction u8, offset u32, count u32. */
+const WRITE_MASK_HEADER = 9;
 /** Bytes of a STREAM_SAMPLES request before the labels: encoding u8, count u16. */
 const STREAM_HEADER = 3;
 /** INFER response bytes before the predictions (emulator/endpoint INFER_FIXED_BYTES). */
@@ -299,6 +301,44 @@ export class LinkClient implements DeviceClient {
   async balance(policy: string): Promise<BalanceReport> {
     if (!(BALANCE_POLICIES as readonly string[]).includes(policy)) throw new LinkError('bad_argument', this.uri, `unknown balancing policy '${policy}' (have: ${BALANCE_POLICIES.join(', ')})`);
     return (await this.call('BALANCE', { policy })) as unknown as BalanceReport;
+  }
+
+  /** Mask bits in chunks of one bulk frame each (8 edges a byte, firmware-spec/masks.ts packMask), all in flight together. */
+  async readMask(junction: number, offset: number, count: number): Promise<Uint8Array> {
+    const per = this.bulk * 8;
+    const calls: Array<Promise<Record<string, unknown>>> = [];
+    const chunks = Math.max(1, Math.ceil(count / per));
+    for (let c = 0; c < chunks; c++) calls.push(this.call('READ_MASK', { junction, offset: offset + c * per, count: Math.max(0, Math.min(per, count - c * per)) }));
+    const parts = await settleAll(calls);
+    const out = new Uint8Array(count);
+    for (const [k, r] of parts.entries()) {
+      const want = Math.max(0, Math.min(per, count - k * per));
+      try {
+        out.set(unpackMask(r.bits as Buffer, want), k * per);
+      } catch (e) {
+        throw this.badResponse('READ_MASK', (e as Error).message);
+      }
+    }
+    return out;
+  }
+
+  async writeMask(junction: number, offset: number, bits: Uint8Array): Promise<void> {
+    const per = (this.bulk - WRITE_MASK_HEADER) * 8;
+    let packed: Uint8Array;
+    try {
+      packed = packMask(bits);
+    } catch (e) {
+      throw new LinkError('bad_argument', this.uri, `WRITE_MASK: ${(e as Error).message}`);
+    }
+    const calls: Promise<unknown>[] = [];
+    const chunks = Math.max(1, Math.ceil(bits.length / per));
+    for (let c = 0; c < chunks; c++) {
+      const i = c * per;
+      const n = Math.min(per, bits.length - i);
+      // per is a multiple of 8, so each chunk starts on a byte of the packed bits
+      calls.push(this.call('WRITE_MASK', { junction, offset: offset + i, count: n, bits: packed.subarray(i / 8, Math.ceil((i + n) / 8)) }));
+    }
+    await settleAll(calls);
   }
 
   linkStats(): LinkStats {

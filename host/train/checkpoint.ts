@@ -30,6 +30,13 @@ const checkpointSchema = z.object({
   roundingState: z.number().int(),
   /** canonical weight bytes per junction, base64 */
   weights: z.array(z.string()),
+  /**
+   * Runs with magnitude or DropBack masks: each junction's mask, packed 1 bit per canonical edge
+   * (firmware-spec/masks.ts packMask), base64; null for a junction whose mask never changes. Absent
+   * in runs without changing masks (and in checkpoints written before masks were saved, which a
+   * resume of such a run refuses as checkpoint_mismatch).
+   */
+  masks: z.array(z.string().nullable()).optional(),
   /** running totals so a resumed run reports the whole run */
   totals: z.object({ correct: z.number(), trained: z.number(), deviceCycles: z.number(), deviceClocks: z.number(), wireBytes: z.number(), epochCorrect: z.number(), epochTrained: z.number() }),
 });

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { SampleEncoding } from '../../firmware-spec/capability.ts';
 import { generateConnectivity } from '../../firmware-spec/connectivity.ts';
-import { MaskSchedule } from '../../firmware-spec/masks.ts';
-import { encodeWeights, initialWeights } from '../../firmware-spec/network.ts';
+import { MaskSchedule, packMask, unpackMask } from '../../firmware-spec/masks.ts';
+import { decodeWeights, encodeWeights, initialWeights } from '../../firmware-spec/network.ts';
 import { loadConfigChoice } from '../config/load.ts';
 import type { NetworkConfig } from '../config/schema.ts';
 import { checkShape, type Dataset, loadDatasetSpec, quantizeImages, bytesPerSample } from '../datasets/index.ts';
@@ -147,6 +147,9 @@ export async function train(opts: TrainOptions): Promise<TrainReport> {
         throw new CheckpointError('checkpoint_mismatch', `the checkpoint in ${opts.checkpointDir} is of another run (config, dataset, encoding, epochs or samples differ)`);
       }
     }
+    // junctions whose mask changes during training (magnitude, DropBack): their masks go in checkpoints
+    const dynamicMask = resolved.sparsity.map((sp) => sp.kind === 'magnitude' || sp.kind === 'dropback');
+    const savedMasks = ck && dynamicMask.some(Boolean) ? checkpointMasks(ck, resolved, opts.checkpointDir!, dynamicMask) : undefined;
     if (opts.checkpointDir) cleanCheckpointDir(opts.checkpointDir);
 
     await dev.reset();
@@ -160,17 +163,23 @@ export async function train(opts: TrainOptions): Promise<TrainReport> {
     });
     const totals = ck ? { ...ck.totals } : { correct: 0, trained: 0, deviceCycles: 0, deviceClocks: 0, wireBytes: 0, epochCorrect: 0, epochTrained: 0 };
     if (ck) {
-      for (const [i, b64] of ck.weights.entries()) {
-        const { decodeWeights } = await import('../../firmware-spec/network.ts');
-        await dev.writeWeights(i, 0, decodeWeights(Buffer.from(b64, 'base64'), net.formats.weight.bits));
-      }
+      for (const [i, b64] of ck.weights.entries()) await dev.writeWeights(i, 0, decodeWeights(Buffer.from(b64, 'base64'), net.formats.weight.bits));
     }
     // dynamic masks (magnitude, DropBack) step on the device between TRAINs; BALANCE follows every
     // mask change, and runs once up front for any irregular pattern (firmware-spec/masks.ts, balance.ts)
     const sparseDev: DeviceClient = dev;
     const masks = new MaskSchedule(resolved.sparsity, net.junctions.map((j) => j.n * j.fi), epochs * samplesPerEpoch);
     if (masks.active && !sparseDev.maskStep) throw new TrainError('bad_option', `${dev.uri} cannot run magnitude or DropBack masks: its link has no MASK_STEP command`);
-    if (masks.active && ck) throw new TrainError('bad_option', 'resuming a run with magnitude or DropBack masks is not supported: checkpoints do not hold masks');
+    if (masks.active && opts.checkpointDir && !sparseDev.readMask) throw new TrainError('bad_option', `${dev.uri} cannot checkpoint magnitude or DropBack masks: its link has no READ_MASK command`);
+    if (savedMasks) {
+      // resume: the masks go on after the weights (liveness depends on them); each leaves the device
+      // as the MASK_STEP that made it did, then BALANCE below schedules the live edges as after a step
+      if (!sparseDev.writeMask) throw new TrainError('bad_option', `${dev.uri} cannot resume magnitude or DropBack masks: its link has no WRITE_MASK command`);
+      for (const [i, m] of savedMasks.entries()) if (m) await sparseDev.writeMask(i, 0, m);
+      // the schedule's step counters as the interrupted run left them: every step up to here was taken
+      // (steps run before a checkpoint is written) and is in the masks and weights
+      masks.due(totals.trained);
+    }
     const wantsBalance = capability.features.loadBalancer && resolved.balancing !== 'none' && resolved.sparsity.some((sp) => sp.kind !== 'clash-free' && sp.kind !== 'dense');
     let lastBalance: BalanceReport | undefined;
     const rebalance = async () => {
@@ -194,6 +203,11 @@ export async function train(opts: TrainOptions): Promise<TrainReport> {
       const st = await dev.status();
       const weights: string[] = [];
       for (const [i, j] of net.junctions.entries()) weights.push(encodeWeights(await dev.readWeights(i, 0, j.n * j.fi), net.formats.weight.bits).toString('base64'));
+      let savedMasks: Array<string | null> | undefined;
+      if (masks.active) {
+        savedMasks = [];
+        for (const [i, j] of net.junctions.entries()) savedMasks.push(dynamicMask[i] ? Buffer.from(packMask(await sparseDev.readMask!(i, 0, j.n * j.fi))).toString('base64') : null);
+      }
       const link = dev.linkStats();
       writeCheckpoint(opts.checkpointDir, {
         format: CHECKPOINT_FORMAT,
@@ -206,6 +220,7 @@ export async function train(opts: TrainOptions): Promise<TrainReport> {
         cursor,
         roundingState: st.roundingState,
         weights,
+        ...(savedMasks ? { masks: savedMasks } : {}),
         totals: { ...totals, wireBytes: totals.wireBytes + link.bytesIn + link.bytesOut - wireAtStart },
       });
       lastCheckpointAt = totals.trained;
@@ -333,6 +348,29 @@ export async function train(opts: TrainOptions): Promise<TrainReport> {
   } finally {
     if (ownsDevice) await dev.close();
   }
+}
+
+/**
+ * The masks a checkpoint of a run with changing masks holds, unpacked (undefined for a junction whose
+ * mask never changes). A checkpoint without them (written before masks were saved) is refused.
+ */
+function checkpointMasks(ck: Checkpoint, resolved: ResolvedConfig, dir: string, dynamic: boolean[]): Array<Uint8Array | undefined> {
+  const junctions = resolved.network.junctions;
+  if (!ck.masks) throw new CheckpointError('checkpoint_mismatch', `the checkpoint in ${dir} holds no masks (written by an older seedwire); a run with magnitude or DropBack masks cannot resume from it: start it again without --resume`);
+  if (ck.masks.length !== junctions.length) throw new CheckpointError('checkpoint_corrupt', `the checkpoint in ${dir} holds ${ck.masks.length} masks for ${junctions.length} junctions`);
+  return junctions.map((j, i) => {
+    const b64 = ck.masks![i];
+    if (!dynamic[i]) {
+      if (b64 !== null) throw new CheckpointError('checkpoint_corrupt', `the checkpoint in ${dir} holds a mask for junction ${i + 1}, whose mask never changes`);
+      return undefined;
+    }
+    if (b64 === null) throw new CheckpointError('checkpoint_corrupt', `the checkpoint in ${dir} holds no mask for junction ${i + 1}`);
+    try {
+      return unpackMask(Buffer.from(b64, 'base64'), j.n * j.fi);
+    } catch (e) {
+      throw new CheckpointError('checkpoint_corrupt', `the checkpoint in ${dir}: junction ${i + 1}'s mask: ${(e as Error).message}`);
+    }
+  });
 }
 
 /** Test accuracy with inference-only runs on the device, streamed in chunks. */

@@ -12,7 +12,9 @@ import { bitsFor } from '../../firmware-spec/lfsr.ts';
 import type { FeedbackMode, NetworkDescriptor } from '../../firmware-spec/network.ts';
 import { referenceNetwork, referenceTrain } from '../../firmware-spec/reference/index.ts';
 import { REPO, runTestbench, type Script, simulatorMissing, version } from './harness.ts';
-import { seqScript } from './seq.ts';
+import { seqScript, seqTimingScript } from './seq.ts';
+import { trainClocks } from '../../firmware-spec/timing.ts';
+import { EmulatedDevice } from '../../emulator/device.ts';
 import { type TraceFile, traceScript, unsupported } from './trace.ts';
 import { actScript, arithScript, connScript, initScript, lfsrScript, loadVectors } from './vectors.ts';
 
@@ -28,12 +30,16 @@ const tally: string[] = [];
  * A training trace the up5k build (z <= LANES) can run: the tiny trace's junctions with z cut to the
  * lanes, plus a third junction (sigmoid), trained by the reference with the given feedback.
  */
-function derivedTrace(feedback: FeedbackMode): TraceFile {
+function derivedTrace(feedback: FeedbackMode, single = false): TraceFile {
   const tiny = loadVectors<TraceFile>('trace-tiny-backprop.json')!;
   const net: NetworkDescriptor = structuredClone(tiny.network);
   net.feedback = feedback;
+  // DFA: a rounding shift on the feedback (the committed DFA trace has none)
+  if (feedback === 'dfa') net.feedbackShift = 3;
   net.junctions = net.junctions.map((j) => ({ ...j, z: Math.min(j.z, LANES) }));
   net.junctions.push({ ...net.junctions[1], p: 4, n: 4, fo: 2, fi: 2, activation: 'sigmoid', initSeed: 77, connectivitySeed: 5 });
+  // single: one junction of LANES lanes, 16 -> 4 (fits the up5k profile's lane budget as a whole)
+  if (single) net.junctions = [{ ...net.junctions[0], n: 4, fo: 2, fi: 8, activation: 'sigmoid' }];
   const rn = referenceNetwork(net);
   const initialWeights = rn.weights.map((w) => Array.from(w));
   const pixels = tiny.samples.pixels.map((p) => Uint8Array.from(p));
@@ -136,6 +142,41 @@ describe.skipIf(missing !== undefined)(`RTL in Icarus Verilog (${missing ? 'skip
       expect(unsupported(tr.network, LANES)).toBeUndefined();
       const { script } = seqScript(tr, RTL_SEQ_STORE_WORDS);
       run(`sequencer derived up5k ${feedback}`, 'tb_seq', script, { Z: LANES, SAB: bitsFor(RTL_SEQ_STORE_WORDS) }, true);
+    });
+  }
+
+  // The shared-engine timing model (firmware-spec/timing.ts) is the sequencer's clock count: a TRAIN run
+  // through without pauses takes exactly trainClocks('shared-engine', ...) clocks, and the emulator's
+  // up5k profile reports the same figure for the same run.
+  const timingCases: Array<[string, () => TraceFile | undefined, number, number]> = [
+    ['trace-tiny-backprop.json', () => loadVectors<TraceFile>('trace-tiny-backprop.json'), SIM_LANES, 2 ** SIM_STORE_BITS],
+    ['trace-tiny-dfa.json', () => loadVectors<TraceFile>('trace-tiny-dfa.json'), SIM_LANES, 2 ** SIM_STORE_BITS],
+    ['derived up5k backprop', () => derivedTrace('backprop'), LANES, RTL_SEQ_STORE_WORDS],
+    ['derived up5k dfa', () => derivedTrace('dfa'), LANES, RTL_SEQ_STORE_WORDS],
+    ['derived up5k single junction, backprop', () => derivedTrace('backprop', true), LANES, RTL_SEQ_STORE_WORDS],
+    ['derived up5k single junction, dfa', () => derivedTrace('dfa', true), LANES, RTL_SEQ_STORE_WORDS],
+  ];
+  for (const [name, get, z, words] of timingCases) {
+    it(`sequencer clocks of a TRAIN equal the shared-engine timing model: ${name}`, () => {
+      const tr = get();
+      if (!tr) return;
+      const net = tr.network;
+      const n = tr.samples.labels.length;
+      const want = trainClocks('shared-engine', net, n);
+      const r = run(`sequencer clocks ${name}`, 'tb_seq', seqTimingScript(tr, words, want), { Z: z, SAB: bitsFor(words) }, z === LANES);
+      expect(r.output).toContain(`${want} clocks`);
+      const cap = PROFILES.up5k;
+      const fits = net.junctions.length <= cap.maxJunctions && net.junctions.reduce((a, j) => a + j.z, 0) <= cap.maxLanes;
+      expect(fits || net.junctions.length > 1, 'a case fits the up5k profile').toBe(true);
+      if (fits) {
+        const dev = new EmulatedDevice('up5k');
+        dev.configure(net);
+        dev.loadSeeds({ connectivity: net.junctions.map((j) => j.connectivitySeed), init: net.junctions.map((j) => j.initSeed), feedback: net.feedbackSeed, rounding: net.roundingSeed });
+        dev.streamSamples(Uint8Array.from(tr.samples.pixels.flat()), Uint8Array.from(tr.samples.labels));
+        const res = dev.train(n);
+        expect(res.clocks, 'the emulator\'s up5k clocks').toBe(want);
+        expect(res.junctionCycles).toBe(tr.cycles);
+      }
     });
   }
 

@@ -101,3 +101,33 @@ export function seqScript(tr: TraceFile, storeWords: number): { script: Script; 
   s.checks += 2;
   return { script: s, storeUsed: lay.end, correct: res.correct };
 }
+
+/**
+ * A TRAIN run straight through (hold 0: no pauses, as on the board): fills the store, LOAD_SEEDS,
+ * TRAIN of every sample, then expects the correct count, the junction cycles and the clock count
+ * `clocks` (the firmware-spec timing model's figure, given by the caller).
+ */
+export function seqTimingScript(tr: TraceFile, storeWords: number, clocks: number): Script {
+  const net = tr.network;
+  const lay = seqLayout(net, tr.samples.pixels, tr.samples.labels);
+  if (lay.end > storeWords) throw new Error(`the store layout needs ${lay.end} words, the sequencer has ${storeWords}`);
+  const rn = referenceNetwork(net);
+  const res = referenceTrain(rn, tr.samples.pixels.map((p) => Uint8Array.from(p)), tr.samples.labels);
+  const s = new Script();
+  const addrs = [...lay.words.keys()].sort((a, b) => a - b);
+  for (let i = 0; i < addrs.length; ) {
+    let k = i;
+    while (k + 1 < addrs.length && addrs[k + 1] === addrs[k] + 1) k++;
+    s.line(1, addrs[i], k - i + 1, ...addrs.slice(i, k + 1).map((a) => lay.words.get(a)!));
+    i = k + 1;
+  }
+  s.line(2, 0, 0);
+  s.line(4);
+  s.line(8, 0);
+  s.line(2, 1, tr.samples.labels.length);
+  s.line(7, res.correct, res.cycles);
+  s.checks += 2;
+  s.line(9, clocks);
+  s.checks += 1;
+  return s;
+}
