@@ -1,3 +1,4 @@
+import type { PassTiming } from '../firmware-spec/balance.ts';
 import { JUNCTION_PIPELINE_CLOCKS } from '../firmware-spec/schedule.ts';
 
 /**
@@ -9,19 +10,7 @@ import { JUNCTION_PIPELINE_CLOCKS } from '../firmware-spec/schedule.ts';
  * All banks are single-port: in one clock each bank serves one access. A clock whose edges need the
  * same activation bank twice stalls until the clashing accesses are served one by one.
  */
-export interface LaneSchedule {
-  z: number;
-  /** clocks of one pass, fill and drain included */
-  clocks: number;
-  /** clocks lost to bank clashes in one pass */
-  stalls: number;
-  /** per lane, per pass */
-  busy: number[];
-  stall: number[];
-  idle: number[];
-  /** the policy that produced it */
-  policy: string;
-}
+export type LaneSchedule = PassTiming;
 
 /**
  * The naive schedule: edges in canonical order, z per clock (lane = k mod z). Clash-free patterns

@@ -8,6 +8,24 @@ import { lastJson, REPO, runCli } from '../helpers/cli.ts';
 const tmp = mkdtempSync(join(tmpdir(), 'seedwire-resume-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
+/** Start `seedwire ARGS` in its own process group; SIGKILL the group once a checkpoint exists in `ck`. */
+function killAfterFirstCheckpoint(cliArgs: string[], ck: string): Promise<'killed' | 'finished'> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'host/cli/main.ts', ...cliArgs], { cwd: REPO, detached: true });
+  return new Promise((resolve) => {
+    const poll = setInterval(() => {
+      if (existsSync(join(ck, 'checkpoint.json'))) {
+        clearInterval(poll);
+        process.kill(-child.pid!, 'SIGKILL');
+        resolve('killed');
+      }
+    }, 5);
+    child.on('close', () => {
+      clearInterval(poll);
+      resolve('finished');
+    });
+  });
+}
+
 const args = ['train', '--preset', 'mnist-sparse-38', '--epochs', '2', '--samples', '3000', '--device', 'emu', '--json'];
 
 describe('checkpoint and resume', () => {
@@ -19,21 +37,7 @@ describe('checkpoint and resume', () => {
 
     const ck = join(tmp, 'ck');
     // checkpoint every 64 samples (2 chunks) so several land before the kill
-    const child = spawn(process.execPath, ['--import', 'tsx', 'host/cli/main.ts', ...args, '--checkpoint', ck, '--checkpoint-every', '64'], { cwd: REPO, detached: true });
-    const killed = await new Promise<string>((resolve) => {
-      const poll = setInterval(() => {
-        if (existsSync(join(ck, 'checkpoint.json'))) {
-          clearInterval(poll);
-          process.kill(-child.pid!, 'SIGKILL');
-          resolve('killed');
-        }
-      }, 5);
-      child.on('close', () => {
-        clearInterval(poll);
-        resolve('finished');
-      });
-    });
-    expect(killed).toBe('killed');
+    expect(await killAfterFirstCheckpoint([...args, '--checkpoint', ck, '--checkpoint-every', '64'], ck)).toBe('killed');
     const resumed = runCli([...args, '--checkpoint', ck, '--resume']);
     expect(resumed.code, resumed.stderr).toBe(0);
     const r = lastJson(resumed.stdout);
@@ -60,21 +64,7 @@ describe('checkpoint and resume', () => {
       const ck = join(tmp, `ck-${kind}`);
       // the first checkpoint lands at 1600 samples, mid-epoch 1, after several mask steps
       // (DropBack: 5, the last one zeroing the untracked weights; magnitude: 8)
-      const child = spawn(process.execPath, ['--import', 'tsx', 'host/cli/main.ts', ...margs, '--checkpoint', ck, '--checkpoint-every', '1600'], { cwd: REPO, detached: true });
-      const killed = await new Promise<string>((resolve) => {
-        const poll = setInterval(() => {
-          if (existsSync(join(ck, 'checkpoint.json'))) {
-            clearInterval(poll);
-            process.kill(-child.pid!, 'SIGKILL');
-            resolve('killed');
-          }
-        }, 5);
-        child.on('close', () => {
-          clearInterval(poll);
-          resolve('finished');
-        });
-      });
-      expect(killed).toBe('killed');
+      expect(await killAfterFirstCheckpoint([...margs, '--checkpoint', ck, '--checkpoint-every', '1600'], ck)).toBe('killed');
       const saved = JSON.parse(readFileSync(join(ck, 'checkpoint.json'), 'utf8'));
       expect(saved.totals.trained).toBeGreaterThanOrEqual(1600);
       expect(saved.masks).toHaveLength(2);
