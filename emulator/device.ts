@@ -158,7 +158,7 @@ export class EmulatedDevice {
       data.writeCanonical(0, w0);
       // the init LFSR takes `bits` steps per initial weight
       this.counters.lfsrSteps += leftOfWeight.length * net.formats.weight.bits;
-      return { data, leftOfWeight, schedule: naiveSchedule(leftOfWeight, j.z), sparse: newSparseState(leftOfWeight.length, j.z) };
+      return { data, leftOfWeight, schedule: naiveSchedule(leftOfWeight, j.fi, j.z), sparse: newSparseState(leftOfWeight.length, j.z) };
     });
     net.feedbackSeed = seeds.feedback;
     net.roundingSeed = seeds.rounding;

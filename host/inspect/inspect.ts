@@ -56,9 +56,10 @@ export async function inspect(opts: InspectOptions): Promise<InspectReport> {
   const junctions = p.junctions.map((jp, i) => {
     const j = net.junctions[i];
     const left = generateConnectivity(j, { kind: j.connectivity, startVectorMode: j.startVectorMode, seed: j.connectivitySeed, startVectors: j.startVectors });
-    const sched = naiveSchedule(left, j.z);
+    const sched = naiveSchedule(left, j.fi, j.z);
     connectivity.push({ p: j.p, n: j.n, fi: j.fi, leftOfWeight: left, weights: initialWeights(left.length, net.formats.weight.bits, j.initShift, j.initSeed), weightFrac: net.formats.weight.frac });
-    return { ...jp, clashFree: sched.stalls === 0, stalls: sched.stalls };
+    // clocks of the naive pass over the generated pattern: the formula W/z + fill, plus any stalls
+    return { ...jp, clocksPerCycle: sched.clocks, clashFree: sched.stalls === 0, stalls: sched.stalls };
   });
   return {
     name: p.resolved.name,
@@ -68,7 +69,7 @@ export async function inspect(opts: InspectOptions): Promise<InspectReport> {
     parameterReduction: p.parameterReduction,
     clashFree: junctions.every((j) => j.clashFree),
     lanes: p.lanes,
-    cycleClocks: p.cycleClocks,
+    cycleClocks: Math.max(...junctions.map((j) => j.clocksPerCycle)),
     weightWords: p.weightWords,
     activationWords: p.activationWords,
     tilingWireBytesPerSample: p.tilingWireBytesPerSample,

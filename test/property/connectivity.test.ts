@@ -54,7 +54,7 @@ function checkPattern(s: JunctionShape, left: Int32Array): void {
   let wrongBank = 0;
   for (let k = 0; k < left.length; k++) if (left[k] % s.z !== k % s.z) wrongBank++;
   expect(wrongBank).toBe(0);
-  const sched = naiveSchedule(left, s.z);
+  const sched = naiveSchedule(left, s.fi, s.z);
   expect(sched.stalls).toBe(0);
   expect(sched.clocks).toBe(left.length / s.z + 4);
 }
