@@ -89,6 +89,12 @@ export const TIMING = {
   handshakeMs: 3_000,
 } as const;
 
+/**
+ * The board's UART: 8N1 framing, so 10 bits per byte (start + 8 data + stop), at the rate the RTL's
+ * UART is built for (the FT2232H on the iCEBreaker runs 3 Mbaud).
+ */
+export const UART = { baud: 3_000_000, bitsPerByte: 10 } as const;
+
 /** SLIP bytes (RFC 1055), the library defaults; listed so the RTL header carries them. */
 export const SLIP = { END: 0xc0, ESC: 0xdb, ESC_END: 0xdc, ESC_ESC: 0xdd } as const;
 
@@ -468,6 +474,7 @@ export const PROTOCOL = {
   seqModulo: SEQ_MODULO,
   timing: TIMING,
   slip: SLIP,
+  uart: UART,
   userRegisters: USER_REGISTERS,
   pcieIdMagic: PCIE_ID_MAGIC,
   opcodes: OPCODES,

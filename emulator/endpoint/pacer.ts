@@ -1,3 +1,5 @@
+import { UART } from '../../firmware-spec/protocol.ts';
+
 /**
  * Paces bytes to a line rate, as a UART would: a byte takes 10 bit times (start + 8 data + stop), so
  * N baud carries N/10 bytes per second. Bytes pushed are released in order, in slices, never faster
@@ -19,7 +21,7 @@ export class Pacer {
   }
 
   static forBaud(baud: number, sink: (bytes: Buffer) => void): Pacer {
-    return new Pacer(baud / 10, sink);
+    return new Pacer(baud / UART.bitsPerByte, sink);
   }
 
   push(bytes: Buffer): void {

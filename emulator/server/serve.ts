@@ -1,3 +1,4 @@
+import { UART } from '../../firmware-spec/protocol.ts';
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { closeSync, constants, existsSync, mkdirSync, openSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import net from 'node:net';
@@ -67,7 +68,7 @@ async function openPort(path: string, baud: number): Promise<SerialPort> {
 
 /** Serve on an existing tty (one end of a socat pty pair, or a real UART). */
 export async function serveSerial(path: string, opts: ServeOptions = {}): Promise<RunningServer> {
-  const baud = opts.baud ?? 3_000_000;
+  const baud = opts.baud ?? UART.baud;
   const port = await openPort(path, baud);
   const link = endpointFor(opts, (b) => port.write(b));
   port.on('data', (b: Buffer) => link.receive(b));

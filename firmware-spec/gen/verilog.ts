@@ -17,6 +17,7 @@ import {
   RESPONSE_FLAG,
   SEQ_MODULO,
   SLIP,
+  UART,
   WINDOW,
 } from '../protocol.ts';
 import { JUNCTION_PIPELINE_CLOCKS } from '../schedule.ts';
@@ -77,8 +78,8 @@ export const RTL_SEQ_STORE_WORDS = 1024;
 
 /** The iCEBreaker's oscillator (pin 35), Hz. */
 export const ICEBREAKER_OSC_HZ = 12_000_000;
-/** UART rate of the top level's command port (FT2232H channel B): 10 bits per byte. */
-export const RTL_UART_BAUD = 3_000_000;
+/** UART rate of the top level's command port (FT2232H channel B): the protocol's UART. */
+export const RTL_UART_BAUD = UART.baud;
 
 export interface PllSetting {
   divr: number;

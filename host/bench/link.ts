@@ -1,3 +1,4 @@
+import { UART } from '../../firmware-spec/protocol.ts';
 import { spawnServer } from '../../emulator/server/spawn.ts';
 import { loadPreset } from '../config/index.ts';
 import { openDevice } from '../device/open.ts';
@@ -20,7 +21,7 @@ export interface BenchLinkOptions {
  * 90% or more. The server paces both directions, so the pty's own speed does not flatter the figure.
  */
 export async function benchLink(opts: BenchLinkOptions = {}): Promise<object> {
-  const baud = opts.baud ?? 3_000_000;
+  const baud = opts.baud ?? UART.baud;
   const target = opts.bytes ?? 1_500_000;
   const server = await spawnServer(['--pty', '--baud', String(baud)]);
   try {
@@ -51,7 +52,7 @@ export async function benchLink(opts: BenchLinkOptions = {}): Promise<object> {
       const after = dev.linkStats();
       const back = await dev.readWeights(0, 0, words.length);
       const intact = Buffer.compare(Buffer.from(back.buffer), Buffer.from(words.buffer)) === 0;
-      const line = baud / 10;
+      const line = baud / UART.bitsPerByte;
       const info = dev.linkInfo();
       return {
         baud,

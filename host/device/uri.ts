@@ -1,3 +1,4 @@
+import { UART } from '../../firmware-spec/protocol.ts';
 import { PROFILES, type ProfileName } from '../../firmware-spec/capability.ts';
 import { type FaultSpec, parseFaults } from '../../emulator/endpoint/faults.ts';
 import { LinkError } from './errors.ts';
@@ -20,7 +21,7 @@ export interface UriLinkOptions {
   handshakeMs?: number;
 }
 
-export const DEFAULT_BAUD = 3_000_000;
+export const DEFAULT_BAUD = UART.baud;
 const LINK_KEYS = ['rto', 'retries', 'handshake'];
 
 export function parseDeviceUri(uri: string): DeviceUri {

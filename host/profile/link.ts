@@ -1,3 +1,4 @@
+import { UART } from '../../firmware-spec/protocol.ts';
 import { parseDeviceUri } from '../device/uri.ts';
 import { ProfileError } from './errors.ts';
 
@@ -18,8 +19,8 @@ export interface LinkModel {
 }
 
 /** UART frame: start bit + 8 data bits + stop bit. */
-export const UART_BITS_PER_BYTE = 10;
-export const DEFAULT_UART_BAUD = 3_000_000;
+export const UART_BITS_PER_BYTE = UART.bitsPerByte;
+export const DEFAULT_UART_BAUD = UART.baud;
 /** PCIe Gen3 x4: about 4 GB/s of payload. */
 export const DEFAULT_PCIE_BYTES_PER_SECOND = 4e9;
 

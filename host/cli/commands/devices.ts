@@ -1,3 +1,4 @@
+import { UART } from '../../../firmware-spec/protocol.ts';
 import type { Command } from 'commander';
 import { SerialPort } from 'serialport';
 import { action } from '../errors.ts';
@@ -24,7 +25,7 @@ export function registerDevices(program: Command): void {
           process.stdout.write('no serial ports found\n');
           return;
         }
-        process.stdout.write(table(['path', 'manufacturer', 'VID:PID', 'URI'], ports.map((p) => [p.path, p.manufacturer ?? '', p.vidPid ?? '', `serial:${p.path}?baud=3000000`])));
+        process.stdout.write(table(['path', 'manufacturer', 'VID:PID', 'URI'], ports.map((p) => [p.path, p.manufacturer ?? '', p.vidPid ?? '', `serial:${p.path}?baud=${UART.baud}`])));
       }),
     );
 }

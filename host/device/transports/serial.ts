@@ -1,3 +1,4 @@
+import { UART } from '../../../firmware-spec/protocol.ts';
 import { SerialPort } from 'serialport';
 import { LinkError } from '../errors.ts';
 import { ByteStreamTransport } from './byte-stream.ts';
@@ -14,7 +15,7 @@ export class SerialTransport extends ByteStreamTransport implements Transport {
     baud: number,
   ) {
     super(uri);
-    this.bytesPerSecond = baud / 10;
+    this.bytesPerSecond = baud / UART.bitsPerByte;
     port.on('data', (b: Buffer) => this.bytesFromWire(b));
     port.on('error', (e: Error) => this.lost(`serial port error: ${e.message}`, e));
     port.on('close', (e?: Error & { disconnected?: boolean }) => this.lost(e?.disconnected ? 'the serial port was disconnected' : 'the serial port closed', e));
