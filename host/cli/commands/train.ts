@@ -133,8 +133,8 @@ function summary(r: TrainReport): string {
   if (r.referenceTestAccuracy !== undefined) rows.push(['test accuracy (float32 reference)', `${r.referenceTestAccuracy.toFixed(4)} [${r.referenceBackend}]`]);
   rows.push(
     ['device cycles / clocks', `${r.deviceCycles} / ${r.deviceClocks}`],
-    ['device time', `${r.deviceSeconds.toFixed(3)} s`],
-    ['link time', `${r.linkSeconds.toFixed(3)} s`],
+    ['device time (clocks / device clock)', `${r.deviceSeconds.toFixed(3)} s`],
+    ['waiting on the link (wall clock)', `${r.linkSeconds.toFixed(3)} s`],
     ['wire bytes', `${r.wireBytes} (${r.bytesPerSample.toFixed(1)} B/sample as ${r.encoding})`],
     ['wall time', `${r.seconds.toFixed(1)} s`],
     ['weightsSha256', r.weightsSha256],
