@@ -23,6 +23,14 @@ export const RTL_DIR = join(HERE, 'rtl');
 export const BUILD_DIR = join(HERE, 'build');
 export const PCF_PATH = join(HERE, 'boards', 'icebreaker.pcf');
 export const TOP = 'sw_top';
+/**
+ * Synthesis and place-and-route settings of the up5k build. `-dsp` maps the lanes' multipliers to
+ * SB_MAC16; `-dff` lets ABC map logic together with its flip-flops (fewer LCs, shorter paths on this
+ * design). The placer's seed is fixed, so the build is deterministic: the same sources give the same
+ * bitstream and figures. It was picked among seeds 1..3 by fmax (bitstreams-src/README.md).
+ */
+export const SYNTH_FLAGS = ['-dsp', '-dff'] as const;
+export const PNR_SEED = 1;
 /** iCE40UP5K resources (DESIGN.md section 10). */
 export const UP5K = { luts: 5280, ebr: 30, spram: 4, dsp: 8 } as const;
 
@@ -106,9 +114,9 @@ export async function buildBitstream(opts: BuildOptions = {}): Promise<BuildResu
   }
   files['icebreaker.pcf'] = readFileSync(PCF_PATH, 'utf8');
 
-  log(`yosys: synth_ice40 -top ${TOP} (${names.length} files)`);
+  log(`yosys: synth_ice40 -top ${TOP} ${SYNTH_FLAGS.join(' ')} (${names.length} files)`);
   const ys = collector();
-  const script = [`read_verilog -sv -DSW_SPRAM -I. ${names.join(' ')}`, `synth_ice40 -top ${TOP} -dsp -json top.json`, 'stat'].join('; ');
+  const script = [`read_verilog -sv -DSW_SPRAM -I. ${names.join(' ')}`, `synth_ice40 -top ${TOP} ${SYNTH_FLAGS.join(' ')} -json top.json`, 'stat'].join('; ');
   let synthOut: Tree | undefined;
   try {
     synthOut = (await runYosys(['-q', '-p', script, '-l', 'yosys.log'], files, { stdout: ys.out, stderr: ys.out })) as Tree;
@@ -122,12 +130,12 @@ export async function buildBitstream(opts: BuildOptions = {}): Promise<BuildResu
   log(`yosys done in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 
   const t1 = Date.now();
-  log(`nextpnr-ice40: --up5k --package sg48 --freq ${targetMHz}`);
+  log(`nextpnr-ice40: --up5k --package sg48 --freq ${targetMHz} --seed ${PNR_SEED}`);
   const np = collector();
   let pnrOut: Tree | undefined;
   try {
     pnrOut = (await runNextpnrIce40(
-      ['--up5k', '--package', 'sg48', '--pcf', 'icebreaker.pcf', '--freq', String(targetMHz), '--json', 'top.json', '--asc', 'top.asc', '--report', 'report.json', '--seed', '1'],
+      ['--up5k', '--package', 'sg48', '--pcf', 'icebreaker.pcf', '--freq', String(targetMHz), '--json', 'top.json', '--asc', 'top.asc', '--report', 'report.json', '--seed', String(PNR_SEED)],
       { 'top.json': netlist, 'icebreaker.pcf': files['icebreaker.pcf'] as string },
       { stdout: np.out, stderr: np.out },
     )) as Tree;

@@ -15,6 +15,9 @@
 // activations (and right deltas) into the engine, run the pass, copy the results out.
 // After every junction cycle `cycle_done` pulses; with `hold` high the sequencer then pauses (the
 // external engine port is live, e.g. to read weights) until `resume`.
+// Clocks: a TRAIN's `clocks` is a function of the descriptor and n only, written down in
+// firmware-spec/timing.ts ('shared-engine', the up5k profile's timing model). A change here that adds
+// or removes a clock must change that model too; npm run test:rtl checks that the two agree.
 //
 // The store (one EBR memory, 16-bit words, the host writes it when the sequencer is idle):
 //   0..15          globals: 0 L, 1 dfa, 2 lrShift, 3 feedbackShift, 4/5 feedbackSeed lo/hi,
@@ -52,7 +55,8 @@ module sw_seq #(
   output reg  [15:0]     correct,      // TRAIN: samples whose FF output's argmax is the label
   output wire [15:0]     jcycles,      // TRAIN: junction cycles run
   output reg  [31:0]     clocks,       // TRAIN: clocks from the command to done
-  // external engine port, live when `ready`: the engine's host port, on the SELECTed junction
+  // external engine port: the engine's host port, on the SELECTed junction; drive its strobes only
+  // while `ready` (they are OR-ed with the sequencer's own)
   input  wire [2:0]      x_hp_sel,
   input  wire            x_hp_start,
   input  wire            x_hp_wr,
@@ -115,7 +119,6 @@ module sw_seq #(
     .re(s_re), .raddr(s_raddr), .rdata(s_q));
 
   // ---------------------------------------------------------------- engine
-  wire ext = idle || (st == S_PAUSE);
   reg e_cmd_valid;
   reg [1:0] e_cmd;
   reg e_ff, e_bp, e_up;
@@ -126,7 +129,10 @@ module sw_seq #(
   wire e_ff_valid;
   wire [AB-1:0] e_ff_data;
   wire [Z*RB-1:0] e_sv;
-  wire e_hp_start_s = (st == S_HPSTART);
+  // The engine's host port belongs to the copies from a copy's start to its end (cp_use, a register)
+  // and to the external port otherwise. The strobes are OR-ed: the external port is driven only while
+  // `ready` (idle or paused), when the copies' strobes are 0. No state decode reaches the engine.
+  reg cp_use, cp_to_e, e_hp_start_r;
   reg cp_wv;          // copy write stage valid
   reg [15:0] cp_wd;
   reg [1:0] cp_dst;   // 0 engine, 1 store, 2 output unit
@@ -134,18 +140,21 @@ module sw_seq #(
   reg cp_conv;        // source words are input bytes
   reg [NB-1:0] cp_n, cp_i, cp_o;
   reg [SAB-1:0] cp_raddr, cp_waddr;
-  wire cp_issue = (st == S_COPY) && (cp_i != cp_n);
+  // a word is issued in this clock: a register (set in S_HPSTART, cleared after the last word), so the
+  // engine's host port and the SPRAM behind it see no counter compare
+  reg cp_on;
+  wire cp_issue = cp_on;
   sw_junction #(.Z(Z)) u_eng (
     .clk(clk), .rst(rst),
     .cfg_z(c_z), .cfg_m(c_m), .cfg_fo(c_fo), .cfg_fi(c_fi), .cfg_wbase(c_wbase), .cfg_lr(g_lr),
     .cfg_init_shift(c_ishift), .cfg_sigmoid(c_sig),
     .cmd_valid(e_cmd_valid), .cmd(e_cmd), .cmd_seed(c_seed), .cmd_ff(e_ff), .cmd_bp(e_bp), .cmd_up(e_up),
     .busy(e_busy),
-    .hp_sel(ext ? x_hp_sel : e_hp_sel),
-    .hp_start(ext ? x_hp_start : e_hp_start_s),
-    .hp_wr(ext ? x_hp_wr : (cp_wv && cp_dst == 2'd0)),
-    .hp_wdata(ext ? x_hp_wdata : cp_wd),
-    .hp_rd(ext ? x_hp_rd : (cp_issue && cp_src_e)),
+    .hp_sel(cp_use ? e_hp_sel : x_hp_sel),
+    .hp_start(x_hp_start | e_hp_start_r),
+    .hp_wr(x_hp_wr | (cp_wv && cp_to_e)),
+    .hp_wdata(cp_use ? cp_wd : x_hp_wdata),
+    .hp_rd(x_hp_rd | (cp_issue && cp_src_e)),
     .hp_rvalid(e_hp_rvalid), .hp_rdata(e_hp_rdata),
     .ff_valid(e_ff_valid), .ff_data(e_ff_data), .sv(e_sv));
   assign x_hp_rvalid = e_hp_rvalid;
@@ -306,13 +315,17 @@ module sw_seq #(
     end
   endtask
   // copy n words: from the store (at raddr; conv: input bytes) or the engine, to the engine, the store
-  // (at waddr) or the output unit; sel: the engine memory (hp_start first when the engine takes part)
+  // (at waddr) or the output unit; sel: the engine memory (hp_start first: every copy in use has the
+  // engine at one end)
   task automatic copy(input src_e, input conv, input [1:0] dst, input [2:0] sel, input [NB-1:0] n,
                       input [SAB-1:0] raddr, input [SAB-1:0] waddr, input [5:0] back);
     begin
       cp_src_e <= src_e;
       cp_conv <= conv;
       cp_dst <= dst;
+      cp_to_e <= (dst == 2'd0);
+      cp_use <= 1'b1;
+      e_hp_start_r <= 1'b1;
       e_hp_sel <= sel;
       cp_n <= n;
       cp_i <= 0;
@@ -320,7 +333,7 @@ module sw_seq #(
       cp_raddr <= raddr;
       cp_waddr <= waddr;
       ret <= back;
-      st <= (src_e || dst == 2'd0) ? S_HPSTART : S_COPY;
+      st <= S_HPSTART;
     end
   endtask
 
@@ -345,6 +358,7 @@ module sw_seq #(
 
   always @(posedge clk) begin
     e_cmd_valid <= 1'b0;
+    e_hp_start_r <= 1'b0;
     cycle_done <= 1'b0;
     s_we <= 1'b0;
     s_re <= 1'b0;
@@ -360,6 +374,8 @@ module sw_seq #(
     if (!idle) clocks <= clocks + 1'b1;
     if (rst) begin
       st <= S_IDLE;
+      cp_on <= 1'b0;
+      cp_use <= 1'b0;
     end else case (st)
       S_IDLE: if (cmd_valid) begin
         if (cmd == 2'd2) begin
@@ -596,10 +612,14 @@ module sw_seq #(
       end
       S_EWAIT0: st <= S_EWAIT1;
       S_EWAIT1: if (!e_busy) st <= ret;
-      S_HPSTART: st <= S_COPY;
+      S_HPSTART: begin
+        cp_on <= (cp_n != 0);
+        st <= S_COPY;
+      end
       S_COPY: begin
         if (cp_issue) begin
           cp_i <= cp_i + 1'b1;
+          cp_on <= (cp_i + 1'b1 != cp_n);
           if (!cp_src_e) begin
             s_re <= 1'b1;
             s_raddr <= cp_raddr;
@@ -622,7 +642,10 @@ module sw_seq #(
           s_wdata <= cp_wd;
           cp_waddr <= cp_waddr + 1'b1;
         end
-        if (cp_o == cp_n && !cp_wv && !cp_dv2 && !cp_dv && !cp_rv1 && !cp_rv) st <= ret;
+        if (cp_o == cp_n && !cp_wv && !cp_dv2 && !cp_dv && !cp_rv1 && !cp_rv) begin
+          cp_use <= 1'b0;
+          st <= ret;
+        end
       end
       default: st <= S_IDLE;
     endcase

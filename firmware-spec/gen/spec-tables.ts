@@ -115,6 +115,7 @@ function profilesTable(): string {
       field('stochastic rounding', (p) => onOff(p.features.stochasticRounding)),
       field('load balancer', (p) => onOff(p.features.loadBalancer)),
       field('tiling', (p) => onOff(p.features.tiling)),
+      field('timing model (timing.ts)', (p) => p.timing),
     ],
   );
 }
