@@ -68,7 +68,9 @@ export const PROFILES: Record<ProfileName, Omit<Capability, 'specHash' | 'specVe
   },
   up5k: {
     clockHz: 24_000_000,
-    maxLanes: 2,
+    // one 2-lane engine, time-shared by the junctions (timing 'shared-engine'): every junction may
+    // use both lanes, so the total is per-junction lanes times junctions
+    maxLanes: 2 * 4,
     maxLanesPerJunction: 2,
     maxJunctions: 4,
     weightWords: 65_536,

@@ -24,7 +24,9 @@ const def = (name: string) => {
 describe('up5k build vs the up5k capability', () => {
   it('spec.vh states the capability\'s lanes, memories and clock', () => {
     expect(def('SW_LANES')).toBe(cap.maxLanesPerJunction);
-    expect(def('SW_LANES')).toBe(cap.maxLanes);
+    // the engine's lanes serve each junction in turn (timing 'shared-engine')
+    expect(cap.timing).toBe('shared-engine');
+    expect(cap.maxLanes).toBe(def('SW_LANES') * cap.maxJunctions);
     expect(def('SW_WEIGHT_WORDS')).toBe(cap.weightWords);
     expect(def('SW_LANES') * def('SW_WROWS')).toBe(cap.weightWords);
     // left activations, left deltas and right deltas: 3 x lanes banks of SW_AROWS words

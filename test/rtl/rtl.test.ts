@@ -166,7 +166,7 @@ describe.skipIf(missing !== undefined)(`RTL in Icarus Verilog (${missing ? 'skip
       const r = run(`sequencer clocks ${name}`, 'tb_seq', seqTimingScript(tr, words, want), { Z: z, SAB: bitsFor(words) }, z === LANES);
       expect(r.output).toContain(`${want} clocks`);
       const cap = PROFILES.up5k;
-      const fits = net.junctions.length <= cap.maxJunctions && net.junctions.reduce((a, j) => a + j.z, 0) <= cap.maxLanes;
+      const fits = net.junctions.length <= cap.maxJunctions && net.junctions.every((j) => j.z <= cap.maxLanesPerJunction) && net.junctions.reduce((a, j) => a + j.z, 0) <= cap.maxLanes;
       expect(fits || net.junctions.length > 1, 'a case fits the up5k profile').toBe(true);
       if (fits) {
         const dev = new EmulatedDevice('up5k');
