@@ -26,11 +26,13 @@ export const TOP = 'sw_top';
 /**
  * Synthesis and place-and-route settings of the up5k build. `-dsp` maps the lanes' multipliers to
  * SB_MAC16; `-dff` lets ABC map logic together with its flip-flops (fewer LCs, shorter paths on this
- * design). The placer's seed is fixed, so the build is deterministic: the same sources give the same
- * bitstream and figures. It was picked among seeds 1..3 by fmax (bitstreams-src/README.md).
+ * design). The placer's seeds are fixed, so the build is deterministic: the same sources give the same
+ * bitstream and figures. Seeds are tried in order until one meets the target clock; the order is by
+ * the fmax each gave on the current design (seeds 1..4: 24.45, 25.18, 25.53, 24.79 MHz), so a small
+ * RTL or header change that costs one seed its margin falls back to the next instead of failing.
  */
 export const SYNTH_FLAGS = ['-dsp', '-dff'] as const;
-export const PNR_SEED = 1;
+export const PNR_SEEDS = [3, 2, 4, 1] as const;
 /** iCE40UP5K resources (DESIGN.md section 10). */
 export const UP5K = { luts: 5280, ebr: 30, spram: 4, dsp: 8 } as const;
 
@@ -130,23 +132,31 @@ export async function buildBitstream(opts: BuildOptions = {}): Promise<BuildResu
   log(`yosys done in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 
   const t1 = Date.now();
-  log(`nextpnr-ice40: --up5k --package sg48 --freq ${targetMHz} --seed ${PNR_SEED}`);
-  const np = collector();
   let pnrOut: Tree | undefined;
-  try {
-    pnrOut = (await runNextpnrIce40(
-      ['--up5k', '--package', 'sg48', '--pcf', 'icebreaker.pcf', '--freq', String(targetMHz), '--json', 'top.json', '--asc', 'top.asc', '--report', 'report.json', '--seed', String(PNR_SEED)],
-      { 'top.json': netlist, 'icebreaker.pcf': files['icebreaker.pcf'] as string },
-      { stdout: np.out, stderr: np.out },
-    )) as Tree;
-  } catch (e) {
+  let reportText = '';
+  let asc = '';
+  for (const seed of PNR_SEEDS) {
+    log(`nextpnr-ice40: --up5k --package sg48 --freq ${targetMHz} --seed ${seed}`);
+    const np = collector();
+    try {
+      // --timing-allow-fail: a seed that misses the clock is judged below, so the next can be tried
+      pnrOut = (await runNextpnrIce40(
+        ['--up5k', '--package', 'sg48', '--pcf', 'icebreaker.pcf', '--freq', String(targetMHz), '--json', 'top.json', '--asc', 'top.asc', '--report', 'report.json', '--seed', String(seed), '--timing-allow-fail'],
+        { 'top.json': netlist, 'icebreaker.pcf': files['icebreaker.pcf'] as string },
+        { stdout: np.out, stderr: np.out },
+      )) as Tree;
+    } catch (e) {
+      writeFileSync(join(outDir, 'nextpnr.log'), np.text());
+      throw new Error(`nextpnr-ice40 failed (log: ${join(outDir, 'nextpnr.log')}): ${(e as Error).message}`);
+    }
     writeFileSync(join(outDir, 'nextpnr.log'), np.text());
-    throw new Error(`nextpnr-ice40 failed (log: ${join(outDir, 'nextpnr.log')}): ${(e as Error).message}`);
+    reportText = text(pnrOut, 'report.json');
+    asc = text(pnrOut, 'top.asc');
+    const fmax = fmaxFromReport(JSON.parse(reportText));
+    if (fmax >= targetMHz) break;
+    log(`seed ${seed}: fmax ${fmax.toFixed(2)} MHz misses ${targetMHz} MHz`);
   }
-  writeFileSync(join(outDir, 'nextpnr.log'), np.text());
-  const reportText = text(pnrOut, 'report.json');
   writeFileSync(join(outDir, 'nextpnr-report.json'), reportText);
-  const asc = text(pnrOut, 'top.asc');
   log(`nextpnr done in ${((Date.now() - t1) / 1000).toFixed(1)} s`);
 
   const packed = (await runIcepack(['top.asc', 'top.bin'], { 'top.asc': asc })) as Tree;
