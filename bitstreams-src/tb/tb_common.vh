@@ -18,3 +18,22 @@ task automatic sb_summary;
     else $display("FAIL %0d/%0d vectors", sb_pass, sb_total);
   end
 endtask
+// The script a scripted testbench runs, from +script=FILE; ends the run with a FAIL line if absent.
+function automatic integer sb_open_script(input integer unused);
+  reg [1023:0] path;
+  integer f;
+  begin
+    f = 0;
+    if (!$value$plusargs("script=%s", path)) begin
+      $display("FAIL 0/0 vectors: no +script=FILE");
+      $finish;
+    end else begin
+      f = $fopen(path, "r");
+      if (f == 0) begin
+        $display("FAIL 0/0 vectors: cannot open the script");
+        $finish;
+      end
+    end
+    sb_open_script = f;
+  end
+endfunction

@@ -60,7 +60,6 @@ module tb_junction;
   end
 
   integer fd, op, n, i, v, r, a1, a2, a3, a4, a5, a6, a7, a8, passes;
-  reg [1023:0] script;
   reg signed [15:0] got;
 
   task automatic engine_cmd(input [1:0] c);
@@ -112,15 +111,7 @@ module tb_junction;
   endtask
 
   initial begin
-    if (!$value$plusargs("script=%s", script)) begin
-      $display("FAIL 0/0 vectors: no +script=FILE");
-      $finish;
-    end
-    fd = $fopen(script, "r");
-    if (fd == 0) begin
-      $display("FAIL 0/0 vectors: cannot open the script");
-      $finish;
-    end
+    fd = sb_open_script(0);
     passes = 0;
     repeat (3) @(negedge clk);
     rst = 0;

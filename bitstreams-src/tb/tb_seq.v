@@ -48,7 +48,6 @@ module tb_seq;
     .x_hp_rvalid(hp_rvalid), .x_hp_rdata(hp_rdata));
 
   integer fd, op, n, i, v, r, a1, a2, cyc;
-  reg [1023:0] script;
   reg signed [15:0] got;
 
   task automatic issue(input [1:0] c, input [15:0] nn);
@@ -64,15 +63,7 @@ module tb_seq;
   endtask
 
   initial begin
-    if (!$value$plusargs("script=%s", script)) begin
-      $display("FAIL 0/0 vectors: no +script=FILE");
-      $finish;
-    end
-    fd = $fopen(script, "r");
-    if (fd == 0) begin
-      $display("FAIL 0/0 vectors: cannot open the script");
-      $finish;
-    end
+    fd = sb_open_script(0);
     cyc = 0;
     repeat (3) @(negedge clk);
     rst = 0;

@@ -58,11 +58,7 @@ export function stackedBars(rows: BarRow[], opts: { width?: number; fmt: (v: num
   const max = niceMax(Math.max(0, ...rows.map((r) => r.segments.reduce((a, s) => a + s.value, 0))));
   const parts: string[] = [];
   const plotH = rows.length * rowH;
-  for (let i = 0; i <= 4; i++) {
-    const x = labelW + (plotW * i) / 4;
-    parts.push(`<line x1="${x}" y1="${top}" x2="${x}" y2="${top + plotH}" stroke="#e5e7eb"/>`);
-    parts.push(`<text x="${x}" y="${top + plotH + 14}" font-size="10" fill="#666" text-anchor="middle" ${FONT}>${esc(opts.fmt((max * i) / 4))}</text>`);
-  }
+  parts.push(...xGrid(labelW, plotW, top, plotH, max, opts.fmt));
   rows.forEach((r, i) => {
     const y = top + i * rowH + 4;
     parts.push(`<text x="${labelW - 8}" y="${y + 13}" font-size="12" fill="#222" text-anchor="end" ${FONT}>${esc(r.label)}</text>`);
@@ -96,11 +92,7 @@ export function groupedBars(categories: string[], series: Array<{ name: string; 
   const max = niceMax(Math.max(0, ...series.flatMap((s) => s.values)));
   const parts: string[] = [];
   const plotH = categories.length * groupH;
-  for (let i = 0; i <= 4; i++) {
-    const x = labelW + (plotW * i) / 4;
-    parts.push(`<line x1="${x}" y1="${top}" x2="${x}" y2="${top + plotH}" stroke="#e5e7eb"/>`);
-    parts.push(`<text x="${x}" y="${top + plotH + 14}" font-size="10" fill="#666" text-anchor="middle" ${FONT}>${esc(opts.fmt((max * i) / 4))}</text>`);
-  }
+  parts.push(...xGrid(labelW, plotW, top, plotH, max, opts.fmt));
   categories.forEach((c, ci) => {
     const y0 = top + ci * groupH;
     parts.push(`<text x="${labelW - 8}" y="${y0 + (series.length * barH) / 2 + 4}" font-size="12" fill="#222" text-anchor="end" ${FONT}>${esc(c)}</text>`);
@@ -182,4 +174,15 @@ export function gantt(rows: Array<{ label: string; items: Array<{ start: number;
   parts.push(`<text x="${labelW + pw / 2}" y="${top + ph + 30}" font-size="11" fill="#555" text-anchor="middle" ${FONT}>${esc(opts.axisLabel)}</text>`);
   const h = top + ph + 38;
   return `<svg xmlns="http://www.w3.org/2000/svg" class="chart" width="${width}" height="${h}" viewBox="0 0 ${width} ${h}" role="img">${parts.join('')}</svg>`;
+}
+
+/** Vertical grid lines and their value labels: five ticks from 0 to `max` across the plot. */
+function xGrid(labelW: number, plotW: number, top: number, plotH: number, max: number, fmt: (v: number) => string): string[] {
+  const out: string[] = [];
+  for (let i = 0; i <= 4; i++) {
+    const x = labelW + (plotW * i) / 4;
+    out.push(`<line x1="${x}" y1="${top}" x2="${x}" y2="${top + plotH}" stroke="#e5e7eb"/>`);
+    out.push(`<text x="${x}" y="${top + plotH + 14}" font-size="10" fill="#666" text-anchor="middle" ${FONT}>${esc(fmt((max * i) / 4))}</text>`);
+  }
+  return out;
 }
