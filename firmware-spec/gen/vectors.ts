@@ -13,7 +13,7 @@ import {
 import { DEFAULT_FORMATS, type FixedFormat, formatMax, formatMin, type NumberFormats } from '../formats.ts';
 import { deriveSeed, Lfsr, LFSR_MAX_WIDTH, LFSR_MIN_WIDTH, LFSR_TAPS, LFSR_WIDTH_MAIN, lfsrMask, lfsrStep, SEED_STREAM } from '../lfsr.ts';
 import { defaultInitShift, type FeedbackMode, initialWeights, type JunctionDescriptor, type NetworkDescriptor, type UpdateRounding } from '../network.ts';
-import { referenceInfer, referenceNetwork, referenceTrain } from '../reference/train.ts';
+import { noEvents, referenceInfer, referenceNetwork, referenceTrain } from '../reference/train.ts';
 import { stableJson } from './json.ts';
 
 /**
@@ -335,10 +335,31 @@ export function threeJunctionNetwork(): NetworkDescriptor {
   ]);
 }
 
-/** Synthetic samples: u8 pixels and labels from a 32-bit LFSR, pixels first, then labels. */
-export function syntheticSamples(count: number, size: number, classes: number, seed: number): { pixels: Uint8Array[]; labels: number[] } {
+/**
+ * The saturation traces' network: 32-16-8-4 with default formats (what the up5k RTL builds), z = 4
+ * lanes, 2 to 4 sweeps per junction, ReLU everywhere (so outputs can clip and output errors saturate),
+ * full-range initial weights (initShift 0) and a learning rate of 1 (lrShift 0) or 1/2: with bright
+ * inputs, one update moves a weight by up to a whole unit, so weights saturate within a few samples.
+ */
+export function saturationNetwork(feedback: FeedbackMode): NetworkDescriptor {
+  const f = DEFAULT_FORMATS;
+  const run = 7;
+  const lrShift = feedback === 'dfa' ? 1 : 0;
+  const initShift = feedback === 'dfa' ? 1 : 0;
+  return network(f, lrShift, feedback, 'nearest', run, [
+    junction(32, 16, 4, 4, { initShift }, f, 0, run),
+    junction(16, 8, 4, 4, { initShift }, f, 1, run),
+    junction(8, 4, 2, 4, { initShift }, f, 2, run),
+  ]);
+}
+
+/**
+ * Synthetic samples: u8 pixels and labels from a 32-bit LFSR, pixels first, then labels. Bright
+ * samples have pixels 255 - draw(6) (192..255) instead of draw(8).
+ */
+export function syntheticSamples(count: number, size: number, classes: number, seed: number, bright = false): { pixels: Uint8Array[]; labels: number[] } {
   const lfsr = new Lfsr(LFSR_WIDTH_MAIN, seed);
-  const pixels = Array.from({ length: count }, () => Uint8Array.from({ length: size }, () => lfsr.draw(8)));
+  const pixels = Array.from({ length: count }, () => Uint8Array.from({ length: size }, () => (bright ? 255 - lfsr.draw(6) : lfsr.draw(8))));
   const labels = Array.from({ length: count }, () => lfsr.below(classes));
   return { pixels, labels };
 }
@@ -349,6 +370,8 @@ export interface TraceSpec {
   net: NetworkDescriptor;
   samples: number;
   sampleSeed: number;
+  /** pixels 192..255 (syntheticSamples) */
+  bright?: boolean;
 }
 
 export function traceSpecs(): TraceSpec[] {
@@ -362,16 +385,33 @@ export function traceSpecs(): TraceSpec[] {
       samples: 10,
       sampleSeed: 0xbead,
     },
+    {
+      file: 'trace-saturation-backprop.json',
+      about: '32-16-8-4 ReLU, default formats, z = 4, backprop, learning rate 1, full-range initial weights, bright inputs: weights saturate, activations and outputs clip, output errors and BP deltas saturate, rounding ties',
+      net: saturationNetwork('backprop'),
+      samples: 16,
+      sampleSeed: 0x5a7,
+      bright: true,
+    },
+    {
+      file: 'trace-saturation-dfa.json',
+      about: '32-16-8-4 ReLU, default formats, z = 4, DFA, learning rate 1/2, bright inputs: weights saturate, activations and outputs clip, output errors saturate, rounding ties',
+      net: saturationNetwork('dfa'),
+      samples: 16,
+      sampleSeed: 0x5a7,
+      bright: true,
+    },
   ];
 }
 
 function traceVectors(spec: TraceSpec): unknown {
   const net = spec.net;
   const L = net.junctions.length;
-  const { pixels, labels } = syntheticSamples(spec.samples, net.junctions[0].p, net.junctions[L - 1].n, spec.sampleSeed);
+  const { pixels, labels } = syntheticSamples(spec.samples, net.junctions[0].p, net.junctions[L - 1].n, spec.sampleSeed, spec.bright);
   const rn = referenceNetwork(net);
   const initial = rn.weights.map((w) => Int32Array.from(w));
-  const run = referenceTrain(rn, pixels, labels);
+  const events = noEvents();
+  const run = referenceTrain(rn, pixels, labels, events);
   const inf = referenceInfer(rn, pixels);
   const { wireBytesIn: _i, wireBytesOut: _o, lfsrSteps: _l, ...counters } = run.counters;
   return {
@@ -387,6 +427,7 @@ function traceVectors(spec: TraceSpec): unknown {
     predictions: run.predictions,
     correct: run.correct,
     counters: { about: 'readCounters() after LOAD_SEEDS and this TRAIN (lfsrSteps and wire bytes left out)', ...counters },
+    events: { about: 'hard cases the TRAIN hit, counted by the reference (firmware-spec/reference HardCaseEvents)', ...events },
     infer: inf,
   };
 }

@@ -2,7 +2,7 @@ import { activate, outputError, reluGate } from '../activation.ts';
 import { requantize, roundShift, saturate } from '../arith.ts';
 import { generateConnectivity } from '../connectivity.ts';
 import { addPhase, type DeviceCounters, emptyCounters, phaseCost } from '../counters.ts';
-import { INPUT_FORMAT, type NumberFormats } from '../formats.ts';
+import { formatMax, INPUT_FORMAT, type NumberFormats } from '../formats.ts';
 import { Lfsr, LFSR_WIDTH_MAIN } from '../lfsr.ts';
 import { dfaFeedback, initialWeights, type NetworkDescriptor } from '../network.ts';
 import { JUNCTION_PIPELINE_CLOCKS, junctionClocks, type Phase, PHASES, phaseOffset, trainCycles } from '../schedule.ts';
@@ -25,6 +25,36 @@ export interface ReferenceNetwork {
   feedback: Array<{ col: Int32Array; sign: Int8Array }>;
 }
 
+/**
+ * The hard cases a run hit, counted by the reference as it trains (for the golden traces' `events`,
+ * so a trace can show that it exercises them). Every count is of one rounding or saturation step:
+ *   ffClips          FF: the requantized pre-activation saturated, or a ReLU clipped at the format's max
+ *   ffTies           FF: the requantize dropped exactly half a step (rounded half up)
+ *   bpSaturations    BP: a left delta saturated
+ *   outputErrorClips the output error a - y saturated into the delta format
+ *   weightSaturations UP: a weight update saturated
+ *   updateTies       UP (nearest rounding): d * a dropped exactly half a step
+ */
+export interface HardCaseEvents {
+  ffClips: number;
+  ffTies: number;
+  bpSaturations: number;
+  outputErrorClips: number;
+  weightSaturations: number;
+  updateTies: number;
+}
+
+export function noEvents(): HardCaseEvents {
+  return { ffClips: 0, ffTies: 0, bpSaturations: 0, outputErrorClips: 0, weightSaturations: 0, updateTies: 0 };
+}
+
+/** x's dropped bits are exactly half a step when shifting right by s > 0. */
+function isTie(x: number, s: number): boolean {
+  if (s <= 0) return false;
+  const m = 2 ** s;
+  return ((x % m) + m) % m === m / 2;
+}
+
 /** What the device generates at LOAD_SEEDS: connectivity, initial weights and the DFA matrix. */
 export function referenceNetwork(net: NetworkDescriptor): ReferenceNetwork {
   const layers = [net.junctions[0].p, ...net.junctions.map((j) => j.n)];
@@ -45,7 +75,7 @@ export function inputActivations(pixels: Uint8Array, f: NumberFormats): Int32Arr
 }
 
 /** FF of one junction: right activations from left activations, using weights `w`. */
-export function forwardJunction(rn: ReferenceNetwork, j: number, w: Int32Array, aLeft: Int32Array): Int32Array {
+export function forwardJunction(rn: ReferenceNetwork, j: number, w: Int32Array, aLeft: Int32Array, events?: HardCaseEvents): Int32Array {
   const d = rn.net.junctions[j];
   const f = rn.net.formats;
   const left = rn.leftOfWeight[j];
@@ -57,12 +87,18 @@ export function forwardJunction(rn: ReferenceNetwork, j: number, w: Int32Array, 
       acc += w[k] * aLeft[left[k]];
     }
     out[r] = activate(d.activation, acc, f.activation.frac + f.weight.frac, f.activation);
+    if (events) {
+      const s = f.weight.frac;
+      const x = roundShift(acc, s);
+      if (x !== saturate(x, f.activation) || (d.activation === 'relu' && x >= formatMax(f.activation))) events.ffClips++;
+      if (isTie(acc, s)) events.ffTies++;
+    }
   }
   return out;
 }
 
 /** BP of one junction: left deltas from right deltas, gated by the left layer's ReLU derivative. */
-export function backwardJunction(rn: ReferenceNetwork, j: number, w: Int32Array, dRight: Int32Array, aLeft: Int32Array): Int32Array {
+export function backwardJunction(rn: ReferenceNetwork, j: number, w: Int32Array, dRight: Int32Array, aLeft: Int32Array, events?: HardCaseEvents): Int32Array {
   const d = rn.net.junctions[j];
   const f = rn.net.formats;
   const left = rn.leftOfWeight[j];
@@ -71,6 +107,10 @@ export function backwardJunction(rn: ReferenceNetwork, j: number, w: Int32Array,
   const out = new Int32Array(d.p);
   for (let l = 0; l < d.p; l++) {
     out[l] = reluGate(aLeft[l], f.activation) ? requantize(acc[l], f.weight.frac + f.delta.frac, f.delta) : 0;
+    if (events && reluGate(aLeft[l], f.activation)) {
+      const x = roundShift(acc[l], f.weight.frac);
+      if (x !== saturate(x, f.delta)) events.bpSaturations++;
+    }
   }
   return out;
 }
@@ -86,7 +126,7 @@ export function updateShift(net: NetworkDescriptor): number {
  * and reading `wOld`. Nearest: round half up. Stochastic: floor((d*a + bias[r]) / 2^shift), one
  * random bias per right neuron r.
  */
-export function updateJunction(rn: ReferenceNetwork, j: number, wOld: Int32Array, wNew: Int32Array, dRight: Int32Array, aLeft: Int32Array, bias?: number[]): void {
+export function updateJunction(rn: ReferenceNetwork, j: number, wOld: Int32Array, wNew: Int32Array, dRight: Int32Array, aLeft: Int32Array, bias?: number[], events?: HardCaseEvents): void {
   const d = rn.net.junctions[j];
   const f = rn.net.formats;
   const left = rn.leftOfWeight[j];
@@ -96,6 +136,10 @@ export function updateJunction(rn: ReferenceNetwork, j: number, wOld: Int32Array
     const product = dRight[r] * aLeft[left[k]];
     const step = bias ? Math.floor((product + bias[r]) / 2 ** shift) : roundShift(product, shift);
     wNew[k] = saturate(wOld[k] - step, f.weight);
+    if (events) {
+      if (wNew[k] !== wOld[k] - step) events.weightSaturations++;
+      if (!bias && product !== 0 && isTie(product, shift)) events.updateTies++;
+    }
   }
 }
 
@@ -140,7 +184,7 @@ interface InFlight {
  * reads the weights as they were at the start of the cycle; UP writes the new weights.
  * Updates `rn.weights` in place.
  */
-export function referenceTrain(rn: ReferenceNetwork, pixels: Uint8Array[], labels: number[]): ReferenceTrainResult {
+export function referenceTrain(rn: ReferenceNetwork, pixels: Uint8Array[], labels: number[], events?: HardCaseEvents): ReferenceTrainResult {
   const net = rn.net;
   const L = net.junctions.length;
   const n = labels.length;
@@ -170,13 +214,19 @@ export function referenceTrain(rn: ReferenceNetwork, pixels: Uint8Array[], label
       if (s < 0) continue;
       const c = samples[s];
       if (j === 1) c.act[0] = inputActivations(pixels[s], net.formats);
-      c.act[j] = forwardJunction(rn, j - 1, old[j - 1], c.act[j - 1]);
+      c.act[j] = forwardJunction(rn, j - 1, old[j - 1], c.act[j - 1], events);
       active[j - 1].add('FF');
       if (j === L) {
         // the output error, formed at the end of the sample's last FF
         const f = net.formats;
         const out = c.act[L];
         c.delta[L] = Int32Array.from(out, (a, r) => outputError(a, r === c.label, f.activation, f.delta));
+        if (events) {
+          for (let r = 0; r < out.length; r++) {
+            const x = roundShift(out[r] - (r === c.label ? 2 ** f.activation.frac : 0), f.activation.frac - f.delta.frac);
+            if (x !== saturate(x, f.delta)) events.outputErrorClips++;
+          }
+        }
         outputs.push(Int32Array.from(out));
         predictions.push(argmax(out));
         if (argmax(out) === c.label) correct++;
@@ -195,7 +245,7 @@ export function referenceTrain(rn: ReferenceNetwork, pixels: Uint8Array[], label
       const s = sampleAt(t, 'BP', j);
       if (s < 0) continue;
       const c = samples[s];
-      c.delta[j - 1] = backwardJunction(rn, j - 1, old[j - 1], c.delta[j], c.act[j - 1]);
+      c.delta[j - 1] = backwardJunction(rn, j - 1, old[j - 1], c.delta[j], c.act[j - 1], events);
       active[j - 1].add('BP');
     }
     // UP, from the deepest junction down (the order in which stochastic rounding draws its bits)
@@ -204,7 +254,7 @@ export function referenceTrain(rn: ReferenceNetwork, pixels: Uint8Array[], label
       if (s < 0) continue;
       const c = samples[s];
       const bias = rounding ? drawBiases(rounding, net.junctions[j - 1].n, shift) : undefined;
-      updateJunction(rn, j - 1, old[j - 1], rn.weights[j - 1], c.delta[j], c.act[j - 1], bias);
+      updateJunction(rn, j - 1, old[j - 1], rn.weights[j - 1], c.delta[j], c.act[j - 1], bias, events);
       active[j - 1].add('UP');
     }
     countCycle(rn, counters, active);

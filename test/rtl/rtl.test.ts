@@ -25,6 +25,8 @@ const SIM_LANES = 4;
 /** the sequencer's store in the trace benches (the up5k build has RTL_SEQ_STORE_WORDS) */
 const SIM_STORE_BITS = 12;
 const tally: string[] = [];
+/** the golden traces that saturate weights and clip activations and outputs (firmware-spec/gen/vectors.ts) */
+const SATURATION_TRACES = ['trace-saturation-backprop.json', 'trace-saturation-dfa.json'];
 
 /**
  * A training trace the up5k build (z <= LANES) can run: the tiny trace's junctions with z cut to the
@@ -110,7 +112,7 @@ describe.skipIf(missing !== undefined)(`RTL in Icarus Verilog (${missing ? 'skip
     run('init', 'tb_junction', script, { Z: 1 });
   });
 
-  for (const name of ['trace-tiny-backprop.json', 'trace-tiny-dfa.json', 'trace-3j-stochastic.json']) {
+  for (const name of ['trace-tiny-backprop.json', 'trace-tiny-dfa.json', 'trace-3j-stochastic.json', ...SATURATION_TRACES]) {
     const tr = loadVectors<TraceFile>(name);
     const why = !tr ? `${name} is not there yet` : unsupported(tr.network, SIM_LANES);
     it.skipIf(why !== undefined)(`junction engine, full training trace ${name}${why ? ` (not run: ${why})` : ''}`, () => {
@@ -128,7 +130,7 @@ describe.skipIf(missing !== undefined)(`RTL in Icarus Verilog (${missing ? 'skip
 
   // The sequencer (sw_seq.v): the schedule, activations, output error, DFA and scoring in RTL. The
   // script only writes the store, issues LOAD_SEEDS and TRAIN, and checks every weight after every cycle.
-  for (const name of ['trace-tiny-backprop.json', 'trace-tiny-dfa.json']) {
+  for (const name of ['trace-tiny-backprop.json', 'trace-tiny-dfa.json', ...SATURATION_TRACES]) {
     const tr = loadVectors<TraceFile>(name);
     const why = !tr ? `${name} is not there yet` : unsupported(tr.network, SIM_LANES);
     it.skipIf(why !== undefined)(`sequencer, TRAIN of ${name} on the engine${why ? ` (not run: ${why})` : ''}`, () => {

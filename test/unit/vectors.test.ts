@@ -130,6 +130,22 @@ describe('the emulator reproduces every training trace', () => {
     expect(all.some((t) => t.network.feedback === 'dfa')).toBe(true);
   });
 
+  it('the saturation traces hit every hard case: weight saturation, clipped activations and outputs, saturated deltas, rounding ties', () => {
+    const sat = traces.filter((f) => f.includes('satur'));
+    expect(sat.length).toBeGreaterThanOrEqual(2);
+    for (const file of sat) {
+      const t = load(file);
+      const e = t.events;
+      for (const k of ['ffClips', 'ffTies', 'outputErrorClips', 'weightSaturations', 'updateTies']) expect(e[k], `${file}: ${k}`).toBeGreaterThan(0);
+      if (t.network.feedback === 'backprop') expect(e.bpSaturations, `${file}: bpSaturations`).toBeGreaterThan(0);
+      // several lanes and several sweeps per junction
+      for (const j of t.network.junctions) {
+        expect(j.z).toBeGreaterThanOrEqual(4);
+        expect(j.fo).toBeGreaterThanOrEqual(2);
+      }
+    }
+  });
+
   it("the tiny traces use the network the partitioner resolves for the 'tiny' preset (run seed 1)", () => {
     const resolved = plan(loadPreset('tiny'), capabilityFor('emu', specHash())).resolved.network;
     for (const file of ['trace-tiny-backprop.json', 'trace-tiny-dfa.json']) {
