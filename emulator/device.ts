@@ -97,11 +97,17 @@ export class EmulatedDevice {
     return { capability: this.capability, bootCount: this.bootCount };
   }
 
-  /** Forget the network, samples and counters (the boot state). */
+  /**
+   * RESET: back to the boot state (SPEC.md section 9.6): no network, no seeds, no samples, empty
+   * counters, no stochastic-rounding LFSR (STATUS roundingState 0). Only bootCount, which counts
+   * power-ups, not resets, is kept.
+   */
   reset(): void {
     this.net = undefined;
     this.junctions = [];
     this.layers = [];
+    this.feedback = [];
+    this.roundingLfsr = undefined;
     this.dropSamples();
     this.counters = emptyCounters([]);
   }
@@ -129,7 +135,12 @@ export class EmulatedDevice {
     if (net.rounding === 'stochastic' && !cap.features.stochasticRounding) problems.push('rounding: this device has no stochastic rounding');
     if (problems.length) throw new DeviceError('bad_descriptor', problems.join('; '));
     this.net = structuredClone(net);
+    // a new network has no seeds yet (connectivity, weights, DFA matrix and rounding LFSR come with
+    // LOAD_SEEDS) and no samples (their size is the new input layer's)
     this.junctions = [];
+    this.feedback = [];
+    this.roundingLfsr = undefined;
+    this.dropSamples();
     this.layers = [net.junctions[0].p, ...net.junctions.map((j) => j.n)];
     this.counters = emptyCounters(net.junctions.map((j) => j.z));
     this.scratch = new Float64Array(Math.max(...this.layers));
@@ -150,7 +161,7 @@ export class EmulatedDevice {
       try {
         leftOfWeight = generateConnectivity(j, { kind: j.connectivity, startVectorMode: j.startVectorMode, seed: j.connectivitySeed, startVectors: j.startVectors }, this.counters);
       } catch (e) {
-        throw new DeviceError('bad_descriptor', `junction ${i + 1}: ${(e as Error).message}`);
+        throw new DeviceError('bad_descriptor', `junction ${i}: ${(e as Error).message}`);
       }
       const fi = j.fi;
       const data = new JunctionDatapath(j.p, j.n, leftOfWeight, (k) => Math.floor(k / fi), net.formats, j.activation);
@@ -207,7 +218,7 @@ export class EmulatedDevice {
     const jn = this.requireJunction(j);
     const n = count ?? jn.data.edges - offset;
     if (!Number.isInteger(offset) || !Number.isInteger(n) || offset < 0 || n < 0 || offset + n > jn.data.edges) {
-      throw new DeviceError('out_of_range', `junction ${j + 1} has ${jn.data.edges} edges; mask read [${offset}, ${offset + n}) is out of range`);
+      throw new DeviceError('out_of_range', `junction ${j} has ${jn.data.edges} edges; mask read [${offset}, ${offset + n}) is out of range`);
     }
     return jn.sparse.mask ? jn.sparse.mask.slice(offset, offset + n) : new Uint8Array(n).fill(1);
   }
@@ -222,7 +233,7 @@ export class EmulatedDevice {
   writeMask(j: number, offset: number, bits: Uint8Array): void {
     const jn = this.requireJunction(j);
     const W = jn.data.edges;
-    if (!Number.isInteger(offset) || offset < 0 || offset + bits.length > W) throw new DeviceError('out_of_range', `junction ${j + 1} has ${W} edges; mask write [${offset}, ${offset + bits.length}) is out of range`);
+    if (!Number.isInteger(offset) || offset < 0 || offset + bits.length > W) throw new DeviceError('out_of_range', `junction ${j} has ${W} edges; mask write [${offset}, ${offset + bits.length}) is out of range`);
     for (let i = 0; i < bits.length; i++) if (bits[i] !== 0 && bits[i] !== 1) throw new DeviceError('bad_payload', `mask bit ${bits[i]} at edge ${offset + i} is not 0 or 1`);
     const mask = jn.sparse.mask ? Uint8Array.from(jn.sparse.mask) : new Uint8Array(W).fill(1);
     mask.set(bits, offset);
@@ -253,7 +264,7 @@ export class EmulatedDevice {
   writeWeights(j: number, offset: number, words: Int32Array): void {
     const jn = this.requireJunction(j);
     const bits = this.net!.formats.weight.bits;
-    if (offset < 0 || offset + words.length > jn.data.edges) throw new DeviceError('out_of_range', `junction ${j + 1} has ${jn.data.edges} weights; write [${offset}, ${offset + words.length}) is out of range`);
+    if (offset < 0 || offset + words.length > jn.data.edges) throw new DeviceError('out_of_range', `junction ${j} has ${jn.data.edges} weights; write [${offset}, ${offset + words.length}) is out of range`);
     for (const v of words) if (v < -(2 ** (bits - 1)) || v >= 2 ** (bits - 1)) throw new DeviceError('out_of_range', `weight ${v} does not fit ${bits} bits`);
     jn.data.writeCanonical(offset, words);
   }
@@ -261,7 +272,7 @@ export class EmulatedDevice {
   readWeights(j: number, offset = 0, count?: number): Int32Array {
     const jn = this.requireJunction(j);
     const n = count ?? jn.data.edges - offset;
-    if (offset < 0 || n < 0 || offset + n > jn.data.edges) throw new DeviceError('out_of_range', `junction ${j + 1} has ${jn.data.edges} weights; read [${offset}, ${offset + n}) is out of range`);
+    if (offset < 0 || n < 0 || offset + n > jn.data.edges) throw new DeviceError('out_of_range', `junction ${j} has ${jn.data.edges} weights; read [${offset}, ${offset + n}) is out of range`);
     return jn.data.readCanonical().subarray(offset, offset + n);
   }
 
@@ -395,7 +406,7 @@ export class EmulatedDevice {
     this.requireNet();
     if (this.junctions.length === 0) throw new DeviceError('no_seeds', 'the device has no seeds: LOAD_SEEDS first');
     const jn = this.junctions[j];
-    if (!jn) throw new DeviceError('out_of_range', `junction ${j + 1} does not exist (have ${this.junctions.length})`);
+    if (!jn) throw new DeviceError('out_of_range', `junction ${j} does not exist (have ${this.junctions.length})`);
     return jn;
   }
 

@@ -28,14 +28,18 @@ import { TIMING_MODELS } from './timing.ts';
  * SLIP only delimits; the receiver checks length and CRC itself and drops what fails (no NAK: a frame
  * whose CRC fails cannot be trusted to name its seq). In-process peers pass whole frames, no SLIP.
  *
- * Reliability (go-back-N with a replay cache):
- * - The host keeps at most WINDOW requests unanswered; every request gets exactly one response (ACK
- *   or NAK) per copy the device receives.
+ * Reliability (go-back-N with a replay cache; SPEC.md section 9.3 is the normative text):
+ * - The host keeps at most WINDOW requests unanswered. A request is any frame that passes the length
+ *   and CRC checks and whose opcode is not NAK (0xff); every copy of a request the device receives gets
+ *   exactly one response (ACK or NAK). Frames with opcode NAK are never answered (two endpoints wired
+ *   back to back must not answer each other's NAKs forever).
  * - The device executes requests strictly in seq order: `expected` is the next seq it will run. A frame
  *   with seq == expected runs, its response is cached (REPLAY_CACHE entries) and sent. A byte-identical
  *   copy of a cached request (same seq and CRC) gets the cached response replayed and never runs twice.
  *   A frame ahead of `expected` is dropped with a NAK `out_of_order` naming `expected`, so the host
- *   can go back without waiting for its timeout. Anything else is dropped.
+ *   can go back without waiting for its timeout. A frame behind `expected` that is not a cached copy
+ *   is dropped with a NAK `stale_seq`. An opcode that is not a request opcode (bit 7 set included) runs
+ *   in order and fails with the device error `bad_opcode`.
  * - IDENTIFY is the sync point: when it is not a cached copy it runs at any seq and sets
  *   expected = seq + 1, so a new host session starts wherever the device's counter stood. Its payload
  *   carries a random session nonce so two sessions' IDENTIFY frames differ.
@@ -61,10 +65,13 @@ export const FRAME_OVERHEAD_BYTES = FRAME_HEADER_BYTES + FRAME_CRC_BYTES;
 export const MAX_PAYLOAD = 16_384;
 
 /**
- * Payload bytes of a bulk frame (WRITE_WEIGHTS, READ_WEIGHTS, STREAM_SAMPLES chunks), the same on
- * every transport so a command sequence puts the same frames, and so the same wire bytes, on each.
- * 1 KB: the SLIP decoder's cost grows with the square of a frame's length, and a lost frame on a
- * lossy UART costs a retransmission of 1 KB rather than 16.
+ * Payload bytes of a bulk frame (WRITE_WEIGHTS, READ_WEIGHTS, STREAM_SAMPLES, READ_MASK, WRITE_MASK
+ * chunks), the same on every transport so a command sequence puts the same frames, and so the same
+ * wire bytes, on each. 1 KB: the SLIP decoder's cost grows with the square of a frame's length, and a
+ * lost frame on a lossy UART costs a retransmission of 1 KB rather than 16. The device enforces it
+ * (NAK bad_payload): a bulk request, or the response a READ asks for, carries at most BULK_PAYLOAD
+ * payload bytes; the one exception is a STREAM_SAMPLES of a single sample, which may carry up to
+ * MAX_PAYLOAD (a sample cannot be split).
  */
 export const BULK_PAYLOAD = 1024;
 
@@ -436,10 +443,13 @@ export const NAK_SCHEMA = [
  * NAK codes of the link layer, numbered from 128 so they never collide with DEVICE_ERRORS.
  *   out_of_order  the frame is ahead of the device's expected seq; it was dropped, not run
  *   bad_version   the frame's version is not PROTOCOL_VERSION; not run
+ *   stale_seq     the frame's seq is behind the device's expected seq and the frame is not a byte-identical
+ *                 copy of a request whose response is still cached; not run
  */
 export const LINK_ERRORS = {
   out_of_order: 128,
   bad_version: 129,
+  stale_seq: 130,
 } as const;
 export type LinkNakCode = keyof typeof LINK_ERRORS;
 

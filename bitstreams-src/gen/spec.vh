@@ -5,7 +5,7 @@
 // spec version
 `define SW_SPEC_MAJOR 1
 `define SW_SPEC_MINOR 0
-`define SW_SPEC_HASH32 32'hef1c44cf // first 32 bits of hash.ts specHash() (IDENTIFY compares the full hash)
+`define SW_SPEC_HASH32 32'h7b1f9bfb // first 32 bits of hash.ts specHash() (IDENTIFY compares the full hash)
 
 // number formats (formats.ts): two's complement, BITS wide, FRAC fractional bits
 `define SW_ACT_BITS 16
@@ -107,6 +107,7 @@
 `define SW_NAK 8'hff
 `define SW_LINK_ERR_OUT_OF_ORDER 128
 `define SW_LINK_ERR_BAD_VERSION 129
+`define SW_LINK_ERR_STALE_SEQ 130
 `define SW_SLIP_END 8'hc0
 `define SW_SLIP_ESC 8'hdb
 `define SW_SLIP_ESC_END 8'hdc

@@ -1,10 +1,11 @@
-import { decodeFrame, decodeRequest, encodeFrame, encodeNak, encodeResponse, isResponseOpcode, PayloadError } from '../../firmware-spec/codec.ts';
+import { decodeFrame, decodeRequest, encodeFrame, encodeNak, encodeResponse, PayloadError } from '../../firmware-spec/codec.ts';
 import { maskStepFromWire, type MaskStepWire, packMask, unpackMask } from '../../firmware-spec/masks.ts';
 import { decodeSamples } from '../../firmware-spec/encodings.ts';
 import { DEVICE_ERRORS, DeviceError } from '../../firmware-spec/errors.ts';
 import { decodeWeights, encodeWeights, type NetworkDescriptor, weightWordBytes } from '../../firmware-spec/network.ts';
 import { type SampleEncoding } from '../../firmware-spec/capability.ts';
 import {
+  BULK_PAYLOAD,
   type FrameReject,
   LINK_ERRORS,
   MAX_PAYLOAD,
@@ -23,12 +24,11 @@ import type { EmulatedDevice, SeedSet } from '../device.ts';
 /** What the endpoint did with one candidate frame (for tests, the fuzzer and the server's log). */
 export type EndpointOutcome =
   | { kind: 'rejected'; code: FrameReject }
-  /** a well-formed frame that is not a request (a response echoed back, say) */
+  /** a well-formed frame with opcode NAK: never a request, never answered */
   | { kind: 'ignored'; code: 'not_request' }
   | { kind: 'ran'; opcode: number; ok: boolean; code?: string }
   | { kind: 'replayed'; seq: number }
-  | { kind: 'nak'; code: 'out_of_order' | 'bad_version' }
-  | { kind: 'stale'; seq: number };
+  | { kind: 'nak'; code: 'out_of_order' | 'bad_version' | 'stale_seq' };
 
 export interface EndpointStats {
   candidates: number;
@@ -91,7 +91,9 @@ export class DeviceEndpoint {
       return { kind: 'rejected', code: r.reject };
     }
     const f = r.frame;
-    if (isResponseOpcode(f.opcode)) return { kind: 'ignored', code: 'not_request' };
+    // a NAK is never answered (two endpoints wired back to back must not NAK each other's NAKs
+    // forever); every other opcode is a request: a bad one fails in order with bad_opcode
+    if (f.opcode === NAK) return { kind: 'ignored', code: 'not_request' };
     const crc = candidate.readUInt32LE(candidate.length - 4);
     const cached = this.cache.get(f.seq);
     if (cached && cached.crc === crc) {
@@ -115,8 +117,11 @@ export class DeviceEndpoint {
         this.nak(f.seq, f.opcode, 'out_of_order', `seq ${f.seq} is ahead of ${this.expected}; dropped, not run`);
         return { kind: 'nak', code: 'out_of_order' };
       }
+      // behind `expected` and not a cached copy: an old session's frame, or one older than the replay
+      // cache; answered, not run, so every request copy gets exactly one response
       this.stats.stale++;
-      return { kind: 'stale', seq: f.seq };
+      this.nak(f.seq, f.opcode, 'stale_seq', `seq ${f.seq} is behind ${this.expected} and not a copy of a cached request; dropped, not run`);
+      return { kind: 'nak', code: 'stale_seq' };
     }
     const { response, outcome } = this.run(f.seq, f.opcode, f.payload);
     this.cache.set(f.seq, { crc, response });
@@ -155,6 +160,9 @@ export class DeviceEndpoint {
   private execute(op: Opcode, payload: Buffer): Buffer {
     const dev = this.device;
     const req = decodeRequest(op, payload);
+    if (BULK_REQUESTS.has(op) && payload.length > BULK_PAYLOAD && !(op === 'STREAM_SAMPLES' && req.count === 1)) {
+      throw new DeviceError('bad_payload', `${op} of ${payload.length} payload bytes: a bulk request carries at most ${BULK_PAYLOAD} (BULK_PAYLOAD); split it`);
+    }
     switch (op) {
       case 'IDENTIFY': {
         const { capability, bootCount } = dev.identify();
@@ -190,7 +198,7 @@ export class DeviceEndpoint {
         const count = req.count as number;
         const w = dev.readWeights(req.junction as number, req.offset as number, count);
         const bytes = count * weightWordBytes(bits);
-        if (bytes > MAX_PAYLOAD) throw new DeviceError('bad_payload', `reading ${count} words takes ${bytes} bytes; a response carries at most ${MAX_PAYLOAD}`);
+        if (bytes > BULK_PAYLOAD) throw new DeviceError('bad_payload', `reading ${count} words takes ${bytes} bytes; a READ_WEIGHTS response carries at most ${BULK_PAYLOAD} (BULK_PAYLOAD)`);
         return encodeResponse(op, { words: encodeWeights(w, bits) });
       }
       case 'STREAM_SAMPLES': {
@@ -236,7 +244,7 @@ export class DeviceEndpoint {
       case 'READ_MASK': {
         const count = req.count as number;
         const bytes = Math.ceil(count / 8);
-        if (bytes > MAX_PAYLOAD) throw new DeviceError('bad_payload', `reading ${count} mask bits takes ${bytes} bytes; a response carries at most ${MAX_PAYLOAD}`);
+        if (bytes > BULK_PAYLOAD) throw new DeviceError('bad_payload', `reading ${count} mask bits takes ${bytes} bytes; a READ_MASK response carries at most ${BULK_PAYLOAD} (BULK_PAYLOAD)`);
         return encodeResponse(op, { bits: packMask(dev.mask(req.junction as number, req.offset as number, count)) });
       }
       case 'WRITE_MASK': {
@@ -257,6 +265,9 @@ export class DeviceEndpoint {
     return this.net;
   }
 }
+
+/** Requests whose size the host chooses by splitting: at most BULK_PAYLOAD payload bytes each. */
+const BULK_REQUESTS: ReadonlySet<Opcode> = new Set<Opcode>(['WRITE_WEIGHTS', 'STREAM_SAMPLES', 'WRITE_MASK']);
 
 /** INFER response bytes before the predictions: samples, correct (u32 each), cycles, clocks (u64 each). */
 export const INFER_FIXED_BYTES = 24;

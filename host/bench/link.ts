@@ -27,7 +27,7 @@ export async function benchLink(opts: BenchLinkOptions = {}): Promise<object> {
   try {
     const dev = await openDevice(`serial:${server.path}?baud=${baud}`, { window: opts.window, bulkPayload: opts.bulkPayload });
     try {
-      const { capability } = await dev.identify();
+      const { capability } = dev.identity ?? (await dev.identify());
       const p = plan(loadPreset('mnist-sparse-38'), capability);
       const net = p.resolved.network;
       await dev.configure(net);

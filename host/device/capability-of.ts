@@ -15,7 +15,7 @@ export async function capabilityOf(uri: string): Promise<Capability> {
   const { openDevice } = await import('./open.ts');
   const dev = await openDevice(uri);
   try {
-    return (await dev.identify()).capability;
+    return (dev.identity ?? (await dev.identify())).capability;
   } finally {
     await dev.close();
   }

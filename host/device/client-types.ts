@@ -9,8 +9,16 @@ export type { DeviceStatus, InferResult, SeedSet, TrainResult, BalanceReport, Ma
 
 /** Bytes and frames a client has moved, and what the link layer had to repair. */
 export interface LinkStats {
+  /** bytes on the line, as the transport carries them: SLIP END and escape bytes included on byte streams */
   bytesOut: number;
   bytesIn: number;
+  /**
+   * protocol frame bytes (header, payload, CRC) of every frame sent (retransmissions included) and
+   * every candidate received: the same on every transport for the same command sequence, and what
+   * the device's wireBytesIn/wireBytesOut counters count from its side (SPEC.md section 7)
+   */
+  frameBytesOut: number;
+  frameBytesIn: number;
   framesOut: number;
   framesIn: number;
   retransmits: number;
@@ -28,6 +36,11 @@ export interface LinkStats {
 export interface DeviceClient {
   readonly uri: string;
   identify(): Promise<{ capability: Capability; bootCount: number }>;
+  /**
+   * The answer to the last IDENTIFY this client sent (openDevice's handshake sends one), so callers
+   * that only need the capability do not send a second IDENTIFY; undefined before any.
+   */
+  readonly identity?: { capability: Capability; bootCount: number };
   reset(): Promise<void>;
   configure(net: NetworkDescriptor): Promise<void>;
   loadSeeds(seeds: SeedSet): Promise<void>;

@@ -10,6 +10,7 @@ import { DeviceError, deviceErrorName } from '../../firmware-spec/errors.ts';
 import { specHash } from '../../firmware-spec/hash.ts';
 import { decodeWeights, encodeWeights, type NetworkDescriptor, weightWordBytes } from '../../firmware-spec/network.ts';
 import {
+  BULK_PAYLOAD,
   FRAME_OVERHEAD_BYTES,
   LINK_ERRORS,
   MAX_PAYLOAD,
@@ -99,7 +100,7 @@ export class LinkClient implements DeviceClient {
   private badSinceProgress = 0;
   private goodSinceProgress = 0;
   private busySince = 0;
-  private readonly s: LinkStats = { bytesOut: 0, bytesIn: 0, framesOut: 0, framesIn: 0, retransmits: 0, badFrames: 0, linkSeconds: 0 };
+  private readonly s: LinkStats = { bytesOut: 0, bytesIn: 0, frameBytesOut: 0, frameBytesIn: 0, framesOut: 0, framesIn: 0, retransmits: 0, badFrames: 0, linkSeconds: 0 };
   /** the last network configured through this client: weight word size and pixels per sample */
   private net?: NetworkDescriptor;
   private capability?: Capability;
@@ -110,7 +111,8 @@ export class LinkClient implements DeviceClient {
     readonly opts: LinkOptions = {},
   ) {
     this.window = Math.max(1, opts.window ?? WINDOW);
-    this.bulk = Math.min(MAX_PAYLOAD, opts.bulkPayload ?? transport.bulkPayload);
+    // the device refuses bulk requests over BULK_PAYLOAD (SPEC.md section 9.4): a smaller chunk is allowed
+    this.bulk = Math.min(BULK_PAYLOAD, opts.bulkPayload ?? transport.bulkPayload);
     // a full window of bulk frames must fit in one timeout, twice over, on a slow line
     const lineMs = Number.isFinite(transport.bytesPerSecond) ? (2 * this.window * (this.bulk + 2 * FRAME_OVERHEAD_BYTES) * 1000) / transport.bytesPerSecond : 0;
     this.rtoFloor = Math.max(opts.rtoMs ?? transport.rtoMs ?? TIMING.rtoMs, lineMs);
@@ -157,6 +159,8 @@ export class LinkClient implements DeviceClient {
 
   // ---- the DeviceClient API ----------------------------------------------------------------------
 
+  identity?: { capability: Capability; bootCount: number };
+
   async identify(): Promise<{ capability: Capability; bootCount: number }> {
     const r = await this.call('IDENTIFY', { nonce: randomInt(2 ** 32) }, true);
     const capability = r.capability as Capability;
@@ -165,7 +169,8 @@ export class LinkClient implements DeviceClient {
     this.deviceMaxPayload = Math.min(MAX_PAYLOAD, r.maxPayload as number);
     this.bulk = Math.min(this.bulk, this.deviceMaxPayload);
     if (this.bulk < 64) throw this.badResponse('IDENTIFY', `the device takes payloads of at most ${r.maxPayload} bytes`);
-    return { capability, bootCount: r.bootCount as number };
+    this.identity = { capability, bootCount: r.bootCount as number };
+    return this.identity;
   }
 
   async reset(): Promise<void> {
@@ -238,10 +243,10 @@ export class LinkClient implements DeviceClient {
       at += fixed ?? 2 + encoded.readUInt16LE(at);
       ends[i] = at;
     }
-    // whole samples per frame: bulk-sized frames, or one sample per frame up to the device's limit
-    let largest = 0;
-    for (let i = 0; i < count; i++) largest = Math.max(largest, ends[i] - (i ? ends[i - 1] : 0));
-    const room = Math.min(this.deviceMaxPayload, Math.max(this.bulk, largest + 1 + STREAM_HEADER)) - STREAM_HEADER;
+    // whole samples per frame: frames of at most one bulk payload; a sample too big for one goes alone,
+    // in a frame of up to the device's limit (the only request the device lets exceed BULK_PAYLOAD)
+    const room = this.bulk - STREAM_HEADER;
+    const single = this.deviceMaxPayload - STREAM_HEADER;
     const calls: Promise<unknown>[] = [];
     let bytes = 0;
     for (let first = 0; first < count; ) {
@@ -250,7 +255,7 @@ export class LinkClient implements DeviceClient {
       while (last + 1 < count && last + 1 - first + 1 + (ends[last + 1] - start) <= room && last + 1 - first + 1 <= 0xffff) last++;
       const n = last - first + 1;
       const size = n + ends[last] - start;
-      if (size > room) throw new LinkError('bad_argument', this.uri, `sample ${first} encodes to ${ends[first] - start} bytes; a frame carries ${room - 1} with its label`);
+      if (size > (n === 1 ? single : room)) throw new LinkError('bad_argument', this.uri, `sample ${first} encodes to ${ends[first] - start} bytes; a frame carries ${single - 1} with its label`);
       const data = Buffer.concat([labels.subarray(first, first + n), encoded.subarray(start, ends[last])]);
       bytes += data.length;
       calls.push(this.call('STREAM_SAMPLES', { encoding, count: n, data }));
@@ -424,6 +429,7 @@ export class LinkClient implements DeviceClient {
     p.sendIndex = ++this.sendCounter;
     p.sentAt = performance.now();
     this.s.framesOut++;
+    this.s.frameBytesOut += p.frame!.length;
     this.transport.send(p.frame!);
   }
 
@@ -465,6 +471,7 @@ export class LinkClient implements DeviceClient {
 
   private onCandidate(candidate: Buffer): void {
     if (this.dead) return;
+    this.s.frameBytesIn += candidate.length;
     const r = decodeFrame(candidate);
     if (!r.ok || r.frame.version !== PROTOCOL_VERSION) {
       if (candidate.length > 0) {

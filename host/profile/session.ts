@@ -55,6 +55,11 @@ export class ProfilingClient implements DeviceClient {
     this.capability = r.capability;
     return r;
   }
+  get identity() {
+    const r = this.inner.identity;
+    if (r) this.capability = r.capability;
+    return r;
+  }
   reset() {
     return this.inner.reset();
   }

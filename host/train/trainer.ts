@@ -77,6 +77,7 @@ export interface TrainReport {
   deviceClocks: number;
   deviceSeconds: number;
   linkSeconds: number;
+  /** protocol frame bytes (header, payload, CRC) both ways, retransmissions included: the same on every transport */
   wireBytes: number;
   encoding: SampleEncoding;
   bytesPerSample: number;
@@ -134,7 +135,8 @@ export async function train(opts: TrainOptions): Promise<TrainReport> {
   const ownsDevice = typeof opts.device !== 'object';
   const dev = typeof opts.device === 'object' ? opts.device : await openDevice(opts.device ?? 'emu');
   try {
-    const { capability } = await dev.identify();
+    // openDevice's handshake already asked: no second IDENTIFY on the wire
+    const { capability } = dev.identity ?? (await dev.identify());
     const p: Plan = plan(cfg, capability, dev.uri);
     const resolved = p.resolved;
     if (!capability.encodings.includes(encoding)) throw new TrainError('bad_option', `${dev.uri} cannot decode encoding '${encoding}' (it declares ${capability.encodings.join(', ')})`);
@@ -193,7 +195,9 @@ export async function train(opts: TrainOptions): Promise<TrainReport> {
     const chunk = resolved.chunk;
     const clockHz = capability.clockHz;
     const linkAtStart = dev.linkStats();
-    const wireAtStart = linkAtStart.bytesIn + linkAtStart.bytesOut;
+    // wireBytes: protocol frame bytes both ways (LinkStats.frameBytes*), the same on every transport
+    // for the same run; SLIP's END and escape bytes are the line's own and stay out
+    const wireAtStart = linkAtStart.frameBytesIn + linkAtStart.frameBytesOut;
     let interrupted = false;
     const epochReports: EpochReport[] = [];
     let lastCheckpointAt = totals.trained;
@@ -221,7 +225,7 @@ export async function train(opts: TrainOptions): Promise<TrainReport> {
         roundingState: st.roundingState,
         weights,
         ...(savedMasks ? { masks: savedMasks } : {}),
-        totals: { ...totals, wireBytes: totals.wireBytes + link.bytesIn + link.bytesOut - wireAtStart },
+        totals: { ...totals, wireBytes: totals.wireBytes + link.frameBytesIn + link.frameBytesOut - wireAtStart },
       });
       lastCheckpointAt = totals.trained;
     };
@@ -326,7 +330,7 @@ export async function train(opts: TrainOptions): Promise<TrainReport> {
       deviceClocks: totals.deviceClocks,
       deviceSeconds: totals.deviceClocks / clockHz,
       linkSeconds: link.linkSeconds - linkAtStart.linkSeconds,
-      wireBytes: totals.wireBytes + link.bytesIn + link.bytesOut - wireAtStart,
+      wireBytes: totals.wireBytes + link.frameBytesIn + link.frameBytesOut - wireAtStart,
       encoding,
       bytesPerSample: bytesPerSample(encoding, px, trainSet.images.subarray(0, Math.min(trainSet.count, 500) * px)),
       seconds: 0,

@@ -6,8 +6,8 @@ import { spawnServer, type SpawnedServer } from '../../emulator/server/spawn.ts'
 import { train } from '../../host/train/index.ts';
 
 /**
- * Bit-exact across transports: the same training run gives the same weightsSha256, device cycles
- * and accuracies on the emulator in process, behind a real pty and behind XDMA FIFOs.
+ * Bit-exact across transports: the same training run gives the same weightsSha256, device cycles,
+ * wireBytes and accuracies on the emulator in process, behind a real pty and behind XDMA FIFOs.
  */
 const servers: SpawnedServer[] = [];
 const tmp = mkdtempSync(join(tmpdir(), 'seedwire-transports-'));
@@ -33,6 +33,8 @@ describe('training is bit-exact across transports', () => {
       expect(r.deviceClocks).toBe(local.deviceClocks);
       expect(r.testAccuracy).toBe(local.testAccuracy);
       expect(r.trainAccuracy).toBe(local.trainAccuracy);
+      // frame bytes both ways: the same on every transport (SLIP's own bytes stay out)
+      expect(r.wireBytes).toBe(local.wireBytes);
     }
   });
 });

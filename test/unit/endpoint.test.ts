@@ -60,7 +60,7 @@ describe('device endpoint: sequencing and replay', () => {
     expect(ep.stats.ran.TRAIN).toBe(1);
   });
 
-  it('drops frames ahead of the expected seq with an out_of_order NAK naming it, and stale ones silently', () => {
+  it('drops frames ahead of the expected seq with an out_of_order NAK naming it, and stale ones with a stale_seq NAK', () => {
     const { ep, sent, req, last } = rig();
     ep.receive(req(1000, 'IDENTIFY', { nonce: 1 }));
     expect(ep.receive(req(1002, 'STATUS'))).toEqual({ kind: 'nak', code: 'out_of_order' });
@@ -68,10 +68,14 @@ describe('device endpoint: sequencing and replay', () => {
     expect(last().seq).toBe(1002);
     expect(ep.stats.ran.STATUS).toBe(0);
     const n = sent.length;
-    expect(ep.receive(req(990, 'STATUS'))).toEqual({ kind: 'stale', seq: 990 });
-    // same seq as a cached request but different bytes: not a copy, so not replayed
-    expect(ep.receive(req(1000, 'STATUS'))).toEqual({ kind: 'stale', seq: 1000 });
-    expect(sent.length).toBe(n);
+    expect(ep.receive(req(990, 'STATUS'))).toEqual({ kind: 'nak', code: 'stale_seq' });
+    expect(last().seq).toBe(990);
+    expect(decodeNak(last().payload)).toMatchObject({ opcode: OPCODES.STATUS.code, code: LINK_ERRORS.stale_seq, expected: 1001 });
+    // same seq as a cached request but different bytes: not a copy, so not replayed, and not run
+    expect(ep.receive(req(1000, 'STATUS'))).toEqual({ kind: 'nak', code: 'stale_seq' });
+    // one response per copy received, and nothing ran
+    expect(sent.length).toBe(n + 2);
+    expect(ep.stats.ran.STATUS).toBe(0);
     expect(ep.receive(req(1001, 'STATUS')).kind).toBe('ran');
   });
 
@@ -81,19 +85,25 @@ describe('device endpoint: sequencing and replay', () => {
     const first = req(0, 'STATUS');
     expect(ep.receive(first).kind).toBe('ran');
     for (let s = 1; s <= REPLAY_CACHE; s++) expect(ep.receive(req(s, 'STATUS')).kind).toBe('ran');
-    expect(ep.receive(first)).toEqual({ kind: 'stale', seq: 0 });
+    expect(ep.receive(first)).toEqual({ kind: 'nak', code: 'stale_seq' });
     expect(ep.receive(req(REPLAY_CACHE, 'STATUS')).kind).toBe('replayed');
   });
 
-  it('answers a bad opcode, a bad payload and a bad version; ignores responses and broken frames', () => {
+  it('answers a bad opcode (bit 7 set too), a bad payload and a bad version; ignores NAK frames and broken frames', () => {
     const { ep, req, last } = rig();
     ep.receive(req(1, 'IDENTIFY', { nonce: 1 }));
     expect(ep.receive(encodeFrame(2, 0x33))).toEqual({ kind: 'ran', opcode: 0x33, ok: false, code: 'bad_opcode' });
     expect(ep.receive(encodeFrame(3, OPCODES.TRAIN.code, Buffer.of(1, 2, 3)))).toMatchObject({ ok: false, code: 'bad_payload' });
     expect(ep.receive(encodeFrame(4, OPCODES.STATUS.code, Buffer.alloc(0), 2))).toEqual({ kind: 'nak', code: 'bad_version' });
     expect(decodeNak(last().payload).code).toBe(LINK_ERRORS.bad_version);
-    expect(ep.receive(encodeFrame(4, RESPONSE_FLAG | OPCODES.STATUS.code))).toEqual({ kind: 'ignored', code: 'not_request' });
-    const good = req(4, 'STATUS');
+    // a frame shaped like a response is not a request opcode: it runs in order and fails, using up seq 4
+    expect(ep.receive(encodeFrame(4, RESPONSE_FLAG | OPCODES.STATUS.code))).toEqual({ kind: 'ran', opcode: RESPONSE_FLAG | OPCODES.STATUS.code, ok: false, code: 'bad_opcode' });
+    expect(decodeNak(last().payload)).toMatchObject({ code: DEVICE_ERRORS.bad_opcode, expected: 5 });
+    // a NAK is never answered
+    const before = ep.stats.naks;
+    expect(ep.receive(encodeFrame(5, NAK, Buffer.alloc(0)))).toEqual({ kind: 'ignored', code: 'not_request' });
+    expect(ep.stats.naks).toBe(before);
+    const good = req(5, 'STATUS');
     expect(ep.receive(good.subarray(0, 5))).toEqual({ kind: 'rejected', code: 'short' });
     const flipped = Buffer.from(good);
     flipped[5] ^= 0x10; // the length field

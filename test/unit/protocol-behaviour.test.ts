@@ -1,0 +1,109 @@
+/**
+ * Protocol behaviours SPEC.md section 9 fixes (issue 14, items 8, 10, 12, 13 and 14): RESET restores
+ * the boot state, NAK messages number junctions as the wire does (from 0), the device enforces
+ * BULK_PAYLOAD, and a training run sends IDENTIFY once.
+ */
+import { describe, expect, it } from 'vitest';
+import { decodeFrame, decodeNak, decodeResponse, encodeFrame, encodeRequest, type Frame } from '../../firmware-spec/codec.ts';
+import { capabilityFor } from '../../firmware-spec/capability.ts';
+import { DEVICE_ERRORS } from '../../firmware-spec/errors.ts';
+import { specHash } from '../../firmware-spec/hash.ts';
+import { BULK_PAYLOAD, MAX_PAYLOAD, NAK, type Opcode, OPCODES } from '../../firmware-spec/protocol.ts';
+import { EmulatedDevice } from '../../emulator/device.ts';
+import { DeviceEndpoint } from '../../emulator/endpoint/endpoint.ts';
+import { loadPreset } from '../../host/config/index.ts';
+import { openDevice } from '../../host/device/index.ts';
+import type { EmuTransport } from '../../host/device/transports/emu.ts';
+import { plan } from '../../host/partition/index.ts';
+import { train } from '../../host/train/index.ts';
+
+function rig() {
+  const sent: Buffer[] = [];
+  const ep = new DeviceEndpoint(new EmulatedDevice('emu'), (f) => sent.push(f));
+  let seq = 100;
+  const send = (op: Opcode, value: unknown = {}): Frame => {
+    ep.receive(encodeFrame(seq++, OPCODES[op].code, encodeRequest(op, value)));
+    const r = decodeFrame(sent.at(-1)!);
+    if (!r.ok) throw new Error('bad response');
+    return r.frame;
+  };
+  send('IDENTIFY', { nonce: 1 });
+  return { ep, send };
+}
+
+const net = plan(loadPreset('tiny'), capabilityFor('emu', specHash())).resolved.network;
+const seeds = { connectivity: net.junctions.map((j) => j.connectivitySeed), init: net.junctions.map((j) => j.initSeed), feedback: 5, rounding: 0x1234 };
+
+describe('protocol behaviours', () => {
+  it('RESET restores the boot state: STATUS roundingState 0, not configured, not seeded, no samples (item 10)', () => {
+    const { send } = rig();
+    send('CONFIGURE', net);
+    send('LOAD_SEEDS', seeds);
+    send('STREAM_SAMPLES', { encoding: 'u8', count: 1, data: Buffer.concat([Buffer.of(1), Buffer.alloc(16, 7)]) });
+    const seeded = decodeResponse('STATUS', send('STATUS').payload);
+    expect(seeded).toMatchObject({ configured: true, seeded: true, bufferedSamples: 1, roundingState: 0x1234 });
+    send('RESET');
+    const boot = decodeResponse('STATUS', send('STATUS').payload);
+    expect(boot).toMatchObject({ configured: false, seeded: false, bufferedSamples: 0, bufferedBytes: 0, roundingState: 0 });
+  });
+
+  it('a second CONFIGURE clears seeds, samples and the rounding state', () => {
+    const { send } = rig();
+    send('CONFIGURE', net);
+    send('LOAD_SEEDS', seeds);
+    send('STREAM_SAMPLES', { encoding: 'u8', count: 1, data: Buffer.concat([Buffer.of(1), Buffer.alloc(16, 7)]) });
+    send('CONFIGURE', net);
+    expect(decodeResponse('STATUS', send('STATUS').payload)).toMatchObject({ configured: true, seeded: false, bufferedSamples: 0, roundingState: 0 });
+  });
+
+  it('NAK messages number junctions from 0, as the wire does (item 12)', () => {
+    const { send } = rig();
+    send('CONFIGURE', net);
+    send('LOAD_SEEDS', seeds);
+    const nak = send('READ_WEIGHTS', { junction: 1, offset: 0, count: 1000 });
+    expect(nak.opcode).toBe(NAK);
+    const m = decodeNak(nak.payload);
+    expect(m.code).toBe(DEVICE_ERRORS.out_of_range);
+    expect(m.message).toMatch(/^junction 1 has 32 weights/);
+    expect(decodeNak(send('READ_WEIGHTS', { junction: 2, offset: 0, count: 1 }).payload).message).toMatch(/^junction 2 does not exist/);
+  });
+
+  it('enforces BULK_PAYLOAD on bulk requests and READ responses; one sample may use the whole MAX_PAYLOAD (item 13)', () => {
+    const { send } = rig();
+    send('CONFIGURE', net);
+    send('LOAD_SEEDS', seeds);
+    // 16 KB of samples in one STREAM_SAMPLES: refused, nothing buffered
+    const count = Math.floor((MAX_PAYLOAD - 3) / 17);
+    const big = send('STREAM_SAMPLES', { encoding: 'u8', count, data: Buffer.alloc(count * 17) });
+    expect(big.opcode).toBe(NAK);
+    expect(decodeNak(big.payload)).toMatchObject({ code: DEVICE_ERRORS.bad_payload });
+    expect(decodeNak(big.payload).message).toMatch(/BULK_PAYLOAD/);
+    expect(decodeResponse('STATUS', send('STATUS').payload)).toMatchObject({ bufferedSamples: 0 });
+    // exactly BULK_PAYLOAD is fine
+    const fits = Math.floor((BULK_PAYLOAD - 3) / 17);
+    expect(send('STREAM_SAMPLES', { encoding: 'u8', count: fits, data: Buffer.alloc(fits * 17) }).opcode).toBe(0x80 | OPCODES.STREAM_SAMPLES.code);
+    const words = send('WRITE_WEIGHTS', { junction: 0, offset: 0, words: Buffer.alloc(BULK_PAYLOAD) });
+    expect(decodeNak(words.payload).code).toBe(DEVICE_ERRORS.bad_payload);
+    const read = send('READ_WEIGHTS', { junction: 0, offset: 0, count: BULK_PAYLOAD / 2 + 1 });
+    expect(read.opcode).toBe(NAK);
+  });
+
+  it('a single large sample may exceed BULK_PAYLOAD (a sample cannot be split)', () => {
+    const { send } = rig();
+    const wide = { ...net, junctions: [{ ...net.junctions[0], p: 2048, fo: 1, fi: 256, z: 4, initShift: 0 }, net.junctions[1]] };
+    send('CONFIGURE', wide);
+    const one = send('STREAM_SAMPLES', { encoding: 'u8', count: 1, data: Buffer.concat([Buffer.of(1), Buffer.alloc(2048, 3)]) });
+    expect(one.opcode).toBe(0x80 | OPCODES.STREAM_SAMPLES.code);
+  });
+
+  it('a training run sends IDENTIFY once: the handshake answers the trainer too (item 14)', async () => {
+    const dev = await openDevice('emu');
+    try {
+      await train({ preset: 'mnist-sparse-38', device: dev, samples: 16, evaluateEachEpoch: false });
+      const ep = (dev.transport as EmuTransport).endpoint;
+      expect(ep.stats.ran.IDENTIFY).toBe(1);
+    } finally {
+      await dev.close();
+    }
+  });
+});
