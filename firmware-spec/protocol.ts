@@ -425,6 +425,21 @@ export const OPCODES = {
 
 export type Opcode = keyof typeof OPCODES;
 
+/**
+ * What the bytes of each `rest` field are (a `rest` field is the payload's last field and takes every
+ * remaining byte). Keyed `OPCODE.request.field` / `OPCODE.response.field`; SPEC.md's payload tables
+ * are generated from this and the schemas, and the generator refuses a `rest` field missing here.
+ */
+export const REST_FIELDS: Readonly<Record<string, string>> = {
+  'WRITE_WEIGHTS.request.words':
+    "weight words for canonical indices offset, offset+1, ...: int16 little-endian two's complement when weight.bits <= 16, else int32 little-endian; a whole number of words",
+  'READ_WEIGHTS.response.words': "`count` weight words from canonical index `offset`, encoded as WRITE_WEIGHTS's",
+  'STREAM_SAMPLES.request.data': '`count` label bytes (u8 each: the class, below the output layer size), then `count` images in `encoding` (section 9.5)',
+  'INFER.response.predictions': 'u8 per sample, in the order the samples were streamed: the index of the output neuron with the largest activation (the lowest index on a tie)',
+  'READ_MASK.response.bits': 'ceil(count / 8) bytes; edge offset+i is bit (i mod 8) of byte floor(i / 8) (LSB first), 1 = tracked; padding bits past the last edge are 0',
+  'WRITE_MASK.request.bits': 'packed as READ_MASK\'s bits: ceil(count / 8) bytes, LSB first, padding bits 0 (else bad_payload)',
+};
+
 /** A response (ACK) has opcode RESPONSE_FLAG | request opcode. */
 export const RESPONSE_FLAG = 0x80;
 /** A negative response: the request failed, or (link level) was not run. */
@@ -488,6 +503,7 @@ export const PROTOCOL = {
   userRegisters: USER_REGISTERS,
   pcieIdMagic: PCIE_ID_MAGIC,
   opcodes: OPCODES,
+  restFields: REST_FIELDS,
   responseFlag: RESPONSE_FLAG,
   nak: { code: NAK, schema: NAK_SCHEMA },
   linkErrors: LINK_ERRORS,

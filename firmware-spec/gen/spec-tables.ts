@@ -3,10 +3,13 @@ import { PROFILES, SAMPLE_ENCODINGS } from '../capability.ts';
 import { DEVICE_ERRORS } from '../errors.ts';
 import { accumulatorBits, DEFAULT_FORMATS, FORMAT_BOUNDS, INPUT_FORMAT, MAX_FAN_LOG2 } from '../formats.ts';
 import { specHash } from '../hash.ts';
-import { LFSR_MAX_WIDTH, LFSR_MIN_WIDTH, LFSR_TAPS, LFSR_WIDTH_MAIN, lfsrMask, SEED_STREAM } from '../lfsr.ts';
+import { deriveSeed, LFSR_MAX_WIDTH, LFSR_MIN_WIDTH, LFSR_TAPS, LFSR_WIDTH_MAIN, lfsrMask, SEED_STREAM } from '../lfsr.ts';
 import { JUNCTION_PIPELINE_CLOCKS, latencyCycles, type Phase, phaseOffset } from '../schedule.ts';
 import { SPEC_VERSION } from '../version.ts';
 import { clashFreeLeftOfWeight, clashFreeStartVectors, duplicateEdges, type JunctionShape } from '../connectivity.ts';
+import type { NetworkDescriptor } from '../network.ts';
+import { frameTable, hostExampleText, linkErrorsTable, payloadTables } from './spec-protocol.ts';
+import { rtlGeometry } from './verilog.ts';
 
 /**
  * The generated tables of firmware-spec/SPEC.md. Each sits between `<!-- gen:begin NAME -->` and
@@ -15,9 +18,25 @@ import { clashFreeLeftOfWeight, clashFreeStartVectors, duplicateEdges, type Junc
 
 export const SPEC_MD_PATH = 'firmware-spec/SPEC.md';
 
-/** Optional parts of the spec written by other modules, passed in so this file imports nothing optional. */
+/** A preset as the partitioner resolves it (host/partition/spec-presets.ts), for the presets table. */
+export interface PresetDescriptor {
+  name: string;
+  layers: number[];
+  seed: number;
+  chunk: number;
+  sparsity: Array<{ kind: string }>;
+  network: NetworkDescriptor;
+}
+
+/**
+ * Optional parts of the spec written by other modules, passed in so this file imports nothing
+ * optional: the protocol, the host's presets as resolved by its partitioner, and the host's sample
+ * order (host/train/order.ts epochOrder).
+ */
 export interface OptionalSpecParts {
   protocol?: Record<string, unknown>;
+  presets?: PresetDescriptor[];
+  epochOrder?: (count: number, runSeed: number, epoch: number) => ArrayLike<number>;
 }
 
 function table(head: string[], rows: Array<Array<string | number>>): string {
@@ -159,7 +178,52 @@ function opcodesTable(protocol?: Record<string, unknown>): string {
   return `${table(['opcode', 'name', 'request payload', 'response payload'], rows)}${notes.length ? `\n\n${notes.join(' ')}` : ''}`;
 }
 
-/** DESIGN.md section 6's measurement, reproduced: duplicate edges of 784-112, fo = 42, z = 14. */
+/** Accumulator widths: what the spec requires, what the emulator and the up5k RTL build. */
+function accumulatorsTable(): string {
+  const f = DEFAULT_FORMATS;
+  const g = rtlGeometry();
+  const ff = (fan: number) => accumulatorBits(f.activation, f.weight, fan);
+  const bp = (fan: number) => accumulatorBits(f.weight, f.delta, fan);
+  return table(
+    ['implementation', 'largest fan-in / fan-out summed', 'FF accumulator bits', 'BP accumulator bits', 'how'],
+    [
+      ['spec bound (any device)', `2^${MAX_FAN_LOG2}`, ff(MAX_FAN_LOG2), bp(MAX_FAN_LOG2), 'operand bits + 16'],
+      ['emulator (every profile)', `2^${MAX_FAN_LOG2}`, 'exact (float64)', 'exact (float64)', 'every sum is below 2^53, so float64 adds integers exactly'],
+      [`up5k RTL (SW_ACC_BITS)`, `${g.maxNeurons} (SW_MAX_NEURONS: ${g.lanes} lanes x ${g.actRowsPerBank} activation rows)`, g.accBits, g.accBits, `operand bits + ceil(log2 ${g.maxNeurons}) = 16 + 16 + ${g.accBits - 32}`],
+    ],
+  );
+}
+
+function presetsTable(presets?: PresetDescriptor[]): string {
+  if (!presets) return '(host/partition/spec-presets.ts is not there)';
+  const net = table(
+    ['preset', 'layers', 'run seed', 'chunk', 'lrShift', 'feedback', 'feedbackShift', 'feedbackSeed', 'rounding', 'roundingSeed', 'formats (act/weight/delta bits.frac)'],
+    presets.map((p) => {
+      const n = p.network;
+      const fm = (q: { bits: number; frac: number }) => `${q.bits}.${q.frac}`;
+      return [`\`${p.name}\``, p.layers.join('-'), p.seed, p.chunk, n.lrShift, n.feedback, n.feedbackShift, hex(n.feedbackSeed), n.rounding, hex(n.roundingSeed), `${fm(n.formats.activation)} / ${fm(n.formats.weight)} / ${fm(n.formats.delta)}`];
+    }),
+  );
+  const rows: Array<Array<string | number>> = [];
+  for (const p of presets) {
+    p.network.junctions.forEach((j, i) => {
+      rows.push([`\`${p.name}\``, i, j.p, j.n, j.fo, j.fi, j.z, j.connectivity, j.startVectorMode, j.activation, j.initShift, hex(j.connectivitySeed), hex(j.initSeed), p.sparsity[i]?.kind ?? '']);
+    });
+  }
+  const junctions = table(['preset', 'junction', 'p', 'n', 'fo', 'fi', 'z', 'connectivity', 'start vectors', 'activation', 'initShift', 'connectivitySeed', 'initSeed', 'mask policy'], rows);
+  return `${net}\n\n${junctions}`;
+}
+
+function sampleOrderExample(epochOrder?: OptionalSpecParts['epochOrder']): string {
+  if (!epochOrder) return '(host/train/order.ts is not there)';
+  const rows: Array<Array<string | number>> = [];
+  for (const [count, seed, epoch] of [[10, 1, 0], [10, 1, 1], [10, 2, 0], [20, 1, 0]] as const) {
+    rows.push([count, seed, epoch, hex(deriveSeed(seed, SEED_STREAM.shuffle, epoch)), Array.from(epochOrder(count, seed, epoch)).join(', ')]);
+  }
+  return table(['count', 'run seed', 'epoch', 'LFSR seed', 'order'], rows);
+}
+
+/** The duplicate-edge measurement: 784-112, fo = 42, z = 14, shared versus per-sweep start vectors. */
 function duplicatesTable(): string {
   const s: JunctionShape = { p: 784, n: 112, fo: 42, fi: 294, z: 14 };
   const rows: Array<Array<string | number>> = [];
@@ -190,6 +254,13 @@ export function specTables(opt: OptionalSpecParts): Record<string, string> {
     opcodes: opcodesTable(opt.protocol),
     encodings: encodingsTable(),
     duplicates: duplicatesTable(),
+    accumulators: accumulatorsTable(),
+    frame: frameTable(),
+    payloads: payloadTables(),
+    'link-errors': linkErrorsTable(),
+    'host-example': hostExampleText(),
+    presets: presetsTable(opt.presets),
+    'sample-order': sampleOrderExample(opt.epochOrder),
     constants: table(
       ['constant', 'value'],
       [
