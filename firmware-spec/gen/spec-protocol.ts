@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto';
 import { encodeFrame, encodeRequest, encodeResponse } from '../codec.ts';
+import { encodeWeights } from '../network.ts';
 import { LINK_ERRORS, NAK, NAK_SCHEMA, OPCODES, type Opcode, PROTOCOL, REST_FIELDS, RESPONSE_FLAG, SLIP, type Schema, type WireType } from '../protocol.ts';
 import { referenceNetwork, referenceTrain } from '../reference/train.ts';
 import { syntheticSamples, traceSpecs } from './vectors.ts';
@@ -164,6 +166,8 @@ export interface HostExample {
   response: { samples: number; correct: number; junctionCycles: number; clocks: number };
   request: Buffer;
   ack: Buffer;
+  /** weightsSha256 (SPEC.md section 13) of the weights after the TRAIN */
+  weightsSha256: string;
 }
 
 export const HOST_EXAMPLE_TRACE = 'trace-tiny-backprop.json';
@@ -173,7 +177,10 @@ export function hostExample(): HostExample {
   const net = spec.net;
   const L = net.junctions.length;
   const { pixels, labels } = syntheticSamples(spec.samples, net.junctions[0].p, net.junctions[L - 1].n, spec.sampleSeed, spec.bright);
-  const run = referenceTrain(referenceNetwork(net), pixels, labels);
+  const rn = referenceNetwork(net);
+  const run = referenceTrain(rn, pixels, labels);
+  const h = createHash('sha256');
+  for (const w of rn.weights) h.update(encodeWeights(w, net.formats.weight.bits));
   const firstSeq = 0x0100;
   // IDENTIFY, RESET, CONFIGURE, LOAD_SEEDS, STREAM_SAMPLES, then TRAIN
   const trainSeq = firstSeq + 5;
@@ -186,7 +193,13 @@ export function hostExample(): HostExample {
     response,
     request: encodeFrame(trainSeq, OPCODES.TRAIN.code, encodeRequest('TRAIN', { n: labels.length })),
     ack: encodeFrame(trainSeq, RESPONSE_FLAG | OPCODES.TRAIN.code, encodeResponse('TRAIN', response)),
+    weightsSha256: h.digest('hex'),
   };
+}
+
+function net0Words(_x: HostExample): number {
+  const j = traceSpecs().find((t) => t.file === HOST_EXAMPLE_TRACE)!.net.junctions[0];
+  return j.n * j.fi;
 }
 
 /** One frame, field by field, as a code block. */
@@ -254,6 +267,12 @@ export function hostExampleText(): string {
     '```',
     `request on the wire: ${hexBytes(slipEncode(x.request))}`,
     `response on the wire: ${hexBytes(slipEncode(x.ack))}`,
+    '```',
+    '',
+    `After this TRAIN, READ_WEIGHTS of junction 0 (${net0Words(x)} words) and junction 1 give weightsSha256 (section 13):`,
+    '',
+    '```',
+    `weightsSha256: ${x.weightsSha256}`,
     '```',
   ].join('\n');
 }

@@ -24,7 +24,7 @@ export interface PresetDescriptor {
   layers: number[];
   seed: number;
   chunk: number;
-  sparsity: Array<{ kind: string }>;
+  sparsity: Array<{ kind: string } & Record<string, unknown>>;
   network: NetworkDescriptor;
 }
 
@@ -207,11 +207,19 @@ function presetsTable(presets?: PresetDescriptor[]): string {
   const rows: Array<Array<string | number>> = [];
   for (const p of presets) {
     p.network.junctions.forEach((j, i) => {
-      rows.push([`\`${p.name}\``, i, j.p, j.n, j.fo, j.fi, j.z, j.connectivity, j.startVectorMode, j.activation, j.initShift, hex(j.connectivitySeed), hex(j.initSeed), p.sparsity[i]?.kind ?? '']);
+      rows.push([`\`${p.name}\``, i, j.p, j.n, j.fo, j.fi, j.z, j.connectivity, j.startVectorMode, j.activation, j.initShift, hex(j.connectivitySeed), hex(j.initSeed), maskPolicy(p.sparsity[i])]);
     });
   }
   const junctions = table(['preset', 'junction', 'p', 'n', 'fo', 'fi', 'z', 'connectivity', 'start vectors', 'activation', 'initShift', 'connectivitySeed', 'initSeed', 'mask policy'], rows);
   return `${net}\n\n${junctions}`;
+}
+
+/** A junction's mask policy as the resolved config gives it: the kind, then its parameters. */
+function maskPolicy(sp?: { kind: string } & Record<string, unknown>): string {
+  if (!sp) return '';
+  const { kind, ...rest } = sp;
+  const params = Object.entries(rest).map(([k, v]) => `${k} ${typeof v === 'object' ? JSON.stringify(v) : String(v)}`);
+  return params.length ? `${kind} (${params.join(', ')})` : kind;
 }
 
 function sampleOrderExample(epochOrder?: OptionalSpecParts['epochOrder']): string {
