@@ -33,7 +33,7 @@ export const TOP = 'sw_top';
  */
 export const SYNTH_FLAGS = ['-dsp', '-dff'] as const;
 export const PNR_SEEDS = [3, 2, 4, 1] as const;
-/** iCE40UP5K resources (DESIGN.md section 10). */
+/** iCE40UP5K resources: LUT4s, 4 kbit EBR blocks, 256 kbit SPRAM blocks, SB_MAC16 DSPs (Lattice iCE40 UltraPlus family data sheet). */
 export const UP5K = { luts: 5280, ebr: 30, spram: 4, dsp: 8 } as const;
 
 export interface BuildResult {

@@ -1,7 +1,7 @@
 import { JUNCTION_PIPELINE_CLOCKS } from './schedule.ts';
 
 /**
- * The on-device load balancer (DESIGN.md section 8): which live edge each lane handles in each
+ * The on-device load balancer (SPEC.md section 9a): which live edge each lane handles in each
  * clock of a junction pass. Pure functions: the emulator runs them as they are, the RTL runs the
  * same steps. Balancing changes only timing: the datapath's sums are order-independent, so the
  * weights are bit-identical under every policy.

@@ -1,7 +1,7 @@
 import type { FeedbackMode } from './network.ts';
 
 /**
- * The pipelined schedule (DESIGN.md section 7). Time advances in junction cycles; in every cycle
+ * The pipelined schedule (SPEC.md section 6). Time advances in junction cycles; in every cycle
  * every junction works, each on a different sample.
  *
  * Backprop, L junctions, a sample entering in cycle T0:

@@ -6,7 +6,7 @@ import { junctionClocks, latencyCycles, type Phase } from './schedule.ts';
 /**
  * Device clocks of a junction cycle, per timing model. Every device that runs a profile counts its
  * clocks with that profile's model, so the same inputs give the same cycle counters on all of them
- * (DESIGN.md section 4).
+ * (SPEC.md sections 7 and 8).
  *
  *   'parallel'      every junction has its own lanes and all of them work at once: a junction
  *                   cycle lasts as long as its slowest junction, junctionClocks(W_j, z_j) =

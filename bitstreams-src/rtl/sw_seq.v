@@ -1,6 +1,6 @@
 `default_nettype none
 `include "spec.vh"
-// The sequencer: runs LOAD_SEEDS and a pipelined TRAIN (DESIGN.md section 7, firmware-spec/schedule.ts)
+// The sequencer: runs LOAD_SEEDS and a pipelined TRAIN (firmware-spec/SPEC.md section 6, firmware-spec/schedule.ts)
 // on one time-shared junction engine (sw_junction). The host only writes the store (descriptor, samples,
 // labels) and issues commands; everything between is here: the schedule, input bytes to activations,
 // carrying activations between junctions, the output error, the DFA feedback (matrix drawn from its

@@ -261,7 +261,7 @@ function connectivityVectors(): unknown {
   return {
     about: `${HEADER} leftOfWeight[k] is the left neuron of canonical weight k (right neuron floor(k / fi)). Clash-free: weight k = sweep*p + c*z + lane reads left ((S[sweep][lane] + c) mod (p/z)) * z + lane. Start vectors are drawn from a 32-bit LFSR seeded with 'seed' (z values per vector, each with below(p/z)).`,
     cases,
-    duplicateCounts: { about: 'DESIGN.md section 6: 784-112, fo = 42, z = 14, W = 32,928', shape: mnist, rows: counts },
+    duplicateCounts: { about: 'SPEC.md section 4.1 (duplicate edges): 784-112, fo = 42, z = 14, W = 32,928', shape: mnist, rows: counts },
   };
 }
 

@@ -179,7 +179,7 @@ interface InFlight {
 }
 
 /**
- * A pipelined TRAIN of the given samples (DESIGN.md section 7, schedule.ts): in cycle t, junction j
+ * A pipelined TRAIN of the given samples (SPEC.md section 6, schedule.ts): in cycle t, junction j
  * does phase P for the sample that entered in cycle t - phaseOffset(P, j). Every phase of a cycle
  * reads the weights as they were at the start of the cycle; UP writes the new weights.
  * Updates `rn.weights` in place.

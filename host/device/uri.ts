@@ -4,7 +4,7 @@ import { type FaultSpec, parseFaults } from '../../emulator/endpoint/faults.ts';
 import { LinkError } from './errors.ts';
 
 /**
- * Device URIs (DESIGN.md section 4):
+ * Device URIs (README.md lists them for users):
  *   emu[?profile=emu|up5k][&faults=drop=P,flip=P,dup=P,delay=MS]   the emulator in this process
  *   serial:PATH[?baud=N]                                           a UART (default 3,000,000 baud)
  *   pcie:PREFIX                                                    XDMA nodes PREFIX_h2c_0, PREFIX_c2h_0

@@ -1,4 +1,4 @@
-/** Latency and energy profiling of training sessions (DESIGN.md section 9): `seedwire profile`. */
+/** Latency and energy profiling of training sessions (README.md, `seedwire profile`): `seedwire profile`. */
 export { ProfileError, type ProfileErrorCode } from './errors.ts';
 export { DEFAULT_ENERGY_TABLE_URL, energyTableSchema, loadEnergyTable, parseEnergyTable, type EnergyTable, addEnergy, multiplyEnergy, memoryAccessEnergy, shiftEnergy, widthEnergy } from './energy-table.ts';
 export { defaultLinkFor, linkSeconds, parseLinkRate, UART_BITS_PER_BYTE, type LinkModel } from './link.ts';

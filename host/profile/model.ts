@@ -20,7 +20,7 @@ import { type LinkModel, linkSeconds } from './link.ts';
  *       (CSR) baseline, read from an index memory of log2(p) bits per edge.
  * Accumulators are as wide as the spec makes them for the junction's fan: a + b + ceil(log2 fan).
  *
- * Memories: z single-port banks per junction (DESIGN.md section 1); an access is charged by its bank's
+ * Memories: z single-port banks per junction (SPEC.md section 4); an access is charged by its bank's
  * size. Weight bank: W * weight bits / z. Activation bank of layer i: N_i * (samples in flight, as the
  * partitioner sizes them) * activation bits / z. Delta bank of layer i: N_i * 2 (ping-pong) * delta bits / z.
  *

@@ -26,7 +26,7 @@ export type ReferenceJunction = {
  * neuron by right neuron, so a row vector of activations multiplies it directly), zero off the
  * mask, and C[i] counts the canonical weights on each (left, right) edge: 1 on the mask, 0 off it.
  *
- * A connectivity pattern may hold the same edge twice (DESIGN.md section 6 measures 625 such
+ * A connectivity pattern may hold the same edge twice (SPEC.md section 4.1 measures hundreds of such
  * duplicates for "type 2"). Both copies see the same gradient, so their sum moves by
  * count * gradient each step: keeping W as the sum and scaling the update by C is exact, and each
  * copy is recovered as w0_k + (W - W0) / count (see canonicalWeights).

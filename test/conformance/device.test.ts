@@ -1,7 +1,8 @@
 /**
- * The device conformance suite (DESIGN.md section 4): one suite, run against the device that
- * SEEDWIRE_DEVICE names (default `emu`, the emulator in this process). CI also runs it over a pty to
- * `seedwire emulator serve --pty` and over FIFOs to `--xdma` (test/conformance/against-server.ts).
+ * The device conformance suite (firmware-spec/SPEC.md is the contract it checks): one suite, run
+ * against the device that SEEDWIRE_DEVICE names (default `emu`, the emulator in this process). CI also
+ * runs it over a pty to `seedwire emulator serve --pty` and over FIFOs to `--xdma`
+ * (.ci/conformance-transports).
  * Where the emulator and the RTL disagree, the RTL is the truth.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

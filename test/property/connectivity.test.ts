@@ -140,7 +140,7 @@ describe('clash-free connectivity on random valid configs', () => {
   });
 });
 
-describe('DESIGN.md section 6 regression: 784-112, fo = 42, z = 14', () => {
+describe('SPEC.md section 4.1 duplicate-edge regression: 784-112, fo = 42, z = 14', () => {
   const s: JunctionShape = { p: 784, n: 112, fo: 42, fi: 294, z: 14 };
 
   it("type 3 ('shared') has no duplicate edge, for several seeds, and the all-zero start vector neither", () => {

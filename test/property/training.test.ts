@@ -10,7 +10,7 @@ import { dfaFeedback, type JunctionDescriptor, type NetworkDescriptor } from '..
 /**
  * A second, deliberately plain training model, written here and sharing only the spec's arithmetic
  * primitives (arith.ts, activation.ts) and its LFSR with the emulator. It keeps canonical weights in
- * plain arrays, walks the pipelined schedule of DESIGN.md section 7 literally, and must agree with
+ * plain arrays, walks the pipelined schedule of firmware-spec/SPEC.md section 6 literally, and must agree with
  * the emulator bit for bit on random small networks.
  */
 
