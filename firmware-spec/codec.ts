@@ -305,7 +305,7 @@ export interface NakPayload {
 }
 
 /** NAK messages are cut so the payload stays small (bytes). */
-const NAK_MESSAGE_MAX = 512;
+export const NAK_MESSAGE_MAX = 512;
 
 export function encodeNak(n: NakPayload): Buffer {
   let msg = n.message;

@@ -8,6 +8,7 @@ import { JUNCTION_PIPELINE_CLOCKS, latencyCycles, type Phase, phaseOffset } from
 import { SPEC_VERSION } from '../version.ts';
 import { clashFreeLeftOfWeight, clashFreeStartVectors, duplicateEdges, type JunctionShape } from '../connectivity.ts';
 import type { NetworkDescriptor } from '../network.ts';
+import { NAK_MESSAGE_MAX } from '../codec.ts';
 import { frameTable, hostExampleText, linkErrorsTable, payloadTables } from './spec-protocol.ts';
 import { rtlGeometry } from './verilog.ts';
 
@@ -248,6 +249,31 @@ function encodingsTable(): string {
   return SAMPLE_ENCODINGS.map((e) => `\`${e}\``).join(', ');
 }
 
+/** The protocol's constants (protocol.ts, codec.ts), for section 10. */
+function protocolConstants(protocol?: Record<string, unknown>): Array<[string, string | number]> {
+  if (!protocol) return [];
+  const p = protocol as Record<string, number | Record<string, number>>;
+  const hex2 = (v: number) => `0x${v.toString(16).padStart(2, '0')}`;
+  const slip = p.SLIP as Record<string, number>;
+  const timing = p.TIMING as Record<string, number>;
+  const uart = p.UART as Record<string, number>;
+  return [
+    ['PROTOCOL_VERSION', p.PROTOCOL_VERSION as number],
+    ['FRAME_HEADER_BYTES, FRAME_CRC_BYTES', `${p.FRAME_HEADER_BYTES}, ${p.FRAME_CRC_BYTES}`],
+    ['MAX_PAYLOAD (bytes)', p.MAX_PAYLOAD as number],
+    ['BULK_PAYLOAD (bytes)', p.BULK_PAYLOAD as number],
+    ['WINDOW (requests in flight)', p.WINDOW as number],
+    ['REPLAY_CACHE (responses kept)', p.REPLAY_CACHE as number],
+    ['SEQ_MODULO', p.SEQ_MODULO as number],
+    ['RESPONSE_FLAG', hex2(p.RESPONSE_FLAG as number)],
+    ['NAK opcode', hex2(p.NAK as number)],
+    ['NAK message, at most (bytes)', NAK_MESSAGE_MAX],
+    ['SLIP END, ESC, ESC_END, ESC_ESC', [slip.END, slip.ESC, slip.ESC_END, slip.ESC_ESC].map(hex2).join(', ')],
+    ['TIMING rtoMs, maxRtoMs, maxRetries, handshakeMs', `${timing.rtoMs}, ${timing.maxRtoMs}, ${timing.maxRetries}, ${timing.handshakeMs}`],
+    ['UART baud, bits per byte (8N1)', `${uart.baud}, ${uart.bitsPerByte}`],
+  ];
+}
+
 /** Name -> generated markdown of each table. */
 export function specTables(opt: OptionalSpecParts): Record<string, string> {
   return {
@@ -275,6 +301,7 @@ export function specTables(opt: OptionalSpecParts): Record<string, string> {
         ['JUNCTION_PIPELINE_CLOCKS', JUNCTION_PIPELINE_CLOCKS],
         ['LFSR_WIDTH_MAIN', LFSR_WIDTH_MAIN],
         ['MAX_FAN_LOG2', MAX_FAN_LOG2],
+        ...protocolConstants(opt.protocol),
       ],
     ),
   };
