@@ -41,6 +41,7 @@ export interface RunningServer {
   readonly path: string;
   /** the URI a host passes to openDevice */
   readonly uri: string;
+  /** the device served (a reset fault replaces it: read it again after one) */
   readonly device: EmulatedDevice;
   readonly link: ByteStreamEndpoint;
   /** resolves (with the reason) if the port or the pty pair goes away while serving */
@@ -80,7 +81,9 @@ export async function serveSerial(path: string, opts: ServeOptions = {}): Promis
   return {
     path,
     uri: `serial:${path}?baud=${baud}`,
-    device: link.endpoint.device,
+    get device() {
+      return link.endpoint.device;
+    },
     link,
     lost,
     close: async () => {
@@ -129,7 +132,9 @@ export async function servePty(opts: ServeOptions = {}): Promise<RunningServer> 
   return {
     path: theirs,
     uri: `serial:${theirs}${opts.baud ? `?baud=${opts.baud}` : ''}`,
-    device: inner.device,
+    get device() {
+      return inner.device;
+    },
     link: inner.link,
     lost: Promise.race([inner.lost, socatGone.then((why) => (closing ? new Promise<string>(() => {}) : why))]),
     close: async () => {
@@ -200,7 +205,9 @@ export async function serveXdma(dir: string, opts: ServeOptions = {}): Promise<R
   return {
     path: prefix,
     uri: `pcie:${prefix}`,
-    device: link.endpoint.device,
+    get device() {
+      return link.endpoint.device;
+    },
     link,
     lost,
     close: async () => {
