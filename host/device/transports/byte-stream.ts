@@ -20,6 +20,7 @@ export abstract class ByteStreamTransport {
   private onClose?: (err?: Error) => void;
   protected closed = false;
   private reported = false;
+  private released?: Promise<void>;
 
   constructor(readonly uri: string) {
     this.framer = new SlipFramer({ write: (b) => this.writeToWire(b), onFrame: (c) => this.onFrame?.(c) });
@@ -53,10 +54,13 @@ export abstract class ByteStreamTransport {
   protected abstract writeToWire(bytes: Buffer): void;
   protected abstract release(): Promise<void>;
 
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    this.framer.destroy();
-    await this.release();
+  /** Idempotent; every call resolves once the resource is released (so it can be opened again). */
+  close(): Promise<void> {
+    if (!this.released) {
+      this.closed = true;
+      this.framer.destroy();
+      this.released = this.release().catch(() => {});
+    }
+    return this.released;
   }
 }
