@@ -44,7 +44,7 @@ class UnpluggedTransport implements Transport {
   }
   setHandlers(onFrame: (c: Buffer) => void, onClose: (err?: Error) => void): void {
     this.onClose = onClose;
-    this.inner.setHandlers((c) => this.gone || onFrame(c), onClose);
+    this.inner.setHandlers((c) => this.gone || onFrame(c));
   }
   send(frame: Buffer): void {
     if (this.gone) return;
