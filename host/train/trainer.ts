@@ -180,7 +180,8 @@ export async function train(opts: TrainOptions): Promise<TrainReport> {
 /**
  * Whether a failed attempt's device was reset, and how that showed (undefined: it was not, as far as
  * can be told). A lost session or not_configured says so; after a timeout the device is asked once
- * (IDENTIFY within the handshake budget) whether its bootCount changed: a hung device does not answer.
+ * (IDENTIFY within the handshake budget) whether its bootCount changed. A device that does not answer
+ * that either is hung (or gone): the timeout's message says so.
  */
 async function wasReset(e: LinkError | DeviceError, session: Session, opts: TrainOptions): Promise<string | undefined> {
   if (e instanceof DeviceError) return e.code === 'not_configured' || e.code === 'no_seeds' ? `it answered ${e.code}` : undefined;
@@ -189,16 +190,22 @@ async function wasReset(e: LinkError | DeviceError, session: Session, opts: Trai
   if (typeof opts.device === 'object' || session.bootCount === undefined) return undefined;
   // an in-process emulator opened again is another device: there is nothing to ask
   if (parseDeviceUri(session.uri ?? opts.device ?? 'emu').scheme === 'emu') return undefined;
+  let dev: Awaited<ReturnType<typeof openDevice>>;
   try {
-    const dev = await openDevice(session.uri ?? opts.device ?? 'emu');
-    try {
-      const { bootCount } = await dev.identify();
-      return bootCount !== session.bootCount ? `boot count ${session.bootCount} -> ${bootCount}` : undefined;
-    } finally {
-      await dev.close();
-    }
+    dev = await openDevice(session.uri ?? opts.device ?? 'emu');
+  } catch (probe) {
+    e.message += ` (asked again, the device did not answer IDENTIFY either: it is hung or gone${probe instanceof LinkError && probe.code !== 'timeout' ? `: ${probe.code}` : ''})`;
+    return undefined;
+  }
+  try {
+    const { bootCount } = await dev.identify();
+    if (bootCount !== session.bootCount) return `boot count ${session.bootCount} -> ${bootCount}`;
+    e.message += ' (asked again, the device answered IDENTIFY with the same boot count: the link, not the device, failed)';
+    return undefined;
   } catch {
     return undefined;
+  } finally {
+    await dev.close();
   }
 }
 
