@@ -40,8 +40,10 @@ export interface TbOptions {
   params?: Record<string, number>;
   /** simulate the up5k SPRAM primitive with yosys's iCE40 cell models */
   spram?: boolean;
-  /** bound on the compile and on the simulation, each, ms (default SIM_TIMEOUT_MS) */
+  /** bound on the simulation run, ms (default SIM_TIMEOUT_MS; the compile has its own, the same) */
   timeoutMs?: number;
+  /** testbench plusargs besides +script, e.g. ['+watchdog=100'] */
+  plusargs?: string[];
 }
 
 /** `iverilog -V` / `vvp -V` answer at once; a tool that does not is treated as missing. */
@@ -72,8 +74,8 @@ export function runTestbench(o: TbOptions): TbResult {
     if (o.spram) args.push('-DSW_SPRAM', '-DNO_ICE40_DEFAULT_ASSIGNMENTS', ice40CellsSim());
     args.push(...rtl, join(TB_DIR, `${o.top}.v`));
     const timeout = o.timeoutMs ?? SIM_TIMEOUT_MS;
-    execFileSync('iverilog', args, { cwd: dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout, killSignal: 'SIGKILL' });
-    const run = spawnSync('vvp', ['-n', join(dir, 'sim.vvp'), `+script=${join(dir, 'stimulus.txt')}`], { cwd: dir, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, timeout, killSignal: 'SIGKILL' });
+    execFileSync('iverilog', args, { cwd: dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: SIM_TIMEOUT_MS, killSignal: 'SIGKILL' });
+    const run = spawnSync('vvp', ['-n', join(dir, 'sim.vvp'), `+script=${join(dir, 'stimulus.txt')}`, ...(o.plusargs ?? [])], { cwd: dir, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, timeout, killSignal: 'SIGKILL' });
     const output = `${run.stdout ?? ''}${run.stderr ?? ''}`;
     if (run.error || run.signal) {
       const why = (run.error as NodeJS.ErrnoException | undefined)?.code === 'ETIMEDOUT' ? `vvp ran past its ${timeout / 1000} s bound and was killed` : `vvp failed: ${run.error?.message ?? `killed by ${run.signal}`}`;
