@@ -150,6 +150,11 @@ export class DeviceEndpoint {
     return outcome;
   }
 
+  /** whether the hang=N fault has struck: the device reads and answers nothing more */
+  get silent(): boolean {
+    return this.hung;
+  }
+
   /** After a request has run and been answered: the reset=N and hang=N faults. */
   private deviceFaults(): void {
     const f = this.faults;

@@ -51,14 +51,27 @@ export interface RunningServer {
 
 function endpointFor(opts: ServeOptions, write: (b: Buffer) => void, afterEach?: () => void): ByteStreamEndpoint {
   const device = new EmulatedDevice(opts.profile ?? 'emu');
-  return new ByteStreamEndpoint(device, write, {
+  let boot = device.bootCount;
+  let silent = false;
+  const link: ByteStreamEndpoint = new ByteStreamEndpoint(device, write, {
     faults: opts.faults,
     baud: opts.baud,
     onOutcome: (o) => {
       opts.onOutcome?.(o);
+      // the device faults (reset=N, hang=N) say when they strike
+      const ep = link.endpoint;
+      if (ep.device.bootCount !== boot) {
+        boot = ep.device.bootCount;
+        opts.log?.(`fault: the device rebooted after ${opts.faults?.resetAfter} trained samples (boot ${boot}): network, weights and samples lost`);
+      }
+      if (ep.silent && !silent) {
+        silent = true;
+        opts.log?.(`fault: the device hung after ${opts.faults?.hangAfter} trained samples: it answers nothing more`);
+      }
       afterEach?.();
     },
   });
+  return link;
 }
 
 async function openPort(path: string, baud: number): Promise<SerialPort> {
