@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { OPCODES } from '../../firmware-spec/protocol.ts';
+import { spawnServer } from '../../emulator/server/spawn.ts';
 import { LinkClient, LinkError } from '../../host/device/index.ts';
 import { EmuTransport } from '../../host/device/transports/emu.ts';
 import type { Transport } from '../../host/device/transports/transport.ts';
@@ -139,4 +140,23 @@ describe('device faults mid-run', () => {
     const resumed = await train({ ...base, device: 'emu', checkpointDir: ck, resume: true });
     expect(resumed.weightsSha256).toBe(await clean());
   });
+
+  it('over a pty to `emulator serve --faults hang=N`: a timeout naming the hung device, the checkpoint intact', async () => {
+    const server = await spawnServer(['--pty', '--faults', 'hang=700']);
+    try {
+      const ck = join(tmp, 'hang-pty');
+      const uri = `serial:${server.path}?baud=3000000&retries=3&handshake=1000`;
+      const err = await train({ ...base, device: uri, checkpointDir: ck, checkpointEvery: 256 }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(unhandled).toEqual([]);
+      expect((err as LinkError).code).toBe('timeout');
+      expect((err as Error).message).toMatch(new RegExp(`^serial:${server.path}\\?baud=3000000&retries=3&handshake=1000: no response to \\w+ .* \\(asked again, the device did not answer IDENTIFY either: it is hung or gone\\); kept the checkpoint in .* \\(epoch 1 of 1, sample 512 of 1200\\)`));
+      expect(server.stderr()).toMatch(/fault: the device hung after 700 trained samples/);
+      expect(readCheckpoint(ck).cursor).toBe(512);
+    } finally {
+      await server.stop();
+    }
+  }, 60_000);
 });
