@@ -43,12 +43,17 @@ import { TIMING_MODELS } from './timing.ts';
  * - IDENTIFY is the sync point: when it is not a cached copy it runs at any seq and sets
  *   expected = seq + 1, so a new host session starts wherever the device's counter stood. Its payload
  *   carries a random session nonce so two sessions' IDENTIFY frames differ.
+ * - Until the first IDENTIFY after it boots, a device has no session: it runs nothing else and answers
+ *   every other request with NAK `out_of_order` naming its expected seq. A host that gets an
+ *   `out_of_order` naming no request it has in flight (or the refused request itself) knows the device
+ *   lost its session (rebooted, or another host opened it) and with it the device's state.
  * - The host retransmits from its oldest unanswered request when that request's timer runs out
  *   (at least TIMING.rtoMs, or srtt + 4 rttvar of measured round trips if longer; doubling per retry
- *   up to TIMING.maxRtoMs), when the device says `out_of_order`, or when a later response arrives
- *   first (the device runs in order, so the earlier one's response was lost). A request already
- *   retransmitted waits for its timer rather than being resent again on such hints. After
- *   TIMING.maxRetries timeouts in a row without progress it gives up with `timeout`.
+ *   up to TIMING.maxRtoMs; plus the request's expected device time), when the device says
+ *   `out_of_order`, or when a later response arrives first (the device runs in order, so the earlier
+ *   one's response was lost). A request already retransmitted is resent again on such hints only when
+ *   they come from a frame first sent after its latest copy (frames arrive in send order, so that copy
+ *   was lost too). After TIMING.maxRetries timeouts in a row without progress it gives up with `timeout`.
  */
 export const PROTOCOL_VERSION = 1;
 

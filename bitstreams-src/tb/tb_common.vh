@@ -37,3 +37,25 @@ function automatic integer sb_open_script(input integer unused);
     sb_open_script = f;
   end
 endfunction
+// Watchdog for the testbenches' waits on the DUT: `SB_WAIT_WHILE(cond, what, state) waits on the
+// falling clock edge while cond holds, for at most sb_watchdog clocks (+watchdog=N; default 4,000,000,
+// far above any vector's TRAIN); then it ends the run with a FAIL line naming what it waited for and
+// the DUT's state, so a broken RTL fails its test instead of hanging CI.
+integer sb_watchdog = 4000000;
+integer sb_waited = 0;
+initial if (!$value$plusargs("watchdog=%d", sb_watchdog)) sb_watchdog = 4000000;
+task automatic sb_stuck(input [255:0] what, input integer state);
+  begin
+    $display("FAIL %0d/%0d vectors: watchdog: stuck %0d clocks waiting for %0s (DUT state %0d)", sb_pass, sb_total, sb_waited, what, state);
+    $finish;
+  end
+endtask
+`define SB_WAIT_WHILE(cond, what, state) \
+  begin \
+    sb_waited = 0; \
+    while (cond) begin \
+      @(negedge clk); \
+      sb_waited = sb_waited + 1; \
+      if (sb_waited > sb_watchdog) sb_stuck(what, state); \
+    end \
+  end

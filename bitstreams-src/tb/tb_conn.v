@@ -47,7 +47,7 @@ module tb_conn;
           start = 1;
           @(negedge clk);
           start = 0;
-          while (busy) @(negedge clk);
+          `SB_WAIT_WHILE(busy, "sw_svdraw busy to drop (start-vector draw)", busy)
           for (k = 0; k < z; k = k + 1) begin
             r = $fscanf(fd, "%d", v);
             sb_check("startVector", k, sv_drawn[k*RB +: RB], v);

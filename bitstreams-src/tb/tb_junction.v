@@ -69,7 +69,7 @@ module tb_junction;
       cmd_valid = 1;
       @(negedge clk);
       cmd_valid = 0;
-      while (busy) @(negedge clk);
+      `SB_WAIT_WHILE(busy, "sw_junction busy to drop", busy)
     end
   endtask
   task automatic hp_begin(input [2:0] sel);
@@ -103,7 +103,7 @@ module tb_junction;
         hp_rd = 1;
         @(negedge clk);
         hp_rd = 0;
-        while (!hp_rvalid) @(negedge clk);
+        `SB_WAIT_WHILE(!hp_rvalid, "sw_junction host-port read data (hp_rvalid)", busy)
         got = hp_rdata;
         sb_check(what, i, got, v);
       end

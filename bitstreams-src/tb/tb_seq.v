@@ -92,7 +92,7 @@ module tb_seq;
         3: begin
           r = $fscanf(fd, "%d %d", a1, n);
           issue(2'd2, a1);
-          while (!ready) @(negedge clk);
+          `SB_WAIT_WHILE(!ready, "sw_seq ready (command taken)", dut.st)
           hp_sel = 3'd3;
           hp_start = 1;
           @(negedge clk);
@@ -102,14 +102,14 @@ module tb_seq;
             hp_rd = 1;
             @(negedge clk);
             hp_rd = 0;
-            while (!hp_rvalid) @(negedge clk);
+            `SB_WAIT_WHILE(!hp_rvalid, "sw_seq host-port read data (hp_rvalid)", dut.st)
             got = hp_rdata;
             sb_check("weight", i, got, v);
           end
         end
-        4: while (busy && !paused) @(negedge clk);
+        4: `SB_WAIT_WHILE(busy && !paused, "sw_seq idle (busy to drop)", dut.st)
         5: begin
-          while (!paused && busy) @(negedge clk);
+          `SB_WAIT_WHILE(!paused && busy, "sw_seq cycle_done pause", dut.st)
           if (!paused) begin
             $display("MISMATCH cycle %0d: the sequencer finished early", cyc);
             sb_total = sb_total + 1;
@@ -124,7 +124,7 @@ module tb_seq;
         end
         7: begin
           r = $fscanf(fd, "%d %d", a1, a2);
-          while (busy) @(negedge clk);
+          `SB_WAIT_WHILE(busy, "sw_seq busy to drop", dut.st)
           sb_check("correct", 0, correct, a1);
           sb_check("junctionCycles", 0, jcycles, a2);
           $display("TRAIN: %0d junction cycles, %0d clocks, %0d correct", jcycles, clocks, correct);
@@ -135,7 +135,7 @@ module tb_seq;
         end
         9: begin
           r = $fscanf(fd, "%d", a1);
-          while (busy) @(negedge clk);
+          `SB_WAIT_WHILE(busy, "sw_seq busy to drop", dut.st)
           sb_check("clocks", 0, clocks, a1);
         end
         default: begin

@@ -19,7 +19,9 @@ import {
   SEQ_MODULO,
   WINDOW,
 } from '../../firmware-spec/protocol.ts';
-import type { EmulatedDevice, SeedSet } from '../device.ts';
+import { EmulatedDevice, type SeedSet } from '../device.ts';
+import type { ProfileName } from '../../firmware-spec/capability.ts';
+import type { FaultSpec } from './faults.ts';
 
 /** What the endpoint did with one candidate frame (for tests, the fuzzer and the server's log). */
 export type EndpointOutcome =
@@ -28,7 +30,9 @@ export type EndpointOutcome =
   | { kind: 'ignored'; code: 'not_request' }
   | { kind: 'ran'; opcode: number; ok: boolean; code?: string }
   | { kind: 'replayed'; seq: number }
-  | { kind: 'nak'; code: 'out_of_order' | 'bad_version' | 'stale_seq' };
+  | { kind: 'nak'; code: 'out_of_order' | 'bad_version' | 'stale_seq' }
+  /** the device is hung (fault hang=N): the candidate was not looked at */
+  | { kind: 'silent' };
 
 export interface EndpointStats {
   candidates: number;
@@ -65,6 +69,16 @@ export class DeviceEndpoint {
     stale: 0,
   };
   private expected = 0;
+  /**
+   * Whether an IDENTIFY has set up a session since boot. Before that the device runs nothing else: it
+   * cannot know where a host's seq stands (a host still talking to it from before a reboot is told
+   * with NAK out_of_order naming `expected`, which is no request that host has in flight).
+   */
+  private session = false;
+  /** samples trained over the device's life, across sessions and reboots (for the reset and hang faults) */
+  private lifetimeTrained = 0;
+  private rebooted = false;
+  private hung = false;
   private readonly cache = new Map<number, Cached>();
   /** what the endpoint needs from the last CONFIGURE to decode payloads (the device keeps its own copy) */
   private net?: NetworkDescriptor;
@@ -78,11 +92,14 @@ export class DeviceEndpoint {
    * and escapes, about 1% more) is the link's own and shows in the host's link statistics.
    */
   constructor(
-    readonly device: EmulatedDevice,
+    public device: EmulatedDevice,
     private readonly send: (frame: Buffer) => void,
+    /** device faults (reset=N, hang=N); link faults are applied by whoever carries the frames */
+    private readonly faults?: Pick<FaultSpec, 'resetAfter' | 'hangAfter'>,
   ) {}
 
   receive(candidate: Buffer): EndpointOutcome {
+    if (this.hung) return { kind: 'silent' };
     this.stats.candidates++;
     this.wireIn += candidate.length;
     const r = decodeFrame(candidate);
@@ -109,6 +126,12 @@ export class DeviceEndpoint {
       // the sync point: a new session starts at its own seq
       this.expected = f.seq;
       this.cache.clear();
+      this.session = true;
+    }
+    if (!this.session) {
+      this.stats.outOfOrder++;
+      this.nak(f.seq, f.opcode, 'out_of_order', `no session since the device booted (boot ${this.device.bootCount}): IDENTIFY first; dropped, not run`);
+      return { kind: 'nak', code: 'out_of_order' };
     }
     if (f.seq !== this.expected) {
       const ahead = (f.seq - this.expected + SEQ_MODULO) % SEQ_MODULO;
@@ -128,7 +151,34 @@ export class DeviceEndpoint {
     if (this.cache.size > REPLAY_CACHE) this.cache.delete(this.cache.keys().next().value as number);
     this.expected = (this.expected + 1) % SEQ_MODULO;
     this.emit(response);
+    this.deviceFaults();
     return outcome;
+  }
+
+  /** whether the hang=N fault has struck: the device reads and answers nothing more */
+  get silent(): boolean {
+    return this.hung;
+  }
+
+  /** After a request has run and been answered: the reset=N and hang=N faults. */
+  private deviceFaults(): void {
+    const f = this.faults;
+    if (!f) return;
+    if (f.hangAfter !== undefined && this.lifetimeTrained >= f.hangAfter) this.hung = true;
+    if (f.resetAfter !== undefined && !this.rebooted && this.lifetimeTrained >= f.resetAfter) {
+      this.rebooted = true;
+      this.reboot();
+    }
+  }
+
+  /** A power cycle: a fresh device of the same profile (bootCount + 1), no session, no replay cache. */
+  reboot(): void {
+    this.device = new EmulatedDevice(this.device.capability.profile as ProfileName);
+    this.net = undefined;
+    this.wireIn = this.wireOut = 0;
+    this.cache.clear();
+    this.expected = 0;
+    this.session = false;
   }
 
   private emit(frame: Buffer): void {
@@ -215,6 +265,7 @@ export class DeviceEndpoint {
       }
       case 'TRAIN': {
         const r = dev.train(req.n as number);
+        this.lifetimeTrained += r.samples;
         return encodeResponse(op, r);
       }
       case 'INFER': {

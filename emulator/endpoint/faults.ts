@@ -8,6 +8,13 @@
  *   dup=P    it is delivered twice
  *   delay=MS each unit is held back a random 0..MS ms; order is kept (a byte stream cannot reorder)
  * Random choices come from a seeded generator, so a soak run is repeatable.
+ *
+ * Two faults of the device rather than the link (the device endpoint applies them, emulator/endpoint):
+ *   reset=N  the device reboots once after it has trained N samples (counted over its life, across
+ *            sessions): network, weights and samples are lost, its bootCount goes up by one, and its
+ *            link starts over without a session (as at power-on)
+ *   hang=N   the device goes silent once it has trained N samples: it reads and answers nothing more,
+ *            while its port stays open
  */
 export interface FaultSpec {
   drop: number;
@@ -16,6 +23,10 @@ export interface FaultSpec {
   /** upper bound of the added latency, ms */
   delayMs: number;
   seed: number;
+  /** reboot once after this many samples trained (device fault) */
+  resetAfter?: number;
+  /** go silent after this many samples trained (device fault) */
+  hangAfter?: number;
 }
 
 export class FaultSpecError extends Error {
@@ -28,16 +39,19 @@ export class FaultSpecError extends Error {
 
 export const NO_FAULTS: FaultSpec = { drop: 0, flip: 0, dup: 0, delayMs: 0, seed: 1 };
 
-/** Parse `drop=0.02,flip=0.005,dup=0.01,delay=5[,seed=7]`; every key optional. */
+/** Parse `drop=0.02,flip=0.005,dup=0.01,delay=5[,seed=7][,reset=N][,hang=N]`; every key optional. */
 export function parseFaults(text: string): FaultSpec {
   const spec = { ...NO_FAULTS };
   if (!text.trim()) return spec;
   for (const part of text.split(',')) {
-    const m = /^\s*(drop|flip|dup|delay|seed)\s*=\s*([0-9.eE+-]+)\s*$/.exec(part);
-    if (!m) throw new FaultSpecError(`bad fault "${part}": expected drop=P, flip=P, dup=P, delay=MS or seed=N`);
+    const m = /^\s*(drop|flip|dup|delay|seed|reset|hang)\s*=\s*([0-9.eE+-]+)\s*$/.exec(part);
+    if (!m) throw new FaultSpecError(`bad fault "${part}": expected drop=P, flip=P, dup=P, delay=MS, seed=N, reset=N or hang=N`);
     const v = Number(m[2]);
     if (!Number.isFinite(v) || v < 0) throw new FaultSpecError(`bad fault "${part}": not a non-negative number`);
-    if (m[1] === 'delay') spec.delayMs = v;
+    if (m[1] === 'reset' || m[1] === 'hang') {
+      if (!Number.isInteger(v)) throw new FaultSpecError(`bad fault "${part}": a whole number of samples`);
+      spec[m[1] === 'reset' ? 'resetAfter' : 'hangAfter'] = v;
+    } else if (m[1] === 'delay') spec.delayMs = v;
     else if (m[1] === 'seed') spec.seed = Math.floor(v) >>> 0 || 1;
     else {
       if (v > 1) throw new FaultSpecError(`bad fault "${part}": a probability is at most 1`);
@@ -47,8 +61,14 @@ export function parseFaults(text: string): FaultSpec {
   return spec;
 }
 
+/** Whether the spec asks for link faults (drop, flip, dup, delay); reset and hang are the device's. */
 export function hasFaults(s: FaultSpec): boolean {
   return s.drop > 0 || s.flip > 0 || s.dup > 0 || s.delayMs > 0;
+}
+
+/** Whether the spec asks for device faults (reset, hang). */
+export function hasDeviceFaults(s: FaultSpec): boolean {
+  return s.resetAfter !== undefined || s.hangAfter !== undefined;
 }
 
 /** xorshift32: small, seeded, good enough to pick faults. */

@@ -5,7 +5,10 @@ import { FaultInjector, type FaultSpec, hasFaults } from './faults.ts';
 import { Pacer } from './pacer.ts';
 
 export interface ByteStreamEndpointOptions {
-  /** inject faults in both directions: on decoded frames coming in, on SLIP-encoded frames going out */
+  /**
+   * inject faults in both directions: on decoded frames coming in, on SLIP-encoded frames going out;
+   * reset=N and hang=N go to the device endpoint
+   */
   faults?: FaultSpec;
   /** pace both directions to a UART at this baud (10 bits per byte); none when absent */
   baud?: number;
@@ -40,7 +43,7 @@ export class ByteStreamEndpoint {
       onFrame: (c) => (this.faultsIn ? this.faultsIn.push(c) : this.handle(c)),
     });
     if (faulty) this.faultsIn = new FaultInjector(faulty, (c) => this.handle(c), 0);
-    this.endpoint = new DeviceEndpoint(device, (frame) => this.framer.send(frame));
+    this.endpoint = new DeviceEndpoint(device, (frame) => this.framer.send(frame), opts.faults);
     if (opts.baud) this.paceIn = Pacer.forBaud(opts.baud, (b) => this.feed(b));
     this.onOutcome = opts.onOutcome;
   }

@@ -41,6 +41,7 @@ export interface RunningServer {
   readonly path: string;
   /** the URI a host passes to openDevice */
   readonly uri: string;
+  /** the device served (a reset fault replaces it: read it again after one) */
   readonly device: EmulatedDevice;
   readonly link: ByteStreamEndpoint;
   /** resolves (with the reason) if the port or the pty pair goes away while serving */
@@ -50,14 +51,27 @@ export interface RunningServer {
 
 function endpointFor(opts: ServeOptions, write: (b: Buffer) => void, afterEach?: () => void): ByteStreamEndpoint {
   const device = new EmulatedDevice(opts.profile ?? 'emu');
-  return new ByteStreamEndpoint(device, write, {
+  let boot = device.bootCount;
+  let silent = false;
+  const link: ByteStreamEndpoint = new ByteStreamEndpoint(device, write, {
     faults: opts.faults,
     baud: opts.baud,
     onOutcome: (o) => {
       opts.onOutcome?.(o);
+      // the device faults (reset=N, hang=N) say when they strike
+      const ep = link.endpoint;
+      if (ep.device.bootCount !== boot) {
+        boot = ep.device.bootCount;
+        opts.log?.(`fault: the device rebooted after ${opts.faults?.resetAfter} trained samples (boot ${boot}): network, weights and samples lost`);
+      }
+      if (ep.silent && !silent) {
+        silent = true;
+        opts.log?.(`fault: the device hung after ${opts.faults?.hangAfter} trained samples: it answers nothing more`);
+      }
       afterEach?.();
     },
   });
+  return link;
 }
 
 async function openPort(path: string, baud: number): Promise<SerialPort> {
@@ -80,7 +94,9 @@ export async function serveSerial(path: string, opts: ServeOptions = {}): Promis
   return {
     path,
     uri: `serial:${path}?baud=${baud}`,
-    device: link.endpoint.device,
+    get device() {
+      return link.endpoint.device;
+    },
     link,
     lost,
     close: async () => {
@@ -129,7 +145,9 @@ export async function servePty(opts: ServeOptions = {}): Promise<RunningServer> 
   return {
     path: theirs,
     uri: `serial:${theirs}${opts.baud ? `?baud=${opts.baud}` : ''}`,
-    device: inner.device,
+    get device() {
+      return inner.device;
+    },
     link: inner.link,
     lost: Promise.race([inner.lost, socatGone.then((why) => (closing ? new Promise<string>(() => {}) : why))]),
     close: async () => {
@@ -200,7 +218,9 @@ export async function serveXdma(dir: string, opts: ServeOptions = {}): Promise<R
   return {
     path: prefix,
     uri: `pcie:${prefix}`,
-    device: link.endpoint.device,
+    get device() {
+      return link.endpoint.device;
+    },
     link,
     lost,
     close: async () => {

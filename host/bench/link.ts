@@ -1,4 +1,5 @@
 import { UART } from '../../firmware-spec/protocol.ts';
+import { hasFaults, parseFaults } from '../../emulator/endpoint/faults.ts';
 import { spawnServer } from '../../emulator/server/spawn.ts';
 import { loadPreset } from '../config/index.ts';
 import { openDevice } from '../device/open.ts';
@@ -13,17 +14,39 @@ export interface BenchLinkOptions {
   window?: number;
   /** payload bytes per frame (default: the serial transport's) */
   bulkPayload?: number;
+  /**
+   * link faults (emulator/endpoint/faults.ts syntax, e.g. 'drop=0.02'): the same transfer is run a
+   * second time through a server injecting them, and goodputFraction = lossy goodput / clean goodput
+   */
+  faults?: string;
 }
 
 /**
  * Bulk weight writes over a pty to `seedwire emulator serve --pty --baud N`: payload (weight) bytes per
  * second against the line's N/10 bytes per second (10 bits per byte: start + 8 data + stop). Target:
  * 90% or more. The server paces both directions, so the pty's own speed does not flatter the figure.
+ * With `faults`, the clean run is followed by one through the faults, and the result adds `lossy`
+ * (its figures) and `goodputFraction` (target 0.8 at drop=0.02).
  */
 export async function benchLink(opts: BenchLinkOptions = {}): Promise<object> {
+  const clean = await measure(opts, undefined);
+  if (!opts.faults) return clean;
+  const spec = parseFaults(opts.faults);
+  if (!hasFaults(spec)) return clean;
+  const lossy = await measure(opts, opts.faults);
+  return {
+    ...clean,
+    faults: opts.faults,
+    lossy,
+    goodputFraction: round(lossy.payloadBytesPerSecond / clean.payloadBytesPerSecond, 4),
+    targetGoodputFraction: 0.8,
+  };
+}
+
+async function measure(opts: BenchLinkOptions, faults: string | undefined) {
   const baud = opts.baud ?? UART.baud;
   const target = opts.bytes ?? 1_500_000;
-  const server = await spawnServer(['--pty', '--baud', String(baud)]);
+  const server = await spawnServer(['--pty', '--baud', String(baud), ...(faults ? ['--faults', faults] : [])]);
   try {
     const dev = await openDevice(`serial:${server.path}?baud=${baud}`, { window: opts.window, bulkPayload: opts.bulkPayload });
     try {
@@ -37,6 +60,7 @@ export async function benchLink(opts: BenchLinkOptions = {}): Promise<object> {
       // warm up: one write, so the measured span starts with the line busy
       await dev.writeWeights(0, 0, words);
       const before = dev.linkStats();
+      const causesBefore = dev.linkInfo().causes;
       const t0 = performance.now();
       let payload = 0;
       // two bulk writes in flight, so the window never drains between calls
@@ -65,7 +89,7 @@ export async function benchLink(opts: BenchLinkOptions = {}): Promise<object> {
         wireBytesOut: after.bytesOut - before.bytesOut,
         framesOut: after.framesOut - before.framesOut,
         retransmits: after.retransmits - before.retransmits,
-        retransmitCauses: info.causes,
+        retransmitCauses: Object.fromEntries(Object.entries(info.causes).map(([k, v]) => [k, v - causesBefore[k as keyof typeof causesBefore]])),
         window: info.window,
         bulkPayload: info.bulkPayload,
         readBackIntact: intact,

@@ -14,6 +14,13 @@ import { DatasetError } from './errors.ts';
  * Images are idx3 (count, rows, cols), labels idx1 (count).
  */
 const IDX_DTYPE_U8 = 0x08;
+/**
+ * Largest IDX array accepted, bytes, on disk and after gunzip: 1 GiB (MNIST's training images are
+ * 47 MB; a million 28x28 images 784 MB). A file's sizes are checked against it before anything is
+ * allocated, so a hostile file (a gzip bomb, a header promising 2^32 images) is an error, not an
+ * out-of-memory.
+ */
+export const MAX_IDX_BYTES = 1 << 30;
 const GZIP_MAGIC_0 = 0x1f;
 const GZIP_MAGIC_1 = 0x8b;
 
@@ -23,8 +30,9 @@ export type IdxArray = { dims: number[]; data: Uint8Array };
 function maybeGunzip(bytes: Uint8Array, where: string): Uint8Array {
   if (bytes.length >= 2 && bytes[0] === GZIP_MAGIC_0 && bytes[1] === GZIP_MAGIC_1) {
     try {
-      return gunzipSync(bytes);
+      return gunzipSync(bytes, { maxOutputLength: MAX_IDX_BYTES });
     } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw new DatasetError('idx_header', `${where}: unzips to more than ${MAX_IDX_BYTES} bytes, the largest IDX file accepted`);
       throw new DatasetError('idx_header', `${where}: gzip magic present but not a valid gzip stream (${(e as Error).message})`);
     }
   }
@@ -60,8 +68,12 @@ export function parseIdx(raw: Uint8Array, expectDims: number, where: string): Id
   let size = 1;
   for (let i = 0; i < dimCount; i++) {
     const d = view.getUint32(4 + 4 * i, false);
+    if (d === 0) throw new DatasetError('idx_header', `${where}: dimension ${i} is 0 at offset ${4 + 4 * i}: the file holds no data`);
     dims.push(d);
     size *= d;
+  }
+  if (size > MAX_IDX_BYTES) {
+    throw new DatasetError('idx_header', `${where}: dims [${dims.join(', ')}] promise ${size} bytes, more than the ${MAX_IDX_BYTES} accepted (and more than the file's ${bytes.length - headerLen})`);
   }
   const expected = headerLen + size;
   if (bytes.length < expected) {
@@ -104,7 +116,11 @@ function candidates(dir: string, stem: string, kind: 'idx3' | 'idx1'): string[] 
 
 function readFirst(paths: string[]): { path: string; bytes: Uint8Array } {
   for (const path of paths) {
-    if (existsSync(path)) return { path, bytes: readFileSync(path) };
+    if (!existsSync(path)) continue;
+    const st = statSync(path);
+    if (!st.isFile()) throw new DatasetError('dataset_missing', `${path} is not a regular file`);
+    if (st.size > MAX_IDX_BYTES) throw new DatasetError('idx_header', `${path}: ${st.size} bytes, more than the ${MAX_IDX_BYTES} accepted for an IDX file`);
+    return { path, bytes: readFileSync(path) };
   }
   throw new DatasetError('dataset_missing', `IDX file missing: none of ${paths.join(', ')} exists`);
 }

@@ -9,6 +9,7 @@ import { encodeSamples, fixedBytesPerImage } from '../../firmware-spec/encodings
 import { DeviceError, deviceErrorName } from '../../firmware-spec/errors.ts';
 import { specHash } from '../../firmware-spec/hash.ts';
 import { decodeWeights, encodeWeights, type NetworkDescriptor, weightWordBytes } from '../../firmware-spec/network.ts';
+import { trainClocks } from '../../firmware-spec/timing.ts';
 import {
   BULK_PAYLOAD,
   FRAME_OVERHEAD_BYTES,
@@ -50,6 +51,10 @@ const WRITE_MASK_HEADER = 9;
 const STREAM_HEADER = 3;
 /** INFER response bytes before the predictions (emulator/endpoint INFER_FIXED_BYTES). */
 const INFER_FIXED = 24;
+/** Estimate, clocks per weight of a command that walks every weight (LFSR draws, balancer passes). */
+const DEVICE_CLOCKS_PER_WEIGHT = 16;
+/** Device time estimates are doubled in timeouts: stalls of irregular schedules, balancer passes. */
+const DEVICE_TIME_MARGIN = 2;
 
 interface Pending {
   op: Opcode;
@@ -57,9 +62,15 @@ interface Pending {
   /** IDENTIFY resynchronises the device's seq: it goes alone, with nothing else in flight */
   barrier: boolean;
   seq: number;
+  /** the device's expected run time for this request, ms */
+  ownMs: number;
+  /** ownMs plus that of every request ahead of it when it was sent (the device runs them first): added to its timeout */
+  budgetMs: number;
   frame?: Buffer;
   /** order of this frame's latest transmission among all transmissions */
   sendIndex: number;
+  /** order of its first transmission */
+  firstSendIndex: number;
   sentAt: number;
   /** retransmitted and not yet answered: no more fast retransmits for it, only its timeout (TCP NewReno's rule) */
   recovering: boolean;
@@ -377,6 +388,28 @@ export class LinkClient implements DeviceClient {
     return this.deviceMaxPayload - INFER_FIXED;
   }
 
+  /**
+   * How long the device may take to run a request, ms, added to its retransmission timeout: a TRAIN
+   * or INFER of n samples takes its timing model's clocks for n samples (firmware-spec/timing.ts
+   * trainClocks, an upper bound for INFER), over the device's clockHz; commands that walk every weight
+   * (CONFIGURE, LOAD_SEEDS, MASK_STEP, BALANCE, WRITE_MASK) take DEVICE_CLOCKS_PER_WEIGHT clocks per
+   * weight. Both are doubled (DEVICE_TIME_MARGIN): irregular schedules stall lanes. The link's own time
+   * is in the timeout already (the floor covers a full window twice over at the line rate).
+   */
+  private deviceBudgetMs(op: Opcode, value: unknown): number {
+    const cap = this.capability;
+    const net = op === 'CONFIGURE' ? (value as NetworkDescriptor) : this.net;
+    if (!cap || !net) return 0;
+    let clocks = 0;
+    if (op === 'TRAIN' || op === 'INFER') {
+      const n = (value as { n: number }).n;
+      if (Number.isInteger(n) && n > 0) clocks = trainClocks(cap.timing, net, n);
+    } else if (op === 'CONFIGURE' || op === 'LOAD_SEEDS' || op === 'MASK_STEP' || op === 'BALANCE' || op === 'WRITE_MASK') {
+      clocks = DEVICE_CLOCKS_PER_WEIGHT * net.junctions.reduce((a, j) => a + j.n * j.fi, 0);
+    }
+    return (DEVICE_TIME_MARGIN * clocks * 1000) / cap.clockHz;
+  }
+
   private badResponse(op: Opcode, why: string): LinkError {
     return new LinkError('bad_response', this.uri, `${op} response: ${why}`);
   }
@@ -394,7 +427,7 @@ export class LinkClient implements DeviceClient {
     }
     if (payload.length > MAX_PAYLOAD) return Promise.reject(new LinkError('bad_argument', this.uri, `${op}: payload of ${payload.length} bytes exceeds ${MAX_PAYLOAD}`));
     return new Promise<Buffer>((resolve, reject) => {
-      this.queue.push({ op, payload, barrier, seq: -1, sendIndex: 0, sentAt: 0, recovering: false, done: false, resolve, reject });
+      this.queue.push({ op, payload, barrier, seq: -1, ownMs: this.deviceBudgetMs(op, value), budgetMs: 0, sendIndex: 0, firstSendIndex: 0, sentAt: 0, recovering: false, done: false, resolve, reject });
       this.pump();
     }).then((body) => {
       try {
@@ -415,6 +448,7 @@ export class LinkClient implements DeviceClient {
       this.nextSeq = (this.nextSeq + 1) % SEQ_MODULO;
       head.frame = encodeFrame(head.seq, OPCODES[head.op].code, head.payload);
       if (this.inflight.length === 0) this.busySince = performance.now();
+      head.budgetMs = this.inflight.reduce((ms, x) => (x.done ? ms : ms + x.ownMs), head.ownMs);
       this.inflight.push(head);
       this.transmit(head);
     }
@@ -427,6 +461,7 @@ export class LinkClient implements DeviceClient {
       p.recovering = true;
     }
     p.sendIndex = ++this.sendCounter;
+    if (!retransmit) p.firstSendIndex = p.sendIndex;
     p.sentAt = performance.now();
     this.s.framesOut++;
     this.s.frameBytesOut += p.frame!.length;
@@ -445,7 +480,7 @@ export class LinkClient implements DeviceClient {
     this.timer = undefined;
     const oldest = this.inflight.find((p) => !p.done);
     if (!oldest || this.dead) return;
-    const wait = Math.max(0, oldest.sentAt + this.rto - performance.now());
+    const wait = Math.max(0, oldest.sentAt + this.rto + oldest.budgetMs - performance.now());
     this.timer = setTimeout(() => this.onTimeout(), wait + 1);
   }
 
@@ -453,7 +488,7 @@ export class LinkClient implements DeviceClient {
     this.timer = undefined;
     const oldest = this.inflight.find((p) => !p.done);
     if (!oldest || this.dead) return;
-    if (performance.now() < oldest.sentAt + this.rto) return this.arm();
+    if (performance.now() < oldest.sentAt + this.rto + oldest.budgetMs) return this.arm();
     this.stalls++;
     if (this.stalls > this.maxRetries) {
       const crcOnly = this.badSinceProgress > 0 && this.goodSinceProgress === 0;
@@ -495,10 +530,18 @@ export class LinkClient implements DeviceClient {
       }
       if (nak.opcode !== OPCODES[p.op].code) return; // not an answer to this request
       if (nak.code === LINK_ERRORS.out_of_order) {
-        // the device dropped p because it is still waiting for `expected`: if our latest copy of that
-        // one went out before p's, it was lost; go back to it
+        // The device dropped p because it is still waiting for `expected`. Frames arrive in the order
+        // they were sent, so that is a request of ours sent before p and not yet answered; if it is
+        // not, or is p itself, the device has lost this session (it rebooted, or another host
+        // opened it) and what it held is gone.
+        if (nak.expected === p.seq || !this.inflight.some((x) => x.seq === nak.expected)) {
+          return this.die(new LinkError('session_lost', this.uri, `${p.op} (seq ${p.seq}) refused: the device expects seq ${nak.expected}, which is no request of this session in flight: it has lost the session (rebooted, or another host opened it) and, with it, its network, weights and samples`));
+        }
+        // if our latest copy of the expected one went out before p's, it was lost: go back to it.
+        // When it is itself a retransmission, the NAK may answer an older copy of p, sent before it:
+        // only a p first sent after it tells (NewReno's rule, made exact by send order).
         const e = this.inflight.find((x) => x.seq === nak.expected && !x.done);
-        if (e && !e.recovering && e.sendIndex < p.sendIndex) {
+        if (e && (e.recovering ? e.sendIndex < p.firstSendIndex : e.sendIndex < p.sendIndex)) {
           this.causes.outOfOrder++;
           this.goBack(e);
         }
@@ -528,7 +571,7 @@ export class LinkClient implements DeviceClient {
     // run, and its response was lost; ask again (the device replays it)
     for (const q of this.inflight) {
       if (q === p) break;
-      if (!q.done && !q.recovering && q.sendIndex < p.sendIndex) {
+      if (!q.done && (q.recovering ? q.sendIndex < p.firstSendIndex : q.sendIndex < p.sendIndex)) {
         this.causes.overtaken++;
         this.transmit(q, true);
       }

@@ -7,6 +7,8 @@
  *   nak            the device refused a frame at the link level (bad_version) or sent an unknown code
  *   spec_mismatch  the device's spec hash differs from the host's (message gives both)
  *   disconnected   the port, FIFO or peer went away, or the client was closed
+ *   session_lost   the device no longer knows this session: it rebooted (or another host opened it);
+ *                  what it held (network, weights, samples) must be assumed lost
  *   bad_uri        the device URI cannot be parsed (unknown scheme, missing path, bad option)
  *   no_device      nothing at the path, or it is not a seedwire device
  *   port_busy      the port is locked by another process
@@ -20,6 +22,7 @@ export type LinkErrorCode =
   | 'nak'
   | 'spec_mismatch'
   | 'disconnected'
+  | 'session_lost'
   | 'bad_uri'
   | 'no_device'
   | 'port_busy'

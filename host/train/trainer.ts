@@ -1,4 +1,8 @@
 import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { DeviceError } from '../../firmware-spec/errors.ts';
+import { LinkError } from '../device/errors.ts';
 import type { SampleEncoding } from '../../firmware-spec/capability.ts';
 import { generateConnectivity } from '../../firmware-spec/connectivity.ts';
 import { MaskSchedule, packMask, unpackMask } from '../../firmware-spec/masks.ts';
@@ -8,8 +12,9 @@ import type { NetworkConfig } from '../config/schema.ts';
 import { checkShape, type Dataset, loadDatasetSpec, quantizeImages, bytesPerSample } from '../datasets/index.ts';
 import type { BalanceReport, DeviceClient } from '../device/client-types.ts';
 import { openDevice } from '../device/open.ts';
+import { parseDeviceUri } from '../device/uri.ts';
 import { plan, type Plan, type ResolvedConfig } from '../partition/partition.ts';
-import { cleanCheckpointDir, type Checkpoint, CheckpointError, CHECKPOINT_FORMAT, readCheckpoint, writeCheckpoint } from './checkpoint.ts';
+import { cleanCheckpointDir, type Checkpoint, CheckpointError, CHECKPOINT_FILE, CHECKPOINT_FORMAT, readCheckpoint, writeCheckpoint } from './checkpoint.ts';
 import { epochOrder } from './order.ts';
 
 export interface TrainOptions {
@@ -39,6 +44,13 @@ export interface TrainOptions {
   onEpoch?: (e: EpochReport) => void;
   /** abort (e.g. SIGINT): the trainer checkpoints at the next chunk boundary and stops */
   signal?: AbortSignal;
+  /**
+   * recoveries from a device reset allowed in one run (default 3): with checkpointDir, a device that
+   * reboots mid-run gets the last checkpoint restored and the run carries on
+   */
+  retries?: number;
+  /** one line per thing worth telling the user while the run goes on (recoveries); the CLI prints them on stderr */
+  onNotice?: (line: string) => void;
 }
 
 export interface TrainProgress {
@@ -83,6 +95,8 @@ export interface TrainReport {
   bytesPerSample: number;
   seconds: number;
   resumed: boolean;
+  /** device resets recovered from (the last checkpoint restored onto the rebooted device) */
+  recoveries: number;
   interrupted: boolean;
   epochReports: EpochReport[];
   resolved: ResolvedConfig;
@@ -91,7 +105,7 @@ export interface TrainReport {
 }
 
 export class TrainError extends Error {
-  readonly code: 'interrupted' | 'bad_option';
+  readonly code: 'interrupted' | 'bad_option' | 'device_reset';
   constructor(code: TrainError['code'], message: string) {
     super(message);
     this.name = 'TrainError';
@@ -109,13 +123,114 @@ export async function weightsSha256(dev: DeviceClient, resolved: ResolvedConfig)
   return h.digest('hex');
 }
 
+/** Recoveries from device resets allowed in one run when TrainOptions.retries is not given. */
+export const DEFAULT_RESET_RETRIES = 3;
+
+/** What one attempt learnt about its device, for the recovery logic. */
+interface Session {
+  uri?: string;
+  profile?: string;
+  bootCount?: number;
+  /** the device was set up and training had begun (errors from here on may have lost work) */
+  started: boolean;
+}
+
 /**
  * Train a network on a device: configure it, load seeds (connectivity and initial weights are made
  * on the device), stream samples double-buffered (chunk k+1 travels while the device trains chunk k),
  * TRAIN chunk by chunk (the pipeline fills and drains once per chunk, so results do not depend on
  * the link), evaluate with INFER, checkpoint at chunk boundaries, read the weights back.
+ *
+ * Failures of the device, in phases:
+ * - a reset (the device lost the session, answers not_configured, or its bootCount changed): with a
+ *   checkpoint directory and a device URI, the device is opened again, the last checkpoint (or, before
+ *   the first, the start) is restored onto it and the run carries on, at most `retries` times;
+ * - anything else (unplugged, hung, a reset without a checkpoint): the error, with what was kept.
  */
 export async function train(opts: TrainOptions): Promise<TrainReport> {
+  const started = performance.now();
+  const retries = opts.retries ?? DEFAULT_RESET_RETRIES;
+  if (!Number.isInteger(retries) || retries < 0) throw new TrainError('bad_option', `--retries must be a whole number, got ${opts.retries}`);
+  const canRecover = typeof opts.device !== 'object' && !!opts.checkpointDir;
+  let recoveries = 0;
+  let resume = opts.resume;
+  for (;;) {
+    const session: Session = { started: false };
+    try {
+      const report = await trainOnce({ ...opts, resume }, session);
+      report.resumed = !!opts.resume;
+      report.recoveries = recoveries;
+      report.seconds = (performance.now() - started) / 1000;
+      return report;
+    } catch (e) {
+      if (!session.started || !(e instanceof LinkError || e instanceof DeviceError)) throw e;
+      const reset = await wasReset(e, session, opts);
+      if (reset && canRecover && recoveries < retries) {
+        recoveries++;
+        const dir = opts.checkpointDir!;
+        const have = existsSync(join(dir, CHECKPOINT_FILE));
+        opts.onNotice?.(`${session.uri}: the device was reset (${reset}); restoring ${have ? describeCheckpoint(dir) : 'the start of the run (no checkpoint yet)'} onto it and carrying on (recovery ${recoveries} of ${retries})`);
+        resume = have;
+        continue;
+      }
+      throw withKept(reset ? new TrainError('device_reset', `${session.uri}: the device was reset mid-run (${reset})${!opts.checkpointDir ? '; without --checkpoint DIR the run cannot be restored onto it' : typeof opts.device === 'object' ? '' : `; gave up after ${recoveries} recoveries (--retries ${retries})`}`) : e, opts);
+    }
+  }
+}
+
+/**
+ * Whether a failed attempt's device was reset, and how that showed (undefined: it was not, as far as
+ * can be told). A lost session or not_configured says so; after a timeout the device is asked once
+ * (IDENTIFY within the handshake budget) whether its bootCount changed. A device that does not answer
+ * that either is hung (or gone): the timeout's message says so.
+ */
+async function wasReset(e: LinkError | DeviceError, session: Session, opts: TrainOptions): Promise<string | undefined> {
+  if (e instanceof DeviceError) return e.code === 'not_configured' || e.code === 'no_seeds' ? `it answered ${e.code}` : undefined;
+  if (e.code === 'session_lost') return 'it lost the session';
+  if (e.code !== 'timeout' && e.code !== 'crc') return undefined;
+  if (typeof opts.device === 'object' || session.bootCount === undefined) return undefined;
+  // an in-process emulator opened again is another device: there is nothing to ask
+  if (parseDeviceUri(session.uri ?? opts.device ?? 'emu').scheme === 'emu') return undefined;
+  let dev: Awaited<ReturnType<typeof openDevice>>;
+  try {
+    dev = await openDevice(session.uri ?? opts.device ?? 'emu');
+  } catch (probe) {
+    e.message += ` (asked again, the device did not answer IDENTIFY either: it is hung or gone${probe instanceof LinkError && probe.code !== 'timeout' ? `: ${probe.code}` : ''})`;
+    return undefined;
+  }
+  try {
+    const { bootCount } = await dev.identify();
+    if (bootCount !== session.bootCount) return `boot count ${session.bootCount} -> ${bootCount}`;
+    e.message += ' (asked again, the device answered IDENTIFY with the same boot count: the link, not the device, failed)';
+    return undefined;
+  } catch {
+    return undefined;
+  } finally {
+    await dev.close();
+  }
+}
+
+/** "the checkpoint in DIR (epoch E, sample S of N)", or just the directory when it cannot be read. */
+function describeCheckpoint(dir: string): string {
+  try {
+    const ck = readCheckpoint(dir);
+    return `the checkpoint in ${dir} (epoch ${ck.epoch + 1} of ${ck.epochs}, sample ${ck.cursor} of ${ck.samplesPerEpoch})`;
+  } catch {
+    return `the checkpoint in ${dir}`;
+  }
+}
+
+/** Add to a failed run's error what it kept, so its one line tells the user what to do next. */
+function withKept(e: Error, opts: TrainOptions): Error {
+  let kept: string;
+  if (!opts.checkpointDir) kept = 'nothing kept (no --checkpoint DIR)';
+  else if (existsSync(join(opts.checkpointDir, CHECKPOINT_FILE))) kept = `kept ${describeCheckpoint(opts.checkpointDir)}: continue with --resume, on this or any device of the same profile`;
+  else kept = `no checkpoint written yet in ${opts.checkpointDir}`;
+  e.message = `${e.message}; ${kept}`;
+  return e;
+}
+
+async function trainOnce(opts: TrainOptions, session: Session): Promise<TrainReport> {
   const started = performance.now();
   const cfg = opts.network ?? loadConfigChoice(opts);
   if (opts.seed !== undefined) cfg.seed = opts.seed;
@@ -136,7 +251,10 @@ export async function train(opts: TrainOptions): Promise<TrainReport> {
   const dev = typeof opts.device === 'object' ? opts.device : await openDevice(opts.device ?? 'emu');
   try {
     // openDevice's handshake already asked: no second IDENTIFY on the wire
-    const { capability } = dev.identity ?? (await dev.identify());
+    const { capability, bootCount } = dev.identity ?? (await dev.identify());
+    session.uri = dev.uri;
+    session.profile = capability.profile;
+    session.bootCount = bootCount;
     const p: Plan = plan(cfg, capability, dev.uri);
     const resolved = p.resolved;
     if (!capability.encodings.includes(encoding)) throw new TrainError('bad_option', `${dev.uri} cannot decode encoding '${encoding}' (it declares ${capability.encodings.join(', ')})`);
@@ -154,6 +272,7 @@ export async function train(opts: TrainOptions): Promise<TrainReport> {
     const savedMasks = ck && dynamicMask.some(Boolean) ? checkpointMasks(ck, resolved, opts.checkpointDir!, dynamicMask) : undefined;
     if (opts.checkpointDir) cleanCheckpointDir(opts.checkpointDir);
 
+    session.started = true;
     await dev.reset();
     await dev.configure(resolved.network);
     const net = resolved.network;
@@ -205,6 +324,8 @@ export async function train(opts: TrainOptions): Promise<TrainReport> {
     const saveCheckpoint = async (epoch: number, cursor: number) => {
       if (!opts.checkpointDir) return;
       const st = await dev.status();
+      // a device that rebooted since this session began holds nothing of the run: never checkpoint that
+      if (st.bootCount !== bootCount) throw new LinkError('session_lost', dev.uri, `the device rebooted (boot count ${bootCount} -> ${st.bootCount})`);
       const weights: string[] = [];
       for (const [i, j] of net.junctions.entries()) weights.push(encodeWeights(await dev.readWeights(i, 0, j.n * j.fi), net.formats.weight.bits).toString('base64'));
       let savedMasks: Array<string | null> | undefined;
@@ -239,7 +360,11 @@ export async function train(opts: TrainOptions): Promise<TrainReport> {
         pixels.set(trainSet.images.subarray(s * px, (s + 1) * px), i * px);
         labels[i] = trainSet.labels[s];
       }
-      return dev.streamSamples(encoding, pixels, labels);
+      const sent = dev.streamSamples(encoding, pixels, labels);
+      // the chunk is prefetched: if the run stops before awaiting it (the link died while the device
+      // trained the previous chunk), its rejection is expected, not unhandled
+      sent.catch(() => {});
+      return sent;
     };
 
     const startEpoch = ck ? ck.epoch : 0;
@@ -335,6 +460,7 @@ export async function train(opts: TrainOptions): Promise<TrainReport> {
       bytesPerSample: bytesPerSample(encoding, px, trainSet.images.subarray(0, Math.min(trainSet.count, 500) * px)),
       seconds: 0,
       resumed: !!ck,
+      recoveries: 0,
       interrupted,
       epochReports,
       resolved,

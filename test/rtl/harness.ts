@@ -18,7 +18,7 @@ export const VECTORS_DIR = join(REPO, 'firmware-spec', 'vectors');
 /** Why the RTL tests cannot run here, or undefined when iverilog and vvp are on the PATH. */
 export function simulatorMissing(): string | undefined {
   for (const tool of ['iverilog', 'vvp']) {
-    const r = spawnSync(tool, ['-V'], { encoding: 'utf8' });
+    const r = spawnSync(tool, ['-V'], { encoding: 'utf8', timeout: TOOL_PROBE_MS, killSignal: 'SIGKILL' });
     if (r.error) return `${tool} is not on the PATH (Debian: apt-get install iverilog)`;
   }
   return undefined;
@@ -40,7 +40,20 @@ export interface TbOptions {
   params?: Record<string, number>;
   /** simulate the up5k SPRAM primitive with yosys's iCE40 cell models */
   spram?: boolean;
+  /** bound on the simulation run, ms (default SIM_TIMEOUT_MS; the compile has its own, the same) */
+  timeoutMs?: number;
+  /** testbench plusargs besides +script, e.g. ['+watchdog=100'] */
+  plusargs?: string[];
 }
+
+/** `iverilog -V` / `vvp -V` answer at once; a tool that does not is treated as missing. */
+const TOOL_PROBE_MS = 10_000;
+/**
+ * Bound on one compile and one simulation run, ms. The testbenches' watchdogs (tb_common.vh
+ * SB_WAIT_WHILE) fail a stuck wait with a message first; this catches whatever they cannot (a
+ * simulator loop without clock edges), so a broken RTL fails its test instead of hanging CI.
+ */
+export const SIM_TIMEOUT_MS = 600_000;
 
 /** yosys's iCE40 simulation models (for SB_SPRAM256KA), shipped in @yowasp/yosys. */
 export function ice40CellsSim(): string {
@@ -60,9 +73,14 @@ export function runTestbench(o: TbOptions): TbResult {
     for (const [k, v] of Object.entries(o.params ?? {})) args.push(`-P${o.top}.${k}=${v}`);
     if (o.spram) args.push('-DSW_SPRAM', '-DNO_ICE40_DEFAULT_ASSIGNMENTS', ice40CellsSim());
     args.push(...rtl, join(TB_DIR, `${o.top}.v`));
-    execFileSync('iverilog', args, { cwd: dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-    const run = spawnSync('vvp', ['-n', join(dir, 'sim.vvp'), `+script=${join(dir, 'stimulus.txt')}`], { cwd: dir, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+    const timeout = o.timeoutMs ?? SIM_TIMEOUT_MS;
+    execFileSync('iverilog', args, { cwd: dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: SIM_TIMEOUT_MS, killSignal: 'SIGKILL' });
+    const run = spawnSync('vvp', ['-n', join(dir, 'sim.vvp'), `+script=${join(dir, 'stimulus.txt')}`, ...(o.plusargs ?? [])], { cwd: dir, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, timeout, killSignal: 'SIGKILL' });
     const output = `${run.stdout ?? ''}${run.stderr ?? ''}`;
+    if (run.error || run.signal) {
+      const why = (run.error as NodeJS.ErrnoException | undefined)?.code === 'ETIMEDOUT' ? `vvp ran past its ${timeout / 1000} s bound and was killed` : `vvp failed: ${run.error?.message ?? `killed by ${run.signal}`}`;
+      return { passed: 0, total: 0, ok: false, output: `${why}\n${output}` };
+    }
     const m = /^(PASS|FAIL) (\d+)\/(\d+) vectors/m.exec(output);
     if (!m) return { passed: 0, total: 0, ok: false, output };
     return { passed: Number(m[2]), total: Number(m[3]), ok: m[1] === 'PASS' && m[2] === m[3], output };
@@ -91,6 +109,6 @@ export class Script {
 }
 
 export function version(tool: string): string {
-  const r = spawnSync(tool, ['-V'], { encoding: 'utf8' });
+  const r = spawnSync(tool, ['-V'], { encoding: 'utf8', timeout: TOOL_PROBE_MS, killSignal: 'SIGKILL' });
   return (r.stdout || r.stderr || '').split('\n')[0];
 }

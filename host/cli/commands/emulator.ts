@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { PROFILES, type ProfileName } from '../../../firmware-spec/capability.ts';
 import type { EndpointOutcome } from '../../../emulator/endpoint/endpoint.ts';
-import { hasFaults, parseFaults } from '../../../emulator/endpoint/faults.ts';
+import { hasDeviceFaults, hasFaults, parseFaults } from '../../../emulator/endpoint/faults.ts';
 import { type RunningServer, servePty, serveSerial, serveXdma } from '../../../emulator/server/serve.ts';
 import { action } from '../errors.ts';
 
@@ -33,7 +33,7 @@ export function registerEmulator(program: Command): void {
     .option('--serial <path>', 'serve on an existing tty, e.g. one end of a socat pty pair')
     .option('--xdma <dir>', 'create FIFOs DIR/xdma0_h2c_0 and DIR/xdma0_c2h_0 and serve on them (host: pcie:DIR/xdma0)')
     .option('--baud <n>', 'pace bytes to a UART at N baud, both directions (10 bits per byte)')
-    .option('--faults <spec>', 'inject link faults both ways: drop=P,flip=P,dup=P,delay=MS[,seed=N]')
+    .option('--faults <spec>', 'inject link faults both ways: drop=P,flip=P,dup=P,delay=MS[,seed=N]; device faults: reset=N (reboot once after N samples trained), hang=N (silent after N)')
     .option('--profile <name>', `device profile (${Object.keys(PROFILES).join(', ')})`, 'emu')
     .option('--verbose', 'log every rejected or out-of-order frame to stderr')
     .action(action(serve));
@@ -62,7 +62,7 @@ async function serve(flags: ServeFlags): Promise<void> {
   else if (flags.serial) server = await serveSerial(flags.serial, opts);
   else server = await serveXdma(flags.xdma!, opts);
   process.stdout.write(`${server.path}\n`);
-  log(`serving profile ${flags.profile} at ${server.uri}${baud ? `, ${baud} baud` : ''}${faults && hasFaults(faults) ? `, faults ${flags.faults}` : ''}`);
+  log(`serving profile ${flags.profile} at ${server.uri}${baud ? `, ${baud} baud` : ''}${faults && (hasFaults(faults) || hasDeviceFaults(faults)) ? `, faults ${flags.faults}` : ''}`);
   let exitCode = 0;
   await new Promise<void>((resolve) => {
     let done = false;

@@ -1,7 +1,7 @@
 import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import { SAMPLE_ENCODINGS, type SampleEncoding } from '../../../firmware-spec/capability.ts';
-import { train, type TrainReport } from '../../train/index.ts';
+import { DEFAULT_RESET_RETRIES, train, type TrainReport } from '../../train/index.ts';
 import { action } from '../errors.ts';
 import { table } from '../format.ts';
 import { intOption } from '../options.ts';
@@ -18,6 +18,7 @@ interface TrainCliOptions {
   checkpoint?: string;
   checkpointEvery?: number;
   resume?: boolean;
+  retries: number;
   reference?: boolean;
   json?: boolean;
 }
@@ -40,6 +41,7 @@ export function registerTrain(program: Command): void {
     .option('--checkpoint <dir>', 'write checkpoints here (epoch ends, every N samples, SIGINT)')
     .option('--checkpoint-every <n>', `samples between checkpoints (default ${DEFAULT_CHECKPOINT_EVERY} with --checkpoint)`, intOption)
     .option('--resume', 'continue bit-exactly from the checkpoint in --checkpoint DIR')
+    .option('--retries <n>', 'device resets to recover from by restoring the last checkpoint (needs --checkpoint)', intOption, DEFAULT_RESET_RETRIES)
     .option('--reference', 'also train the float32 reference (tfjs) and report its accuracy')
     .option('--json', 'print one JSON object as the last line of stdout')
     .action(
@@ -68,6 +70,8 @@ export function registerTrain(program: Command): void {
             checkpointDir: o.checkpoint,
             checkpointEvery: o.checkpoint ? (o.checkpointEvery ?? DEFAULT_CHECKPOINT_EVERY) : undefined,
             resume: o.resume,
+            retries: o.retries,
+            onNotice: (line) => process.stderr.write(`${bar ? '\n' : ''}${line}\n`),
             reference: o.reference,
             signal: abort.signal,
             onProgress: (p) => {
@@ -115,6 +119,7 @@ function jsonReport(r: TrainReport) {
     bytesPerSample: r.bytesPerSample,
     seconds: r.seconds,
     resumed: r.resumed,
+    ...(r.recoveries ? { recoveries: r.recoveries } : {}),
     interrupted: r.interrupted,
     epochReports: r.epochReports,
     ...(r.balance ? { balance: r.balance } : {}),

@@ -9,10 +9,11 @@ import { LinkError } from '../errors.ts';
  */
 export abstract class ByteStreamTransport {
   /**
-   * Bulk payload per frame, bytes. The SLIP library's decoder copies its buffer once per byte (quadratic
-   * in frame length): 1 KB frames decode at about 2 MB/s, 4 KB frames at 1.3 MB/s, so small frames are
-   * faster on unpaced links (XDMA FIFOs). At 3 Mbaud the 18 bytes of header, CRC, END and command
-   * header per frame cost 1.7%. A sample larger than this still goes alone in one bigger frame.
+   * Bulk payload per frame, bytes: the protocol's BULK_PAYLOAD, the same on every transport so the
+   * device counters agree. Decoding is linear in frame length (firmware-spec/slip.ts), so this is not
+   * a decoder limit; under frame loss, go-back-N wastes about a window of frames per loss whatever
+   * their size, and at 3 Mbaud the 18 bytes of header, CRC, END and command header per frame cost 1.7%.
+   * A sample larger than this still goes alone in one bigger frame.
    */
   readonly bulkPayload: number = BULK_PAYLOAD;
   private readonly framer: SlipFramer;
@@ -20,6 +21,7 @@ export abstract class ByteStreamTransport {
   private onClose?: (err?: Error) => void;
   protected closed = false;
   private reported = false;
+  private released?: Promise<void>;
 
   constructor(readonly uri: string) {
     this.framer = new SlipFramer({ write: (b) => this.writeToWire(b), onFrame: (c) => this.onFrame?.(c) });
@@ -53,10 +55,13 @@ export abstract class ByteStreamTransport {
   protected abstract writeToWire(bytes: Buffer): void;
   protected abstract release(): Promise<void>;
 
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    this.framer.destroy();
-    await this.release();
+  /** Idempotent; every call resolves once the resource is released (so it can be opened again). */
+  close(): Promise<void> {
+    if (!this.released) {
+      this.closed = true;
+      this.framer.destroy();
+      this.released = this.release().catch(() => {});
+    }
+    return this.released;
   }
 }

@@ -2,7 +2,7 @@ import { type ProfileName } from '../../../firmware-spec/capability.ts';
 import { BULK_PAYLOAD } from '../../../firmware-spec/protocol.ts';
 import { EmulatedDevice } from '../../../emulator/device.ts';
 import { DeviceEndpoint } from '../../../emulator/endpoint/endpoint.ts';
-import { FaultInjector, type FaultSpec, hasFaults } from '../../../emulator/endpoint/faults.ts';
+import { FaultInjector, type FaultSpec, hasDeviceFaults, hasFaults } from '../../../emulator/endpoint/faults.ts';
 import type { Transport } from './transport.ts';
 
 export interface EmuTransportOptions {
@@ -27,7 +27,6 @@ export class EmuTransport implements Transport {
   /** in-process frames are never lost unless faults are injected */
   readonly rtoMs: number;
   readonly stats = { bytesIn: 0, bytesOut: 0 };
-  readonly device: EmulatedDevice;
   readonly endpoint: DeviceEndpoint;
   readonly faultsToDevice?: FaultInjector;
   readonly faultsToHost?: FaultInjector;
@@ -41,14 +40,20 @@ export class EmuTransport implements Transport {
     readonly uri: string,
     opts: EmuTransportOptions = {},
   ) {
-    this.device = opts.device ?? new EmulatedDevice(opts.profile ?? 'emu');
+    const device = opts.device ?? new EmulatedDevice(opts.profile ?? 'emu');
     const faulty = opts.faults && hasFaults(opts.faults) ? opts.faults : undefined;
-    this.rtoMs = faulty ? 20 + 2 * faulty.delayMs : 60_000;
+    // a lossy link, or a device that may hang or reboot, is found out in tens of ms, not a minute
+    this.rtoMs = faulty ? 20 + 2 * faulty.delayMs : opts.faults && hasDeviceFaults(opts.faults) ? 20 : 60_000;
     if (faulty) {
       this.faultsToDevice = new FaultInjector(faulty, (f) => this.enqueue(this.toDevice, f), 0);
       this.faultsToHost = new FaultInjector(faulty, (f) => this.enqueue(this.toHost, f), 1);
     }
-    this.endpoint = new DeviceEndpoint(this.device, (frame) => (this.faultsToHost ? this.faultsToHost.push(frame) : this.enqueue(this.toHost, frame)));
+    this.endpoint = new DeviceEndpoint(device, (frame) => (this.faultsToHost ? this.faultsToHost.push(frame) : this.enqueue(this.toHost, frame)), opts.faults);
+  }
+
+  /** the device behind the endpoint (a reset fault replaces it) */
+  get device(): EmulatedDevice {
+    return this.endpoint.device;
   }
 
   setHandlers(onFrame: (candidate: Buffer) => void): void {

@@ -9,6 +9,12 @@ export class SerialTransport extends ByteStreamTransport implements Transport {
   readonly kind = 'serial' as const;
   /** a UART byte takes 10 bit times: start + 8 data + stop */
   readonly bytesPerSecond: number;
+  /**
+   * First retransmission timeout, ms, before the line-rate stretch (the client's floor is at least
+   * 2 windows of bulk frames at bytesPerSecond: 56 ms at 3 Mbaud) and adaptation to measured round
+   * trips. 100 ms covers a USB UART's latency timer (16 ms by default on FTDI parts) several times.
+   */
+  readonly rtoMs = SERIAL_RTO_MS;
   private constructor(
     uri: string,
     private readonly port: SerialPort,
@@ -42,6 +48,9 @@ export class SerialTransport extends ByteStreamTransport implements Transport {
     await new Promise<void>((resolve) => this.port.close(() => resolve()));
   }
 }
+
+/** see SerialTransport.rtoMs */
+const SERIAL_RTO_MS = 100;
 
 function classifyOpenError(uri: string, path: string, err: Error): LinkError {
   const m = err.message;
