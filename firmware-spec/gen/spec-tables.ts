@@ -115,6 +115,7 @@ function profilesTable(): string {
       field('stochastic rounding', (p) => onOff(p.features.stochasticRounding)),
       field('load balancer', (p) => onOff(p.features.loadBalancer)),
       field('tiling', (p) => onOff(p.features.tiling)),
+      field('ESSOP update (essop.ts)', (p) => onOff(p.features.essop)),
       field('timing model (timing.ts)', (p) => p.timing),
     ],
   );
