@@ -1,4 +1,4 @@
-import { saturate } from './arith.ts';
+import { roundShift, saturate } from './arith.ts';
 import type { FixedFormat } from './formats.ts';
 import type { Lfsr } from './lfsr.ts';
 
@@ -13,8 +13,9 @@ import type { Lfsr } from './lfsr.ts';
  *      vector). Every magnitude is below 2^e, so |x| / 2^e lies in [0, 1); no multiply is needed.
  *      In hardware bitLength(max |x|) = bitLength(OR of all |x|): an OR accumulator and a
  *      leading-one detector.
- *   2. Probabilities. Each magnitude becomes an R-bit threshold (R = ESSOP.randomBits), a shift:
- *      m = |x| >> (e - R) if e >= R, else |x| << (R - e). So m in [0, 2^R) and m / 2^R ~ |x| / 2^e.
+ *   2. Probabilities. Each magnitude becomes an R-bit threshold (R = ESSOP.randomBits) by a shift:
+ *      m = roundShift(|x|, e - R) (round half up) if e > R, else |x| << (R - e). So m in [0, 2^R]
+ *      and m / 2^R ~ |x| / 2^e (m = 2^R: every bit is 1).
  *      Signs are kept aside: sign(a) * sign(d) is applied to the counted magnitude.
  *   3. Random numbers, reused along a row and a column. For stream bit t = 0 .. B-1 (B the stream
  *      length) the junction draws one R-bit number u[t] shared by every left neuron (the column
@@ -85,9 +86,12 @@ export function scaleExponent(v: ArrayLike<number>): number {
   return bitLength(m);
 }
 
-/** The R-bit threshold of a magnitude under scale exponent e (step 2): a shift, truncating. */
+/**
+ * The R-bit threshold of a magnitude under scale exponent e (step 2): a shift, rounding half up
+ * (truncating would bias every product low, by up to one threshold step in each operand).
+ */
 export function threshold(magnitude: number, e: number, R: number = ESSOP.randomBits): number {
-  return e >= R ? Math.floor(magnitude / 2 ** (e - R)) : magnitude * 2 ** (R - e);
+  return e > R ? roundShift(magnitude, e - R) : magnitude * 2 ** (R - e);
 }
 
 /** The random numbers of one UP (step 3): B numbers for the activations, then B for the deltas. */

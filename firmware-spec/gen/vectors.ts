@@ -368,8 +368,8 @@ export function traceSpecs(): TraceSpec[] {
 
 /**
  * ESSOP update traces (firmware-spec/essop.ts): the 'tiny' network with 16-bit streams (every count
- * shifts left into the weight, s <= 0), and the three-junction network with small formats, nearest
- * rounding and 256-bit streams (counts rounded, s > 0).
+ * shifts left into the weight: s was -6..-5 in every UP when this was written), and the three-junction
+ * network with small formats, nearest rounding and 256-bit streams (counts mostly rounded: s was 0..4).
  */
 export function essopTraceSpecs(): TraceSpec[] {
   const tiny: NetworkDescriptor = { ...tinyNetwork('backprop'), update: { mode: 'essop', streamLength: 16 } };
