@@ -39,7 +39,7 @@ export const ESSOP = {
   /** bits of each random number and of each operand's threshold (the comparators' width) */
   randomBits: 8,
   /** the stream length B: a power of two (so dividing by B is a shift) within these bounds */
-  streamLength: { min: 2, max: 256, default: 32 },
+  streamLength: { min: 2, max: 256, default: 16 },
 } as const;
 
 /** Update modes: the exact multiply (with the network's rounding), or the ESSOP stochastic outer product. */
