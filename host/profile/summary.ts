@@ -165,7 +165,7 @@ function updateUnitsTable(r: ProfileRun): string {
   const head = ['update unit', 'per edge: arithmetic + operand read', `UP arithmetic energy (${m.upEdges} edges)`, 'area, all lanes', 'UP clocks', 'bit-serial UP clocks (model)', 'off-pass clocks per UP (model)'];
   const notes = [
     `measured (device counters, ${r.capability.profile}, timing '${r.capability.timing}'): ${m.upEdges} UP edges, ${m.upClocks} UP clocks, ${m.lfsrSteps} LFSR steps, ${m.samples} samples (${m.junctionUpdates} junction UPs).`,
-    `model: energies and areas from the energy table ${r.table.name} (45 nm; per-part sources in --json 'update'); ESSOP off-pass and bit-serial clocks from firmware-spec/timing.ts essopUpdateClocks. The phase table above charges UP as the multiplier whatever ran.`,
+    `model: energies and areas from the energy table ${r.table.name} (45 nm; per-part sources in --json 'update'); ESSOP off-pass and bit-serial clocks from firmware-spec/timing.ts essopUpdateClocks. The phase table above charges UP as the unit that ran.`,
     u.essopVsMultiplier
       ? `ESSOP (${u.streamLength}-bit streams, ${u.randomBits}-bit random numbers) vs multiplier (model): update arithmetic ${signedPct(-u.essopVsMultiplier.arithmeticEnergySaving)}, with operand reads ${signedPct(-u.essopVsMultiplier.energySaving)}, area ${signedPct(-u.essopVsMultiplier.areaSaving)}. The paper (Joshi et al., arXiv 2003.11256) reports 82.2% less energy and 93.7% less area than a pipelined FP16 multiplier at 14 nm; this datapath's multiplier is 16-bit integer.`
       : (u.missing ?? ''),

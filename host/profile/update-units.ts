@@ -3,7 +3,8 @@ import { ESSOP } from '../../firmware-spec/essop.ts';
 import { essopUpdateClocks } from '../../firmware-spec/timing.ts';
 import type { ResolvedConfig } from '../partition/partition.ts';
 import { addEnergy, type EnergyTable, memoryAccessEnergy, multiplyEnergy, shiftEnergy, widthArea } from './energy-table.ts';
-import type { Breakdown } from './model.ts';
+import type { Breakdown, EnergyComponent } from './model.ts';
+import type { NumberFormats } from '../../firmware-spec/formats.ts';
 
 /**
  * The weight update's unit, multiplier against ESSOP (firmware-spec/essop.ts), on the UP work this
@@ -36,6 +37,8 @@ export interface UpdatePart {
   pj: number;
   um2: number;
   source: string;
+  /** the energy component (model.ts) the part is charged to in the run's breakdown */
+  component: EnergyComponent;
   /** an operand read from memory (not part of the arithmetic) */
   read?: boolean;
 }
@@ -101,11 +104,11 @@ export function compareUpdateUnits(resolved: ResolvedConfig, counters: DeviceCou
   const areaOf = (kind: 'add' | 'multiply', bits: number) => (area ? widthArea(area[kind], bits) : 0);
 
   const multParts: UpdatePart[] = [
-    { part: `multiply ${f.delta.bits}x${f.activation.bits}`, count: 1, pj: multiplyEnergy(table, f.delta.bits, f.activation.bits), um2: areaOf('multiply', Math.sqrt(f.delta.bits * f.activation.bits)), source: H },
-    { part: `learning-rate shift, ${product} bits`, count: 1, pj: shiftEnergy(table, product), um2: areaOf('add', product), source: 'shift: energy-table ASSUMPTION; area as an adder (ASSUMPTION)' },
-    { part: `rounding add, ${product} bits`, count: 1, pj: addEnergy(table, product), um2: areaOf('add', product), source: H },
-    { part: `weight add, ${f.weight.bits} bits`, count: 1, pj: addEnergy(table, f.weight.bits), um2: areaOf('add', f.weight.bits), source: H },
-    { part: `activation read, ${f.activation.bits} bits`, count: 1, pj: perEdgeRead(f.activation.bits), um2: 0, source: 'SRAM by bank size (energy table)', read: true },
+    { part: `multiply ${f.delta.bits}x${f.activation.bits}`, count: 1, pj: multiplyEnergy(table, f.delta.bits, f.activation.bits), um2: areaOf('multiply', Math.sqrt(f.delta.bits * f.activation.bits)), source: H, component: 'multiply' },
+    { part: `learning-rate shift, ${product} bits`, count: 1, pj: shiftEnergy(table, product), um2: areaOf('add', product), source: 'shift: energy-table ASSUMPTION; area as an adder (ASSUMPTION)', component: 'shift' },
+    { part: `rounding add, ${product} bits`, count: 1, pj: addEnergy(table, product), um2: areaOf('add', product), source: H, component: 'add' },
+    { part: `weight add, ${f.weight.bits} bits`, count: 1, pj: addEnergy(table, f.weight.bits), um2: areaOf('add', f.weight.bits), source: H, component: 'add' },
+    { part: `activation read, ${f.activation.bits} bits`, count: 1, pj: perEdgeRead(f.activation.bits), um2: 0, source: 'SRAM by bank size (energy table)', component: 'activationRead', read: true },
   ];
   const lanes = sum(net.junctions.map((j) => j.z));
   const unit = (u: 'multiplier' | 'essop', label: string, perEdge: UpdatePart[], perUpdate: UpdatePart[], sharedUm2PerJunction: number): UpdateUnit => {
@@ -132,22 +135,8 @@ export function compareUpdateUnits(resolved: ResolvedConfig, counters: DeviceCou
     out.missing = 'the energy table has no logic/area entries: no ESSOP figures';
     return out;
   }
-  const N = 'NanGate 45nm cell area; energy area-scaled (ASSUMPTION)';
-  const essopEdge: UpdatePart[] = [
-    { part: `AND gates (one per stream bit)`, count: B, pj: logic.and2.pj, um2: logic.and2.um2, source: N },
-    { part: `counter of ${B} bits (full-adder bits)`, count: B, pj: logic.fullAdder.pj, um2: logic.fullAdder.um2, source: 'Horowitz add / bit; NanGate FA_X1' },
-    { part: `count shift into the weight, ${f.weight.bits} bits`, count: 1, pj: shiftEnergy(table, f.weight.bits), um2: areaOf('add', f.weight.bits), source: 'shift: energy-table ASSUMPTION; area as an adder (ASSUMPTION)' },
-    { part: `weight add, ${f.weight.bits} bits`, count: 1, pj: addEnergy(table, f.weight.bits), um2: areaOf('add', f.weight.bits), source: H },
-    { part: `activation stream read, ${B} bits`, count: 1, pj: perEdgeRead(B), um2: 0, source: 'SRAM by bank size (ASSUMPTION: streams in the activation bank)', read: true },
-  ];
-  // per junction UP: averaged over the junctions (p + n neurons each)
   const neurons = sum(net.junctions.map((j) => j.p + j.n)) / L;
-  const essopUpdate: UpdatePart[] = [
-    { part: `random numbers: LFSR steps (2 x ${B} x ${R})`, count: 2 * B * R, pj: table.lfsrStep.pj, um2: 0, source: 'energy table lfsrStep; steps as counted' },
-    { part: `stream comparisons (${B} per neuron, ${R}-bit)`, count: neurons * B * R, pj: logic.fullAdder.pj, um2: 0, source: 'full-adder bits (Horowitz add / bit)' },
-    { part: `scale: OR of operand bits (as AND gates)`, count: neurons * f.activation.bits, pj: logic.and2.pj, um2: 0, source: N },
-    { part: `scale: threshold shift per operand, ${f.activation.bits} bits`, count: neurons, pj: shiftEnergy(table, f.activation.bits), um2: 0, source: 'energy-table ASSUMPTION' },
-  ];
+  const { perEdge: essopEdge, perUpdate: essopUpdate } = essopUpdateParts(table, f, B, neurons, perEdgeRead(B))!;
   const sharedUm2 = B * R * logic.fullAdder.um2 + 2 * B * R * logic.flipFlop.um2 + 32 * logic.flipFlop.um2;
   const essop = unit('essop', `ESSOP, ${B}-bit streams`, essopEdge, essopUpdate, sharedUm2);
   const clocks = net.junctions.map((j) => essopUpdateClocks({ p: j.p, n: j.n, edges: j.n * j.fi, z: j.z }, B));
@@ -158,3 +147,34 @@ export function compareUpdateUnits(resolved: ResolvedConfig, counters: DeviceCou
   out.essopVsMultiplier = { arithmeticEnergySaving: 1 - essop.arithmeticEnergyPj / multiplier.arithmeticEnergyPj, energySaving: 1 - essop.energyPj / multiplier.energyPj, areaSaving: 1 - essop.areaUm2 / multiplier.areaUm2 };
   return out;
 }
+
+/**
+ * The ESSOP unit's parts (the model in this file's header): per edge, and per junction UP for a
+ * junction of `neurons` = p + n operands. `streamReadPj` is one B-bit read from the activation bank.
+ * Undefined when the table has no logic and area entries.
+ */
+export function essopUpdateParts(table: EnergyTable, f: NumberFormats, B: number, neurons: number, streamReadPj: number): { perEdge: UpdatePart[]; perUpdate: UpdatePart[] } | undefined {
+  const logic = table.logic;
+  const area = table.area;
+  if (!logic || !area) return undefined;
+  const R = ESSOP.randomBits;
+  const H = 'Horowitz 2014 (energy table)';
+  const N = 'NanGate 45nm cell area; energy area-scaled (ASSUMPTION)';
+  const adderArea = widthArea(area.add, f.weight.bits);
+  return {
+    perEdge: [
+      { part: 'AND gates (one per stream bit)', count: B, pj: logic.and2.pj, um2: logic.and2.um2, source: N, component: 'multiply' },
+      { part: `counter of ${B} bits (full-adder bits)`, count: B, pj: logic.fullAdder.pj, um2: logic.fullAdder.um2, source: 'Horowitz add / bit; NanGate FA_X1', component: 'add' },
+      { part: `count shift into the weight, ${f.weight.bits} bits`, count: 1, pj: shiftEnergy(table, f.weight.bits), um2: adderArea, source: 'shift: energy-table ASSUMPTION; area as an adder (ASSUMPTION)', component: 'shift' },
+      { part: `weight add, ${f.weight.bits} bits`, count: 1, pj: addEnergy(table, f.weight.bits), um2: adderArea, source: H, component: 'add' },
+      { part: `activation stream read, ${B} bits`, count: 1, pj: streamReadPj, um2: 0, source: 'SRAM by bank size (ASSUMPTION: streams in the activation bank)', component: 'activationRead', read: true },
+    ],
+    perUpdate: [
+      { part: `random numbers: LFSR steps (2 x ${B} x ${R})`, count: 2 * B * R, pj: table.lfsrStep.pj, um2: 0, source: 'energy table lfsrStep; steps as counted', component: 'lfsr' },
+      { part: `stream comparisons (${B} per neuron, ${R}-bit)`, count: neurons * B * R, pj: logic.fullAdder.pj, um2: 0, source: 'full-adder bits (Horowitz add / bit)', component: 'add' },
+      { part: 'scale: OR of operand bits (as AND gates)', count: neurons * f.activation.bits, pj: logic.and2.pj, um2: 0, source: N, component: 'add' },
+      { part: `scale: threshold shift per operand, ${f.activation.bits} bits`, count: neurons, pj: shiftEnergy(table, f.activation.bits), um2: 0, source: 'energy-table ASSUMPTION', component: 'shift' },
+    ],
+  };
+}
+

@@ -61,4 +61,20 @@ describe('update units: multiplier beside ESSOP', () => {
     expect(bare.essop).toBeUndefined();
     expect(bare.missing).toMatch(/no logic\/area entries/);
   });
+
+  it("an ESSOP run's breakdown charges UP as the ESSOP unit; FF and BP as before", () => {
+    const net = trace.network as NetworkDescriptor;
+    const { counters, resolved, table, breakdown } = run(net);
+    const { update: _u, ...exactNet } = net;
+    const asExact = profileCounters({ counters, resolved: { ...resolved, network: exactNet }, clockHz: 1e8, table, link: parseLinkRate('pcie:4e9') });
+    for (let j = 0; j < 2; j++) {
+      const e = breakdown.junctions[j].phases;
+      const x = asExact.junctions[j].phases;
+      expect(e.FF.energyTotalPj).toBe(x.FF.energyTotalPj);
+      expect(e.BP.energyTotalPj).toBe(x.BP.energyTotalPj);
+      // 16 AND gates per edge cost less than a 16 x 16 multiply
+      expect(e.UP.energyPj.multiply).toBeLessThan(x.UP.energyPj.multiply);
+      expect(e.UP.energyPj.multiply).toBeGreaterThan(0);
+    }
+  });
 });
