@@ -5,6 +5,8 @@ import { addPhase, type DeviceCounters, emptyCounters, phaseCost } from '../firm
 import { DeviceError } from '../firmware-spec/errors.ts';
 import { checkFormats, formatMax, formatMin, INPUT_FORMAT } from '../firmware-spec/formats.ts';
 import { Lfsr, LFSR_WIDTH_MAIN } from '../firmware-spec/lfsr.ts';
+import { checkUpdate } from '../firmware-spec/essop.ts';
+import { EssopUpdater } from './essop.ts';
 import { dfaFeedback, initialWeights, type NetworkDescriptor } from '../firmware-spec/network.ts';
 import { latencyCycles, type Phase, PHASES } from '../firmware-spec/schedule.ts';
 import { specHash } from '../firmware-spec/hash.ts';
@@ -85,6 +87,8 @@ export class EmulatedDevice {
   private counters: DeviceCounters = emptyCounters([]);
   private scratch = new Float64Array(0);
   private roundBias = new Float64Array(0);
+  /** the ESSOP update unit, when the network's update mode is 'essop' (emulator/essop.ts) */
+  private essop?: EssopUpdater;
   /** shared-engine timing: each junction's start-vector draw clocks (from its connectivity seed) */
   private svClocks: number[] = [];
 
@@ -104,6 +108,7 @@ export class EmulatedDevice {
    */
   reset(): void {
     this.net = undefined;
+    this.essop = undefined;
     this.junctions = [];
     this.layers = [];
     this.feedback = [];
@@ -133,6 +138,8 @@ export class EmulatedDevice {
     if (words > cap.weightWords) throw new DeviceError('does_not_fit', `network has ${words} weights, device memory holds ${cap.weightWords} (${words - cap.weightWords} too many)`);
     if (net.feedback === 'dfa' && !cap.features.dfa) problems.push('feedback: this device has no DFA');
     if (net.rounding === 'stochastic' && !cap.features.stochasticRounding) problems.push('rounding: this device has no stochastic rounding');
+    problems.push(...checkUpdate(net.update, net.rounding).map(([p, m]) => `${p}: ${m}`));
+    if (net.update?.mode === 'essop' && !cap.features.essop) problems.push(`update: this device (${cap.profile}) has no ESSOP update`);
     if (problems.length) throw new DeviceError('bad_descriptor', problems.join('; '));
     this.net = structuredClone(net);
     // a new network has no seeds yet (connectivity, weights, DFA matrix and rounding LFSR come with
@@ -145,6 +152,7 @@ export class EmulatedDevice {
     this.counters = emptyCounters(net.junctions.map((j) => j.z));
     this.scratch = new Float64Array(Math.max(...this.layers));
     this.roundBias = new Float64Array(Math.max(...this.layers));
+    this.essop = net.update?.mode === 'essop' ? new EssopUpdater(net.update.streamLength, net.formats, Math.max(...this.layers)) : undefined;
   }
 
   /** LOAD_SEEDS: generate connectivity and initial weights on the device, from seeds only. */
@@ -352,7 +360,8 @@ export class EmulatedDevice {
           jn.backward(c.delta[j], c.act[j - 1], c.delta[j - 1]);
           active[j - 1].add('BP');
         }
-        jn.update(c.delta[j], c.act[j - 1], net.lrShift, this.drawRoundBias(j));
+        if (this.essop) this.counters.lfsrSteps += this.essop.update(jn, c.delta[j], c.act[j - 1], net.lrShift, this.roundingLfsr!);
+        else jn.update(c.delta[j], c.act[j - 1], net.lrShift, this.drawRoundBias(j));
         active[j - 1].add('UP');
       }
       this.countCycle(active);

@@ -1,6 +1,7 @@
 /** emulator: the bit-exact device model. */
 export { EmulatedDevice, type SeedSet, type TrainResult, type InferResult, type DeviceStatus } from './device.ts';
 export { JunctionDatapath } from './junction.ts';
+export { EssopUpdater } from './essop.ts';
 export { naiveSchedule, type LaneSchedule } from './lanes.ts';
 export { runBalance, runMaskStep, type BalanceReport, type SparseState } from './balance/index.ts';
 export { DirectClient } from './balance/direct-client.ts';

@@ -32,7 +32,7 @@ export interface Capability {
   formatsConfigurable: boolean;
   formatBounds: typeof FORMAT_BOUNDS;
   encodings: readonly SampleEncoding[];
-  features: { dfa: boolean; stochasticRounding: boolean; loadBalancer: boolean; tiling: boolean };
+  features: { dfa: boolean; stochasticRounding: boolean; loadBalancer: boolean; tiling: boolean; essop: boolean };
   /** how the device's clock counters are counted (timing.ts): 'parallel' junctions, or one 'shared-engine' */
   timing: TimingModel;
 }
@@ -63,7 +63,7 @@ export const PROFILES: Record<ProfileName, Omit<Capability, 'specHash' | 'specVe
     formats: DEFAULT_FORMATS,
     formatsConfigurable: true,
     encodings: ['u8', 'u4', 'bin', 'zrl'],
-    features: { dfa: true, stochasticRounding: true, loadBalancer: true, tiling: false },
+    features: { dfa: true, stochasticRounding: true, loadBalancer: true, tiling: false, essop: true },
     timing: 'parallel',
   },
   up5k: {
@@ -79,7 +79,9 @@ export const PROFILES: Record<ProfileName, Omit<Capability, 'specHash' | 'specVe
     formats: DEFAULT_FORMATS,
     formatsConfigurable: false,
     encodings: ['u8', 'u4', 'bin'],
-    features: { dfa: true, stochasticRounding: false, loadBalancer: false, tiling: false },
+    // essop: no ESSOP update in the RTL (its comparators, AND gates and counters would cost LUTs, the
+    // scarce resource of this part)
+    features: { dfa: true, stochasticRounding: false, loadBalancer: false, tiling: false, essop: false },
     timing: 'shared-engine',
   },
 };

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { SIGMOID_LUT } from './activation.ts';
 import { PROFILES, SAMPLE_ENCODINGS } from './capability.ts';
 import { DEVICE_ERRORS } from './errors.ts';
+import { ESSOP } from './essop.ts';
 import { DEFAULT_FORMATS, FORMAT_BOUNDS, INPUT_FORMAT, MAX_FAN_LOG2 } from './formats.ts';
 import { LFSR_TAPS } from './lfsr.ts';
 import { PROTOCOL } from './protocol.ts';
@@ -20,6 +21,7 @@ export function specContent(): Record<string, unknown> {
     encodings: SAMPLE_ENCODINGS,
     deviceErrors: DEVICE_ERRORS,
     protocol: PROTOCOL,
+    essop: ESSOP,
   };
 }
 

@@ -6,6 +6,7 @@ export * from './lfsr.ts';
 export * from './activation.ts';
 export * from './connectivity.ts';
 export * from './network.ts';
+export * from './essop.ts';
 export * from './schedule.ts';
 export * from './counters.ts';
 export * from './capability.ts';

@@ -1,5 +1,6 @@
 import type { ActivationKind } from './activation.ts';
 import type { ConnectivityKind, StartVectorMode } from './connectivity.ts';
+import type { UpdateDescriptor } from './essop.ts';
 import type { NumberFormats } from './formats.ts';
 import { Lfsr, LFSR_WIDTH_MAIN } from './lfsr.ts';
 
@@ -43,6 +44,8 @@ export interface NetworkDescriptor {
   rounding: UpdateRounding;
   roundingSeed: number;
   junctions: JunctionDescriptor[];
+  /** the weight update: absent or 'exact' multiplies; 'essop' is the stochastic outer product (essop.ts) */
+  update?: UpdateDescriptor;
 }
 
 /**

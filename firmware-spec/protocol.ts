@@ -3,6 +3,7 @@ import { SAMPLE_ENCODINGS } from './capability.ts';
 import type { ConnectivityKind, StartVectorMode } from './connectivity.ts';
 import type { FeedbackMode, UpdateRounding } from './network.ts';
 import { BALANCE_POLICIES } from './balance.ts';
+import { UPDATE_MODES } from './essop.ts';
 import { MASK_KINDS } from './masks.ts';
 import { PHASES } from './schedule.ts';
 import { TIMING_MODELS } from './timing.ts';
@@ -153,7 +154,7 @@ export const START_VECTOR_MODES = ['shared', 'per-sweep', 'explicit'] as const s
 export const ACTIVATION_KINDS = ['relu', 'sigmoid'] as const satisfies readonly ActivationKind[];
 export const FEEDBACK_MODES = ['backprop', 'dfa'] as const satisfies readonly FeedbackMode[];
 export const UPDATE_ROUNDINGS = ['nearest', 'stochastic'] as const satisfies readonly UpdateRounding[];
-export const DEVICE_FEATURES = ['dfa', 'stochasticRounding', 'loadBalancer', 'tiling'] as const;
+export const DEVICE_FEATURES = ['dfa', 'stochasticRounding', 'loadBalancer', 'tiling', 'essop'] as const;
 // compile-time checks that each list names every member of its union
 type Covers<U, L extends readonly string[]> = [Exclude<U, L[number]>] extends [never] ? true : false;
 const _covers: [
@@ -222,6 +223,8 @@ const NETWORK_DESCRIPTOR: Schema = [
   ['rounding', { enum: UPDATE_ROUNDINGS }],
   ['roundingSeed', 'u32'],
   ['junctions', { list: { struct: JUNCTION_DESCRIPTOR }, count: 'u8' }],
+  /** absent: the exact update; otherwise the update mode and the ESSOP stream length (essop.ts) */
+  ['update', { opt: { struct: [['mode', { enum: UPDATE_MODES }], ['streamLength', 'u16']] } }],
 ];
 
 const PHASE_COUNTERS: Schema = [

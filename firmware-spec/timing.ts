@@ -1,7 +1,7 @@
 import { drawStartVector } from './connectivity.ts';
 import { Lfsr, LFSR_WIDTH_MAIN } from './lfsr.ts';
 import type { NetworkDescriptor } from './network.ts';
-import { junctionClocks, latencyCycles, type Phase } from './schedule.ts';
+import { JUNCTION_PIPELINE_CLOCKS, junctionClocks, latencyCycles, type Phase } from './schedule.ts';
 
 /**
  * Device clocks of a junction cycle, per timing model. Every device that runs a profile counts its
@@ -154,4 +154,27 @@ export function trainClocks(model: TimingModel, net: NetworkDescriptor, n: numbe
   let c = model === 'shared-engine' ? SHARED_ENGINE_TRAIN_CLOCKS : 0;
   for (let t = 0; t < cycles; t++) c += cycleClocks(model, net, trainActivePhases(net, n, t), sv);
   return c;
+}
+
+/**
+ * Clocks of one junction's UP under the ESSOP update (essop.ts), by part. The spec's choice, which
+ * every device counts: a lane takes one edge per clock in both update modes (it ANDs two B-bit
+ * streams and counts the ones within the clock), so an ESSOP UP pass takes the exact update's clocks,
+ * junctionClocks(W, z), and no counter differs. The other parts are a model, not counted:
+ *   randomDraw  2B clocks: the UP's 2B random numbers from a generator that yields R bits per clock (a
+ *               leap-forward form of the update LFSR); they do not depend on the data, so a device
+ *               draws them while the junction does FF and BP of the same cycle;
+ *   streams     p + n clocks: every operand's B-bit stream, one neuron per clock through the
+ *               junction's B comparators, ahead of the lanes that read it;
+ *   bitSerial   the UP pass of a smaller unit that ANDs and counts one stream bit per lane per clock:
+ *               B clocks per edge.
+ */
+export function essopUpdateClocks(shape: { p: number; n: number; edges: number; z: number }, streamLength: number): { pass: number; randomDraw: number; streams: number; bitSerial: number } {
+  const { p, n, edges, z } = shape;
+  return {
+    pass: junctionClocks(edges, z),
+    randomDraw: 2 * streamLength,
+    streams: p + n,
+    bitSerial: Math.ceil(edges / z) * streamLength + JUNCTION_PIPELINE_CLOCKS,
+  };
 }

@@ -2,6 +2,7 @@ import { SIGMOID_LUT_IN_FRAC, SIGMOID_LUT_OUT_FRAC, SIGMOID_LUT_SIZE } from '../
 import { PROFILES, SAMPLE_ENCODINGS } from '../capability.ts';
 import { DEVICE_ERRORS } from '../errors.ts';
 import { accumulatorBits, DEFAULT_FORMATS, FORMAT_BOUNDS, INPUT_FORMAT, MAX_FAN_LOG2 } from '../formats.ts';
+import { ESSOP, lfsrStepsPerUpdate, UPDATE_MODES } from '../essop.ts';
 import { specHash } from '../hash.ts';
 import { deriveSeed, LFSR_MAX_WIDTH, LFSR_MIN_WIDTH, LFSR_TAPS, LFSR_WIDTH_MAIN, lfsrMask, SEED_STREAM } from '../lfsr.ts';
 import { JUNCTION_PIPELINE_CLOCKS, latencyCycles, type Phase, phaseOffset } from '../schedule.ts';
@@ -135,6 +136,7 @@ function profilesTable(): string {
       field('stochastic rounding', (p) => onOff(p.features.stochasticRounding)),
       field('load balancer', (p) => onOff(p.features.loadBalancer)),
       field('tiling', (p) => onOff(p.features.tiling)),
+      field('ESSOP update (essop.ts)', (p) => onOff(p.features.essop)),
       field('timing model (timing.ts)', (p) => p.timing),
     ],
   );
@@ -295,6 +297,7 @@ export function specTables(opt: OptionalSpecParts): Record<string, string> {
     'host-example': hostExampleText(),
     presets: presetsTable(opt.presets),
     'sample-order': sampleOrderExample(opt.epochOrder),
+    essop: essopTable(),
     constants: table(
       ['constant', 'value'],
       [
@@ -324,4 +327,20 @@ export function fillSpecMarkdown(md: string, tables: Record<string, string>): st
   const begins = (md.match(/<!-- gen:begin /g) ?? []).length;
   if (begins !== (md.match(re) ?? []).length) throw new Error('SPEC.md: a gen:begin marker has no gen:end');
   return out;
+}
+
+/** Section 12: the ESSOP update's parameters (essop.ts). */
+function essopTable(): string {
+  const B = ESSOP.streamLength;
+  return table(
+    ['parameter', 'value'],
+    [
+      ['update modes', UPDATE_MODES.join(', ')],
+      ['random number / threshold width R', `${ESSOP.randomBits} bits`],
+      ['stream length B', `a power of two, ${B.min}..${B.max}; default ${B.default}`],
+      ['random numbers per junction UP', `2B (LFSR steps 2BR = ${lfsrStepsPerUpdate(B.default)} at the default)`],
+      ['counter width', `${Math.log2(B.max) + 1} bits at B = ${B.max}`],
+      ['update LFSR', `${LFSR_WIDTH_MAIN} bits, seed stream 'rounding' (${SEED_STREAM.rounding})`],
+    ],
+  );
 }

@@ -401,6 +401,21 @@ export function traceSpecs(): TraceSpec[] {
       sampleSeed: 0x5a7,
       bright: true,
     },
+    ...essopTraceSpecs(),
+  ];
+}
+
+/**
+ * ESSOP update traces (firmware-spec/essop.ts): the 'tiny' network with 16-bit streams (every count
+ * shifts left into the weight: s was -6..-5 in every UP when this was written), and the three-junction
+ * network with small formats, nearest rounding and 256-bit streams (counts mostly rounded: s was 0..4).
+ */
+export function essopTraceSpecs(): TraceSpec[] {
+  const tiny: NetworkDescriptor = { ...tinyNetwork('backprop'), update: { mode: 'essop', streamLength: 16 } };
+  const three: NetworkDescriptor = { ...threeJunctionNetwork(), rounding: 'nearest', update: { mode: 'essop', streamLength: 256 } };
+  return [
+    { file: 'trace-essop-tiny.json', about: "the 'tiny' network (16-8-4), backprop, ESSOP update with 16-bit streams", net: tiny, samples: 12, sampleSeed: 0x5eed },
+    { file: 'trace-essop-3j.json', about: '12-6-6-3 with small formats, ESSOP update with 256-bit streams (counts rounded into the weight)', net: three, samples: 10, sampleSeed: 0xbead },
   ];
 }
 

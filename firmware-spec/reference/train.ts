@@ -2,6 +2,7 @@ import { activate, outputError, reluGate } from '../activation.ts';
 import { requantize, roundShift, saturate } from '../arith.ts';
 import { generateConnectivity } from '../connectivity.ts';
 import { addPhase, type DeviceCounters, emptyCounters, phaseCost } from '../counters.ts';
+import { countShift, countToStep, drawStreams, scaleExponent, threshold, applyStep } from '../essop.ts';
 import { formatMax, INPUT_FORMAT, type NumberFormats } from '../formats.ts';
 import { Lfsr, LFSR_WIDTH_MAIN } from '../lfsr.ts';
 import { dfaFeedback, initialWeights, type NetworkDescriptor } from '../network.ts';
@@ -154,6 +155,29 @@ export function drawBiases(lfsr: Lfsr, n: number, shift: number): number[] {
   return bias;
 }
 
+/**
+ * ESSOP UP of one junction (firmware-spec/essop.ts), written out weight by weight: each weight's
+ * count is the number of stream bits t where u[t] < threshold(|a[l]|) and v[t] < threshold(|d[r]|).
+ */
+export function updateJunctionEssop(rn: ReferenceNetwork, j: number, wOld: Int32Array, wNew: Int32Array, dRight: Int32Array, aLeft: Int32Array, streams: { u: number[]; v: number[] }): void {
+  const d = rn.net.junctions[j];
+  const f = rn.net.formats;
+  const left = rn.leftOfWeight[j];
+  const B = streams.u.length;
+  const ea = scaleExponent(aLeft);
+  const ed = scaleExponent(dRight);
+  const s = countShift(updateShift(rn.net), B, ea, ed);
+  for (let k = 0; k < wOld.length; k++) {
+    const a = aLeft[left[k]];
+    const dr = dRight[Math.floor(k / d.fi)];
+    const ma = threshold(Math.abs(a), ea);
+    const md = threshold(Math.abs(dr), ed);
+    let c = 0;
+    for (let t = 0; t < B; t++) if (streams.u[t] < ma && streams.v[t] < md) c++;
+    wNew[k] = applyStep(wOld[k], (a < 0) !== (dr < 0), countToStep(c, s), f.weight);
+  }
+}
+
 export function argmax(v: ArrayLike<number>): number {
   let best = 0;
   for (let i = 1; i < v.length; i++) if (v[i] > v[best]) best = i;
@@ -192,6 +216,8 @@ export function referenceTrain(rn: ReferenceNetwork, pixels: Uint8Array[], label
   const dfa = net.feedback === 'dfa';
   const shift = updateShift(net);
   const rounding = net.rounding === 'stochastic' ? new Lfsr(LFSR_WIDTH_MAIN, net.roundingSeed) : undefined;
+  // ESSOP draws its streams from the same generator, seeded the same way (essop.ts, step 3)
+  const essop = net.update?.mode === 'essop' ? new Lfsr(LFSR_WIDTH_MAIN, net.roundingSeed) : undefined;
   const samples: InFlight[] = labels.map((label) => ({ act: [], delta: [], label }));
   const outputs: Int32Array[] = [];
   const predictions: number[] = [];
@@ -253,8 +279,11 @@ export function referenceTrain(rn: ReferenceNetwork, pixels: Uint8Array[], label
       const s = sampleAt(t, 'UP', j);
       if (s < 0) continue;
       const c = samples[s];
-      const bias = rounding ? drawBiases(rounding, net.junctions[j - 1].n, shift) : undefined;
-      updateJunction(rn, j - 1, old[j - 1], rn.weights[j - 1], c.delta[j], c.act[j - 1], bias, events);
+      if (essop) updateJunctionEssop(rn, j - 1, old[j - 1], rn.weights[j - 1], c.delta[j], c.act[j - 1], drawStreams(essop, net.update!.streamLength));
+      else {
+        const bias = rounding ? drawBiases(rounding, net.junctions[j - 1].n, shift) : undefined;
+        updateJunction(rn, j - 1, old[j - 1], rn.weights[j - 1], c.delta[j], c.act[j - 1], bias, events);
+      }
       active[j - 1].add('UP');
     }
     countCycle(rn, counters, active);

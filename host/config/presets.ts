@@ -1,3 +1,4 @@
+import { ESSOP } from '../../firmware-spec/essop.ts';
 import type { NetworkConfig } from './schema.ts';
 
 /**
@@ -18,6 +19,8 @@ export const PRESETS: Record<string, NetworkConfig> = {
     junctions: [{ fo: 112 }, { fo: 10 }],
     sparsity: { kind: 'dropback', keep: 0.1 },
   },
+  // mnist-sparse-38 with the ESSOP stochastic outer product as its weight update (firmware-spec/essop.ts)
+  'mnist-essop-38': { name: 'mnist-essop-38', layers: [784, 112, 10], junctions: [{ fo: 42 }, { fo: 10 }], update: { mode: 'essop', streamLength: ESSOP.streamLength.default } },
   tiny: { name: 'tiny', layers: [16, 8, 4], junctions: [{ fo: 4, z: 4 }, { fo: 4, z: 2 }], chunk: 8 },
 };
 

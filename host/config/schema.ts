@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { UPDATE_MODES } from '../../firmware-spec/essop.ts';
 
 /** Bounds (FORMAT_BOUNDS) are checked with the other semantic rules, so every problem is listed at once. */
 const format = z.strictObject({
@@ -55,6 +56,12 @@ export const configSchema = z.strictObject({
   feedback: z.enum(['backprop', 'dfa']).optional(),
   feedbackShift: z.number().int().min(0).max(16).optional(),
   rounding: z.enum(['nearest', 'stochastic']).optional(),
+  /**
+   * The weight update (firmware-spec/essop.ts): 'exact' (default) multiplies; 'essop' counts ANDed
+   * random bit streams. The stream length is a power of two within ESSOP.streamLength (checked with
+   * the other semantic rules).
+   */
+  update: z.union([z.enum(UPDATE_MODES), z.strictObject({ mode: z.enum(UPDATE_MODES), streamLength: z.number().int().optional() })]).optional(),
   /** on-device load balancing policy (firmware-spec/balance.ts BALANCE_POLICIES; default 'greedy') */
   balancing: z.string().optional(),
   /** run seed: every device seed derives from it */

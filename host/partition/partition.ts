@@ -1,6 +1,7 @@
 import { BALANCE_POLICIES, DEFAULT_BALANCE_POLICY, isBalancePolicy } from '../../firmware-spec/balance.ts';
 import type { Capability } from '../../firmware-spec/capability.ts';
 import { checkShape, type ConnectivityKind } from '../../firmware-spec/connectivity.ts';
+import { checkUpdate, ESSOP, type UpdateDescriptor } from '../../firmware-spec/essop.ts';
 import { checkFormats, DEFAULT_FORMATS, type NumberFormats } from '../../firmware-spec/formats.ts';
 import { deriveSeed, SEED_STREAM } from '../../firmware-spec/lfsr.ts';
 import { defaultInitShift, type JunctionDescriptor, type NetworkDescriptor } from '../../firmware-spec/network.ts';
@@ -83,6 +84,16 @@ export function chooseLanes(edges: number[], ps: number[], fixed: Array<number |
   }
 }
 
+/** The update descriptor of a config: undefined for the exact update (the descriptor leaves it out). */
+function resolveUpdate(cfg: NetworkConfig): UpdateDescriptor | undefined {
+  const u = cfg.update;
+  if (u === undefined) return undefined;
+  const mode = typeof u === 'string' ? u : u.mode;
+  const given = typeof u === 'string' ? undefined : u.streamLength;
+  if (mode === 'exact') return given === undefined ? undefined : { mode, streamLength: given };
+  return { mode, streamLength: given ?? ESSOP.streamLength.default };
+}
+
 function kindOf(s: SparsityConfig): ConnectivityKind {
   if (s.kind === 'dense' || s.kind === 'magnitude' || s.kind === 'dropback') return 'dense';
   return s.kind;
@@ -136,6 +147,9 @@ export function plan(cfg: NetworkConfig, cap: Capability, deviceName = cap.profi
     }
   }
   if (cfg.balancing !== undefined && !isBalancePolicy(cfg.balancing)) problems.push({ path: 'config.balancing', message: `unknown balancing policy '${cfg.balancing}' (have: ${BALANCE_POLICIES.join(', ')})` });
+  const update = resolveUpdate(cfg);
+  for (const [p, m] of checkUpdate(update, cfg.rounding ?? 'nearest')) problems.push({ path: `config.${p}`, message: m });
+  if (update?.mode === 'essop' && !cap.features.essop) problems.push({ path: 'config.update', message: `the device (${cap.profile}) has no ESSOP update` });
   if (problems.length) throw new ConfigError(problems);
   const edges = shapes.map((s) => s.n * s.fi);
   const z = chooseLanes(edges, shapes.map((s) => s.p), shapes.map((s) => s.z), cap);
@@ -167,6 +181,7 @@ export function plan(cfg: NetworkConfig, cap: Capability, deviceName = cap.profi
     rounding: cfg.rounding ?? 'nearest',
     roundingSeed: deriveSeed(seed, SEED_STREAM.rounding, 0),
     junctions,
+    ...(update ? { update } : {}),
   };
   const resolved: ResolvedConfig = {
     name: cfg.name ?? 'custom',

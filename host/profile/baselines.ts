@@ -229,7 +229,10 @@ export function computeBaselines(ctx: BaselineContext, ours: Breakdown, passCloc
   if (feedback === 'dfa' && !ctx.capability.features.dfa) out.push({ key: 'feedback', label: 'DFA', available: false, method: '', reason: 'the device has no DFA' });
   else out.push(emulated(ctx, 'feedback', feedback === 'dfa' ? 'direct feedback alignment' : 'backprop', { ...cfg, feedback }, `the same network with feedback '${feedback}', same samples, on the in-process emulator`));
   const rounding = ctx.resolved.network.rounding === 'stochastic' ? 'nearest' : 'stochastic';
-  if (!ctx.capability.features.stochasticRounding) {
+  if (ctx.resolved.network.update?.mode === 'essop') {
+    // an ESSOP run (which needs nearest rounding) is compared with the exact update, the multiplier
+    out.push(emulated(ctx, 'rounding', 'exact update (multiplier)', { ...cfg, update: 'exact' }, "the same network with the exact update instead of ESSOP, same samples, on the in-process emulator"));
+  } else if (!ctx.capability.features.stochasticRounding) {
     out.push({ key: 'rounding', label: `${rounding} rounding`, available: false, method: '', reason: `the device (${ctx.capability.profile}) has no stochastic rounding` });
   } else {
     out.push(emulated(ctx, 'rounding', rounding === 'stochastic' ? 'stochastic rounding' : 'exact (nearest) rounding', { ...cfg, rounding }, `the same network with rounding '${rounding}', same samples, on the in-process emulator`));

@@ -15,6 +15,12 @@ const widthCurve = z.strictObject({
   note: z.string().optional(),
 });
 
+const cell = z.strictObject({ pj: nonNeg, um2: nonNeg, note: z.string().optional() });
+const areaCurve = z.strictObject({
+  points: z.array(z.strictObject({ bits: z.number().finite().positive(), um2: nonNeg })).min(1),
+  exponent: nonNeg,
+});
+
 export const energyTableSchema = z.strictObject({
   $comment: z.union([z.string(), z.array(z.string())]).optional(),
   name: z.string().min(1),
@@ -23,6 +29,10 @@ export const energyTableSchema = z.strictObject({
   multiply: widthCurve,
   shift: z.strictObject({ pjPerBit: nonNeg, note: z.string().optional() }),
   lfsrStep: z.strictObject({ pj: nonNeg, note: z.string().optional() }),
+  /** gates and cells for the ESSOP update (optional: without them the profile shows no ESSOP figures) */
+  logic: z.strictObject({ and2: cell, fullAdder: cell, flipFlop: cell, note: z.string().optional() }).optional(),
+  /** unit areas, um2, by width (optional, as logic) */
+  area: z.strictObject({ add: areaCurve, multiply: areaCurve, note: z.string().optional() }).optional(),
   sram: z.strictObject({
     wordBits: z.number().int().positive(),
     read: z.array(z.strictObject({ bytes: z.number().finite().positive(), pj: nonNeg })).min(1),
@@ -91,6 +101,11 @@ export function widthEnergy(curve: EnergyTable['add'], bits: number): number {
     }
   }
   return last.pj;
+}
+
+/** Area of a width-scaled unit (um2), interpolated like widthEnergy. */
+export function widthArea(curve: NonNullable<EnergyTable['area']>['add'], bits: number): number {
+  return widthEnergy({ points: curve.points.map((p) => ({ bits: p.bits, pj: p.um2 })), exponent: curve.exponent }, bits);
 }
 
 /** One add of `bits` bits. */

@@ -10,4 +10,5 @@ export { profileJson, profileTable } from './summary.ts';
 export { buildTrace, type TraceEvent } from './trace.ts';
 export { buildVcd } from './vcd.ts';
 export { buildReportHtml } from './report-html.ts';
+export { compareUpdateUnits, type UpdateComparison, type UpdateUnit, type UpdatePart } from './update-units.ts';
 export { checkWritable, writeOutput } from './outputs.ts';

@@ -4,6 +4,7 @@ import { latencyCycles, type Phase, PHASES } from '../../firmware-spec/schedule.
 import type { ResolvedConfig } from '../partition/partition.ts';
 import { addEnergy, type EnergyTable, memoryAccessEnergy, multiplyEnergy, shiftEnergy } from './energy-table.ts';
 import { type LinkModel, linkSeconds } from './link.ts';
+import { essopUpdateParts } from './update-units.ts';
 
 /**
  * The profiling model: device counters in, time and energy out, per junction and phase.
@@ -14,7 +15,10 @@ import { type LinkModel, linkSeconds } from './link.ts';
  *   BP  per MAC: one weight x delta multiply and one accumulator add;
  *       per delta written: one shift and one rounding add (accumulator width).
  *   UP  per MAC: one delta x activation multiply, one learning-rate shift and one rounding add (product
- *       width), one weight add (weight width).
+ *       width), one weight add (weight width). Under the ESSOP update (firmware-spec/essop.ts) UP is
+ *       charged as the ESSOP unit instead (update-units.ts, essopUpdateParts): B AND gates, a B-bit
+ *       counter, a shift and the weight add per MAC, a B-bit stream read per activation read, and per
+ *       sample the streams and scale of the junction's p + n operands (its LFSR steps are counted).
  *   every pass over a junction's edges (counted where the weights are read): one address per edge,
  *       generated (an add of log2(p) bits: the interleaver's (S + c') mod p/z) or, for the stored-index
  *       (CSR) baseline, read from an index memory of log2(p) bits per edge.
@@ -192,6 +196,8 @@ export function profileCounters(input: ModelInput): Breakdown {
   const layers = resolved.layers;
   const inflight = (i: number) => Math.max(1, lat - i);
   const samples = counters.samplesTrained;
+  // an ESSOP run's UP is charged as the ESSOP unit when the table has its logic entries, else as the multiplier
+  const essop = net.update?.mode === 'essop' && essopUpdateParts(table, f, net.update.streamLength, 1, 0) ? net.update : undefined;
 
   // raw (unrounded) energies first; one quantum for all of them afterwards
   const raw: Array<Record<Phase, Energy>> = [];
@@ -225,7 +231,7 @@ export function profileCounters(input: ModelInput): Breakdown {
         e.multiply = ops.multiplies * multiplyEnergy(table, f.weight.bits, f.delta.bits);
         e.add = ops.adds * addEnergy(table, accBP);
         e.shift = ops.shifts * shiftEnergy(table, accBP);
-      } else {
+      } else if (!essop) {
         e.multiply = ops.multiplies * multiplyEnergy(table, f.delta.bits, f.activation.bits);
         e.add = c.macs * addEnergy(table, productUP) + c.macs * addEnergy(table, f.weight.bits);
         e.shift = ops.shifts * shiftEnergy(table, productUP);
@@ -238,6 +244,14 @@ export function profileCounters(input: ModelInput): Breakdown {
       e.activationWrite = ops.activationWrites * memoryAccessEnergy(table, bank.rightActivation, f.activation.bits, true);
       e.deltaRead = ops.deltaReads * memoryAccessEnergy(table, bank.rightDelta, f.delta.bits);
       e.deltaWrite = ops.deltaWrites * memoryAccessEnergy(table, bank.leftDelta, f.delta.bits, true);
+      if (ph === 'UP' && essop) {
+        // the ESSOP unit (update-units.ts): per edge, and per UP of this junction (one per sample);
+        // its LFSR steps are in the counted lfsrSteps, charged once below. Reads B-bit streams.
+        const parts = essopUpdateParts(table, f, essop.streamLength, j.p + j.n, memoryAccessEnergy(table, bank.leftActivation, essop.streamLength))!;
+        e.activationRead = 0;
+        for (const part of parts.perEdge) e[part.component] += (part.read ? ops.activationReads : c.macs) * part.count * part.pj;
+        for (const part of parts.perUpdate) if (part.component !== 'lfsr') e[part.component] += samples * part.count * part.pj;
+      }
       rawPhases[ph] = e;
       phases[ph] = { clocks: c.clocks, seconds: c.clocks / clockHz, stalls: c.stalls, macs: c.macs, ops, energyPj: e, energyTotalPj: 0 };
     }

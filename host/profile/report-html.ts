@@ -153,6 +153,8 @@ export function buildReportHtml(r: ProfileRun): string {
   const tableNotes = (['add', 'multiply', 'shift', 'lfsrStep', 'sram', 'dram'] as const)
     .map((k) => `<li><b>${k}</b>: ${esc(r.table[k].note ?? '')}</li>`)
     .concat([`<li><b>wire ${t.link.kind}</b>: ${esc(r.table.wire[t.link.kind].note ?? '')}</li>`])
+    .concat(r.table.logic ? [`<li><b>logic</b>: ${esc(r.table.logic.note ?? '')}</li>`] : [])
+    .concat(r.table.area ? [`<li><b>area</b>: ${esc(r.table.area.note ?? '')}</li>`] : [])
     .join('');
 
   const cards = [
@@ -210,6 +212,7 @@ ${section('Training curve', `Running training accuracy per TRAIN chunk, on the s
 <section><h2>Baselines</h2><table><thead><tr><th>variant</th><th>device time / sample</th><th>vs this</th><th>device energy / sample</th><th>vs this</th><th>how</th></tr></thead><tbody>
 <tr><td><b>this run</b></td><td>${fmtS(b.perSample.deviceSeconds)}</td><td>1.00x</td><td>${fmtPj(b.perSample.deviceEnergyPj)}</td><td>1.00x</td><td class="method">measured on ${esc(r.device)}</td></tr>
 ${baselineRows}</tbody></table></section>
+${updateUnitSection(r)}
 <section><h2>Energy table</h2><p class="intro">${esc(`${r.table.name}: ${r.table.source} (${r.tableFile})`)}</p><ul class="notes">${tableNotes}</ul></section>
 <footer>seedwire profile · ${esc(r.timeline.totalCycles.toString())} junction cycles · schedule rebuilt from the spec ${r.timelineMatchesCounters ? 'matches' : 'does not match'} the device counters</footer>
 </main></body></html>
@@ -223,3 +226,21 @@ function shade(hex: string, j: number): string {
   const m = c.map((x) => Math.round(x + (255 - x) * f));
   return `#${m.map((x) => x.toString(16).padStart(2, '0')).join('')}`;
 }
+
+/** The update unit, multiplier beside ESSOP (update-units.ts): per-part energy and area with sources. */
+function updateUnitSection(r: ProfileRun): string {
+  const u = r.update;
+  const m = u.measured;
+  const units = [u.multiplier, ...(u.essop ? [u.essop] : [])];
+  const rows = units
+    .map((x) => {
+      const parts = [...x.perEdge.map((p) => ({ ...p, per: 'edge' })), ...x.perUpdate.map((p) => ({ ...p, per: 'junction UP' }))];
+      const head = `<tr><td><b>${esc(x.label)}</b>${(x.unit === 'essop') === (u.ran === 'essop') ? ' (ran)' : ''}</td><td>${fmtPj(x.arithmeticPerEdgePj)} + read ${fmtPj(x.perEdgePj - x.arithmeticPerEdgePj)}</td><td>${fmtPj(x.arithmeticEnergyPj)} (with reads ${fmtPj(x.energyPj)})</td><td>${Math.round(x.areaUm2).toLocaleString('en-US')} um2</td><td>${x.upClocks}${x.bitSerialUpClocks !== undefined ? `; bit-serial ${x.bitSerialUpClocks} (model)` : ''}</td></tr>`;
+      const body = parts.map((p) => `<tr class="method"><td>&nbsp;&nbsp;${esc(p.part)}</td><td>${p.count.toFixed(p.count % 1 ? 1 : 0)} per ${p.per} x ${fmtPj(p.pj)}</td><td>${p.um2 ? `${p.um2.toFixed(1)} um2 each` : ''}</td><td colspan="2">${esc(p.source)}</td></tr>`).join('');
+      return head + body;
+    })
+    .join('');
+  const intro = `Measured (device counters, ${r.capability.profile}): ${m.upEdges} UP edges, ${m.upClocks} UP clocks, ${m.lfsrSteps} LFSR steps, ${m.samples} samples. Modelled: energy and area from the energy table; ESSOP's off-pass and bit-serial clocks from firmware-spec/timing.ts. ${u.essopVsMultiplier ? `ESSOP (${u.streamLength}-bit streams) against the multiplier: update arithmetic ${(100 * -u.essopVsMultiplier.arithmeticEnergySaving).toFixed(1)}%, with operand reads ${(100 * -u.essopVsMultiplier.energySaving).toFixed(1)}%, area ${(100 * -u.essopVsMultiplier.areaSaving).toFixed(1)}%.` : (u.missing ?? '')}`;
+  return `<section><h2>Update unit: multiplier and ESSOP</h2><p class="intro">${esc(intro)}</p><table><thead><tr><th>unit / part</th><th>energy per edge</th><th>UP arithmetic energy</th><th>area, all lanes</th><th>UP clocks</th></tr></thead><tbody>${rows}</tbody></table></section>`;
+}
+

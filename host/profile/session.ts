@@ -16,6 +16,7 @@ import { ProfileError } from './errors.ts';
 import { defaultLinkFor, type LinkModel, parseLinkRate } from './link.ts';
 import { type Breakdown, profileCounters } from './model.ts';
 import { buildTimeline, type Timeline, trainerChunks } from './timeline.ts';
+import { compareUpdateUnits, type UpdateComparison } from './update-units.ts';
 
 export interface ProfileOptions {
   preset?: string;
@@ -124,6 +125,8 @@ export interface ProfileRun {
   baselines: Baseline[];
   pipelining: PipeliningFigures;
   connectivity: ConnectivityFigures;
+  /** the update unit, multiplier against ESSOP, on this run's counted UP work (update-units.ts) */
+  update: UpdateComparison;
   training: { trainAccuracy: number; testAccuracy: number; curve: CurvePoint[]; epochReports: EpochReport[]; weightsSha256: string };
 }
 
@@ -205,6 +208,7 @@ export async function runProfile(o: ProfileOptions): Promise<ProfileRun> {
     baselines,
     pipelining: pipeliningFigures(counters, resolved, passClocks, resolved.chunk),
     connectivity: connectivityFigures(resolved, breakdown, csr),
+    update: compareUpdateUnits(resolved, counters, table, breakdown),
     training: { trainAccuracy: report.trainAccuracy, testAccuracy: report.testAccuracy, curve, epochReports: report.epochReports, weightsSha256: report.weightsSha256 },
   };
 }

@@ -84,11 +84,13 @@ export function profileJson(r: ProfileRun, outputs: Record<string, string | unde
     baselines: Object.fromEntries(r.baselines.map((x) => [x.key, baselineJson(x, b)])),
     schedule: { rebuiltCycles: r.timeline.totalCycles, rebuiltClocks: r.timeline.totalClocks, matchesCounters: r.timelineMatchesCounters },
     training: { trainAccuracy: r.training.trainAccuracy, testAccuracy: r.training.testAccuracy, weightsSha256: r.training.weightsSha256, curve: r.training.curve, epochReports: r.training.epochReports },
+    update: r.update,
     outputs,
   };
 }
 
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+const signedPct = (x: number) => `${x >= 0 ? '+' : '-'}${pct(Math.abs(x))}`;
 
 /** The terminal summary. */
 export function profileTable(r: ProfileRun): string {
@@ -138,5 +140,35 @@ export function profileTable(r: ProfileRun): string {
     brows.push([x.label, fmtS(y.perSample.deviceSeconds), fmtPj(y.perSample.deviceEnergyPj), fmtPj(y.perSample.energyPj), `${(y.time.deviceSeconds / t.deviceSeconds).toFixed(2)}x`, `${(y.energy.deviceEnergyPj / b.energy.deviceEnergyPj).toFixed(2)}x`]);
   }
   out.push(table(['per sample', 'device time', 'device energy', 'energy (+wire)', 'time vs this', 'device energy vs this'], brows));
+  out.push(updateUnitsTable(r));
   return out.join('');
+}
+
+/** The weight update's unit, multiplier beside ESSOP (update-units.ts): what is counted, what is modelled. */
+function updateUnitsTable(r: ProfileRun): string {
+  const u = r.update;
+  const m = u.measured;
+  const rows: Array<Array<string | number>> = [];
+  for (const x of [u.multiplier, u.essop]) {
+    if (!x) continue;
+    const ran = (x.unit === 'essop') === (u.ran === 'essop');
+    rows.push([
+      `${x.label}${ran ? ' (ran)' : ''}`,
+      `${fmtPj(x.arithmeticPerEdgePj)} + read ${fmtPj(x.perEdgePj - x.arithmeticPerEdgePj)}`,
+      `${fmtPj(x.arithmeticEnergyPj)} (with reads ${fmtPj(x.energyPj)})`,
+      `${Math.round(x.areaUm2).toLocaleString('en-US')} um2`,
+      `${x.upClocks}${ran ? ' counted' : ' (timing model: same)'}`,
+      x.bitSerialUpClocks !== undefined ? `${x.bitSerialUpClocks}` : '',
+      x.offPassClocksPerUpdate !== undefined ? `${x.offPassClocksPerUpdate}` : '',
+    ]);
+  }
+  const head = ['update unit', 'per edge: arithmetic + operand read', `UP arithmetic energy (${m.upEdges} edges)`, 'area, all lanes', 'UP clocks', 'bit-serial UP clocks (model)', 'off-pass clocks per UP (model)'];
+  const notes = [
+    `measured (device counters, ${r.capability.profile}, timing '${r.capability.timing}'): ${m.upEdges} UP edges, ${m.upClocks} UP clocks, ${m.lfsrSteps} LFSR steps, ${m.samples} samples (${m.junctionUpdates} junction UPs).`,
+    `model: energies and areas from the energy table ${r.table.name} (45 nm; per-part sources in --json 'update'); ESSOP off-pass and bit-serial clocks from firmware-spec/timing.ts essopUpdateClocks. The phase table above charges UP as the unit that ran.`,
+    u.essopVsMultiplier
+      ? `ESSOP (${u.streamLength}-bit streams, ${u.randomBits}-bit random numbers) vs multiplier (model): update arithmetic ${signedPct(-u.essopVsMultiplier.arithmeticEnergySaving)}, with operand reads ${signedPct(-u.essopVsMultiplier.energySaving)}, area ${signedPct(-u.essopVsMultiplier.areaSaving)}. The paper (Joshi et al., arXiv 2003.11256) reports 82.2% less energy and 93.7% less area than a pipelined FP16 multiplier at 14 nm; this datapath's multiplier is 16-bit integer.`
+      : (u.missing ?? ''),
+  ];
+  return `${table(head, rows)}${notes.join('\n')}\n`;
 }

@@ -112,7 +112,7 @@ describe.skipIf(missing !== undefined)(`RTL in Icarus Verilog (${missing ? 'skip
     run('init', 'tb_junction', script, { Z: 1 });
   });
 
-  for (const name of ['trace-tiny-backprop.json', 'trace-tiny-dfa.json', 'trace-3j-stochastic.json', ...SATURATION_TRACES]) {
+  for (const name of ['trace-tiny-backprop.json', 'trace-tiny-dfa.json', 'trace-3j-stochastic.json', ...SATURATION_TRACES, 'trace-essop-tiny.json', 'trace-essop-3j.json']) {
     const tr = loadVectors<TraceFile>(name);
     const why = !tr ? `${name} is not there yet` : unsupported(tr.network, SIM_LANES);
     it.skipIf(why !== undefined)(`junction engine, full training trace ${name}${why ? ` (not run: ${why})` : ''}`, () => {
@@ -130,7 +130,7 @@ describe.skipIf(missing !== undefined)(`RTL in Icarus Verilog (${missing ? 'skip
 
   // The sequencer (sw_seq.v): the schedule, activations, output error, DFA and scoring in RTL. The
   // script only writes the store, issues LOAD_SEEDS and TRAIN, and checks every weight after every cycle.
-  for (const name of ['trace-tiny-backprop.json', 'trace-tiny-dfa.json', ...SATURATION_TRACES]) {
+  for (const name of ['trace-tiny-backprop.json', 'trace-tiny-dfa.json', ...SATURATION_TRACES, 'trace-essop-tiny.json']) {
     const tr = loadVectors<TraceFile>(name);
     const why = !tr ? `${name} is not there yet` : unsupported(tr.network, SIM_LANES);
     it.skipIf(why !== undefined)(`sequencer, TRAIN of ${name} on the engine${why ? ` (not run: ${why})` : ''}`, () => {

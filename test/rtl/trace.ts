@@ -33,6 +33,7 @@ export interface TraceFile {
 
 /** Why the RTL engine cannot run this trace, or undefined. */
 export function unsupported(net: NetworkDescriptor, lanes: number): string | undefined {
+  if (net.update && net.update.mode !== 'exact') return `update '${net.update.mode}': the RTL has no ESSOP update (up5k: features.essop false; its LUTs are the scarce resource)`;
   if (JSON.stringify(net.formats) !== JSON.stringify(DEFAULT_FORMATS)) return `formats ${JSON.stringify(net.formats)}: the RTL is built for the default formats only (up5k: formatsConfigurable false)`;
   if (net.rounding !== 'nearest') return `rounding '${net.rounding}': the RTL has no stochastic rounding (up5k: stochasticRounding false)`;
   for (const [i, j] of net.junctions.entries()) {

@@ -45,4 +45,6 @@ function printReport(r: InspectReport): void {
   out.write(`overall density ${(100 * r.density).toFixed(2)}%, ${(100 * r.parameterReduction).toFixed(1)}% fewer parameters than fully connected\n`);
   out.write(`lanes ${r.lanes}, junction cycle ${r.cycleClocks} clocks, weights ${r.weightWords} words, activations ${r.activationWords} words\n`);
   out.write(`clash-free: ${r.clashFree ? 'yes' : 'no'}\n`);
+  const u = r.resolved.network.update;
+  out.write(`update: ${u?.mode === 'essop' ? `essop (stochastic outer product, ${u.streamLength}-bit streams)` : `exact (${r.resolved.network.rounding} rounding)`}\n`);
 }
