@@ -24,9 +24,9 @@ const PAGE_BYTES = 65536;
 interface KernelExports {
   memory: WebAssembly.Memory;
   heapBase(): number;
-  ffSums(W: number, A: number, p: number, nPad: number, maxAbsW: bigint, acc32: number, acc64: number, out: number, n: number, exL: number, exR: number, exW: number, exCount: number): void;
+  ffSums(W: number, A: number, p: number, nPad: number, maxAbsW: bigint, rows: number, acc64: number, out: number, n: number, exL: number, exR: number, exW: number, exCount: number): void;
   bpSums(W: number, D: number, A: number, aHi: number, p: number, nPad: number, out: number, exL: number, exR: number, exW: number, exCount: number): void;
-  update(W: number, U: number, A: number, D: number, p: number, nPad: number, shift: number, half: number, lo: number, hi: number, exL: number, exR: number, exW: number, exU: number, exCount: number): void;
+  update(W: number, U: number, allUpdatable: number, A: number, D: number, p: number, nPad: number, shift: number, half: number, lo: number, hi: number, exL: number, exR: number, exW: number, exU: number, exCount: number): void;
 }
 
 let compiled: WebAssembly.Module | undefined;
@@ -78,6 +78,15 @@ export class WasmJunctionDatapath implements JunctionKernels {
   private readonly exW: Int32Array;
   private readonly exU: Int32Array;
   private mask?: Uint8Array;
+  /** every matrix slot over the n columns is an edge */
+  private readonly denseMatrix: boolean;
+  /** no slot is masked and the matrix is dense: UP need not read U */
+  private allUpdatable = false;
+  // constants of the formats, computed once
+  private readonly maxAbsW: bigint;
+  private readonly aHi: number;
+  private readonly wLo: number;
+  private readonly wHi: number;
 
   constructor(module: WebAssembly.Module, p: number, n: number, leftOfWeight: Int32Array, fiOfRight: (k: number) => number, f: NumberFormats, rightActivation: ActivationKind) {
     this.p = p;
@@ -107,13 +116,18 @@ export class WasmJunctionDatapath implements JunctionKernels {
       }
     }
     this.exCount = exL.length;
+    this.denseMatrix = this.edges - this.exCount === p * n;
+    this.maxAbsW = BigInt(-formatMin(f.weight));
+    this.aHi = formatMax(f.activation);
+    this.wLo = formatMin(f.weight);
+    this.wHi = formatMax(f.weight);
 
     const instance = new WebAssembly.Instance(module, {});
     this.k = instance.exports as unknown as KernelExports;
     const E = Math.max(1, this.exCount) * 4;
     const { at, end } = layoutRegions(this.k.heapBase(), {
       W: p * nPad * 2, U: p * nPad * 2, A: ((p + 7) & ~7) * 2, D: nPad * 2,
-      acc32: nPad * 4, acc64: nPad * 8, sums: Math.max(p, nPad) * 8,
+      rows: p * 4, acc64: nPad * 8, sums: Math.max(p, nPad) * 8,
       exL: E, exR: E, exW: E, exU: E,
     });
     this.at = at;
@@ -140,6 +154,7 @@ export class WasmJunctionDatapath implements JunctionKernels {
 
   set updateMask(um: Uint8Array | undefined) {
     this.mask = um;
+    this.allUpdatable = this.denseMatrix && (um === undefined || um.every((b) => b !== 0));
     this.U.fill(0);
     for (let s = 0; s < this.edges; s++) {
       const on = um === undefined || um[s] !== 0 ? 1 : 0;
@@ -170,7 +185,7 @@ export class WasmJunctionDatapath implements JunctionKernels {
   forward(aLeft: Int32Array, aRight: Int32Array, _acc?: Float64Array): void {
     const { at, k, p, n, nPad } = this;
     this.A.set(aLeft.subarray(0, p));
-    k.ffSums(at.W, at.A, p, nPad, BigInt(-formatMin(this.f.weight)), at.acc32, at.acc64, at.sums, n, at.exL, at.exR, at.exW, this.exCount);
+    k.ffSums(at.W, at.A, p, nPad, this.maxAbsW, at.rows, at.acc64, at.sums, n, at.exL, at.exR, at.exW, this.exCount);
     forwardEpilogue(this.sums, aRight, n, this.f, this.rightAct);
   }
 
@@ -178,7 +193,7 @@ export class WasmJunctionDatapath implements JunctionKernels {
     const { at, k, p, nPad } = this;
     this.A.set(aLeft.subarray(0, p));
     this.D.set(dRight.subarray(0, this.n));
-    k.bpSums(at.W, at.D, at.A, formatMax(this.f.activation), p, nPad, at.sums, at.exL, at.exR, at.exW, this.exCount);
+    k.bpSums(at.W, at.D, at.A, this.aHi, p, nPad, at.sums, at.exL, at.exR, at.exW, this.exCount);
     backwardEpilogue(this.sums, aLeft, dLeft, p, this.f);
   }
 
@@ -188,6 +203,6 @@ export class WasmJunctionDatapath implements JunctionKernels {
     const shift = f.delta.frac + f.activation.frac - f.weight.frac + lrShift;
     this.A.set(aLeft.subarray(0, p));
     this.D.set(dRight.subarray(0, this.n));
-    k.update(at.W, at.U, at.A, at.D, p, nPad, shift, shift > 0 ? 2 ** (shift - 1) : 0, formatMin(f.weight), formatMax(f.weight), at.exL, at.exR, at.exW, at.exU, this.exCount);
+    k.update(at.W, at.U, this.allUpdatable ? 1 : 0, at.A, at.D, p, nPad, shift, shift > 0 ? 2 ** (shift - 1) : 0, this.wLo, this.wHi, at.exL, at.exR, at.exW, at.exU, this.exCount);
   }
 }

@@ -35,11 +35,13 @@ const caseArb = fc
     steps: fc.integer({ min: 1, max: 3 }),
     seed: fc.integer(),
     masked: fc.boolean(),
+    /** every (left, right) pair an edge: the kernels' no-mask fast update */
+    dense: fc.boolean(),
   })
   .chain((c) =>
     fc.record({
       c: fc.constant(c),
-      fi: fc.integer({ min: 1, max: Math.max(1, c.p + 2) }),
+      fi: c.dense ? fc.constant(c.p) : fc.integer({ min: 1, max: Math.max(1, c.p + 2) }),
     }),
   )
   .chain(({ c, fi }) => {
@@ -51,7 +53,7 @@ const caseArb = fc
       fi: fc.constant(fi),
       f: fc.constant(f),
       lrShift: fc.integer({ min: Math.max(0, -minShift), max: 30 - minShift }),
-      leftOfWeight: fc.array(fc.integer({ min: 0, max: c.p - 1 }), { minLength: edges, maxLength: edges }),
+      leftOfWeight: c.dense ? fc.constant(Array.from({ length: edges }, (_, k) => k % c.p)) : fc.array(fc.integer({ min: 0, max: c.p - 1 }), { minLength: edges, maxLength: edges }),
       weights: fc.array(valueIn(f.weight.bits), { minLength: edges, maxLength: edges }),
       updateMask: fc.array(fc.integer({ min: 0, max: 1 }), { minLength: edges, maxLength: edges }),
       aLeft: fc.array(fc.array(fc.oneof(fc.constant(0), valueIn(f.activation.bits)), { minLength: c.p, maxLength: c.p }), { minLength: c.steps, maxLength: c.steps }),
@@ -133,6 +135,9 @@ describe('wasm SIMD kernels', () => {
     plain.backward(d, a2, dP);
     fast.backward(d, a2, dF);
     expect(Array.from(dF)).toEqual(Array.from(dP));
+    plain.update(d, a, 2);
+    fast.update(d, a, 2);
+    expect(Array.from(fast.readCanonical())).toEqual(Array.from(plain.readCanonical()));
   });
 
   it('leave to the plain model what they do not implement', () => {

@@ -24,32 +24,74 @@ export function heapBase(): usize {
  * FF sums: out[r] = sum over l of A[l] * W[l][r] (+ extras), exact, as f64 (|sum| < 2^53 by the
  * format bounds). Rows with A[l] = 0 are skipped (they add exactly zero). Products are summed in
  * i32 lanes for as many rows as cannot overflow (bound: sum of |A[l]| * maxAbsW <= 2^31 - 1), then
- * flushed into i64 lanes, so no intermediate wraps.
+ * flushed into i64 lanes, so no intermediate wraps. Columns go in blocks of 32 (8 i32x4 sums held
+ * in registers across the rows), then blocks of 8. `rows` is scratch for p i32.
  */
-export function ffSums(W: usize, A: usize, p: i32, nPad: i32, maxAbsW: i64, acc32: usize, acc64: usize, out: usize, n: i32, exL: usize, exR: usize, exW: usize, exCount: i32): void {
-  memory.fill(acc32, 0, <usize>nPad << 2);
+export function ffSums(W: usize, A: usize, p: i32, nPad: i32, maxAbsW: i64, rows: usize, acc64: usize, out: usize, n: i32, exL: usize, exR: usize, exW: usize, exCount: i32): void {
   memory.fill(acc64, 0, <usize>nPad << 3);
+  // the nonzero rows, each marked negative where the i32 sums must be flushed before it
+  let count = 0;
   let bound: i64 = 0;
-  const rowBytes = <usize>nPad << 1;
   for (let l = 0; l < p; l++) {
     const a = <i32>load<i16>(A + (<usize>l << 1));
     if (a == 0) continue;
     const m = <i64>abs<i32>(a) * maxAbsW;
+    let mark = l;
     if (bound + m > I32_MAX) {
-      flush(acc32, acc64, nPad);
+      mark = -1 - l;
       bound = 0;
     }
     bound += m;
-    const av = i16x8.splat(<i16>a);
-    const row = W + <usize>l * rowBytes;
-    for (let c = 0; c < nPad; c += 8) {
-      const wv = v128.load(row + (<usize>c << 1));
-      const q = acc32 + (<usize>c << 2);
-      v128.store(q, i32x4.add(v128.load(q), i32x4.extmul_low_i16x8_s(wv, av)));
-      v128.store(q + 16, i32x4.add(v128.load(q + 16), i32x4.extmul_high_i16x8_s(wv, av)));
-    }
+    store<i32>(rows + (<usize>count << 2), mark);
+    count++;
   }
-  flush(acc32, acc64, nPad);
+  const rowBytes = <usize>nPad << 1;
+  let c = 0;
+  for (; c + 32 <= nPad; c += 32) {
+    let s0 = i32x4.splat(0), s1 = i32x4.splat(0), s2 = i32x4.splat(0), s3 = i32x4.splat(0);
+    let s4 = i32x4.splat(0), s5 = i32x4.splat(0), s6 = i32x4.splat(0), s7 = i32x4.splat(0);
+    const q = acc64 + (<usize>c << 3);
+    for (let i = 0; i < count; i++) {
+      let l = load<i32>(rows + (<usize>i << 2));
+      if (l < 0) {
+        l = -1 - l;
+        add64(q, s0); add64(q + 32, s1); add64(q + 64, s2); add64(q + 96, s3);
+        add64(q + 128, s4); add64(q + 160, s5); add64(q + 192, s6); add64(q + 224, s7);
+        s0 = i32x4.splat(0); s1 = i32x4.splat(0); s2 = i32x4.splat(0); s3 = i32x4.splat(0);
+        s4 = i32x4.splat(0); s5 = i32x4.splat(0); s6 = i32x4.splat(0); s7 = i32x4.splat(0);
+      }
+      const av = i16x8.splat(load<i16>(A + (<usize>l << 1)));
+      const row = W + <usize>l * rowBytes + (<usize>c << 1);
+      const w0 = v128.load(row), w1 = v128.load(row, 16), w2 = v128.load(row, 32), w3 = v128.load(row, 48);
+      s0 = i32x4.add(s0, i32x4.extmul_low_i16x8_s(w0, av));
+      s1 = i32x4.add(s1, i32x4.extmul_high_i16x8_s(w0, av));
+      s2 = i32x4.add(s2, i32x4.extmul_low_i16x8_s(w1, av));
+      s3 = i32x4.add(s3, i32x4.extmul_high_i16x8_s(w1, av));
+      s4 = i32x4.add(s4, i32x4.extmul_low_i16x8_s(w2, av));
+      s5 = i32x4.add(s5, i32x4.extmul_high_i16x8_s(w2, av));
+      s6 = i32x4.add(s6, i32x4.extmul_low_i16x8_s(w3, av));
+      s7 = i32x4.add(s7, i32x4.extmul_high_i16x8_s(w3, av));
+    }
+    add64(q, s0); add64(q + 32, s1); add64(q + 64, s2); add64(q + 96, s3);
+    add64(q + 128, s4); add64(q + 160, s5); add64(q + 192, s6); add64(q + 224, s7);
+  }
+  for (; c < nPad; c += 8) {
+    let s0 = i32x4.splat(0), s1 = i32x4.splat(0);
+    const q = acc64 + (<usize>c << 3);
+    for (let i = 0; i < count; i++) {
+      let l = load<i32>(rows + (<usize>i << 2));
+      if (l < 0) {
+        l = -1 - l;
+        add64(q, s0); add64(q + 32, s1);
+        s0 = i32x4.splat(0); s1 = i32x4.splat(0);
+      }
+      const av = i16x8.splat(load<i16>(A + (<usize>l << 1)));
+      const w0 = v128.load(W + <usize>l * rowBytes + (<usize>c << 1));
+      s0 = i32x4.add(s0, i32x4.extmul_low_i16x8_s(w0, av));
+      s1 = i32x4.add(s1, i32x4.extmul_high_i16x8_s(w0, av));
+    }
+    add64(q, s0); add64(q + 32, s1);
+  }
   for (let r = 0; r < n; r++) store<f64>(out + (<usize>r << 3), <f64>load<i64>(acc64 + (<usize>r << 3)));
   for (let e = 0; e < exCount; e++) {
     const l = load<i32>(exL + (<usize>e << 2));
@@ -59,15 +101,12 @@ export function ffSums(W: usize, A: usize, p: i32, nPad: i32, maxAbsW: i64, acc3
   }
 }
 
-/** acc64 += acc32 lane by lane (sign-extended), then acc32 = 0. */
-function flush(acc32: usize, acc64: usize, nPad: i32): void {
-  for (let c = 0; c < nPad; c += 4) {
-    const v = v128.load(acc32 + (<usize>c << 2));
-    const q = acc64 + (<usize>c << 3);
-    v128.store(q, i64x2.add(v128.load(q), i64x2.extend_low_i32x4_s(v)));
-    v128.store(q + 16, i64x2.add(v128.load(q + 16), i64x2.extend_high_i32x4_s(v)));
-    v128.store(acc32 + (<usize>c << 2), i32x4.splat(0));
-  }
+/** The four i64 sums at q += the four i32 lanes of v, sign-extended. */
+// @ts-ignore: decorator
+@inline
+function add64(q: usize, v: v128): void {
+  v128.store(q, i64x2.add(v128.load(q), i64x2.extend_low_i32x4_s(v)));
+  v128.store(q + 16, i64x2.add(v128.load(q + 16), i64x2.extend_high_i32x4_s(v)));
 }
 
 /**
@@ -107,8 +146,10 @@ export function bpSums(W: usize, D: usize, A: usize, aHi: i32, p: i32, nPad: i32
  * UP: where U allows, W[l][r] = clamp(W[l][r] - ((D[r] * A[l] + half) >> shift), lo, hi), the
  * spec's round half up then saturate. Needs 0 <= shift <= 30 so D*A + half (at most 2^30 + 2^29)
  * fits an i32 (the caller checks). Rows with A[l] = 0 are skipped: their update is exactly zero.
+ * `allUpdatable`: every slot of W may be written (U is all -1 over the edges and the only other
+ * slots are the row padding, where D is 0 and W stays 0), so U need not be read.
  */
-export function update(W: usize, U: usize, A: usize, D: usize, p: i32, nPad: i32, shift: i32, half: i32, lo: i32, hi: i32, exL: usize, exR: usize, exW: usize, exU: usize, exCount: i32): void {
+export function update(W: usize, U: usize, allUpdatable: bool, A: usize, D: usize, p: i32, nPad: i32, shift: i32, half: i32, lo: i32, hi: i32, exL: usize, exR: usize, exW: usize, exU: usize, exCount: i32): void {
   const rowBytes = <usize>nPad << 1;
   const hv = i32x4.splat(half);
   const lov = i32x4.splat(lo);
@@ -127,7 +168,8 @@ export function update(W: usize, U: usize, A: usize, D: usize, p: i32, nPad: i32
       const qhi = i32x4.shr_s(i32x4.add(i32x4.extmul_high_i16x8_s(dv, av), hv), shift);
       const nlo = i32x4.max_s(i32x4.min_s(i32x4.sub(i32x4.extend_low_i16x8_s(wv), qlo), hiv), lov);
       const nhi = i32x4.max_s(i32x4.min_s(i32x4.sub(i32x4.extend_high_i16x8_s(wv), qhi), hiv), lov);
-      v128.store(row + off, v128.bitselect(i16x8.narrow_i32x4_s(nlo, nhi), wv, v128.load(urow + off)));
+      const nw = i16x8.narrow_i32x4_s(nlo, nhi);
+      v128.store(row + off, allUpdatable ? nw : v128.bitselect(nw, wv, v128.load(urow + off)));
     }
   }
   for (let e = 0; e < exCount; e++) {
