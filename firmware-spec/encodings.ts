@@ -67,8 +67,10 @@ export function devicePixel(encoding: SampleEncoding, v: number): number {
   }
 }
 
-/** Images as the device sees them after `encoding` (a copy; the identity for u8 and zrl). */
+/** Images as the device sees them after `encoding`: a copy, or the input itself for u8 and zrl (read it only). */
 export function quantizeImages(images: Uint8Array, encoding: SampleEncoding): Uint8Array {
+  // u8 and zrl keep every value: the images themselves (read only), not a copy of a whole data set
+  if (encoding === 'u8' || encoding === 'zrl') return images;
   const out = new Uint8Array(images.length);
   for (let i = 0; i < images.length; i++) out[i] = devicePixel(encoding, images[i]);
   return out;
@@ -180,7 +182,7 @@ export function decodeSamples(buf: Uint8Array, pixels: number, count: number, en
   if (buf.length !== count * per) {
     bad(`${encoding}: ${buf.length} bytes, expected ${count * per} for ${count} images of ${pixels} pixels`);
   }
-  if (encoding === 'u8') return Uint8Array.from(buf);
+  if (encoding === 'u8') return new Uint8Array(buf); // a copy (Buffer's slice would be a view)
   const out = new Uint8Array(count * pixels);
   for (let s = 0; s < count; s++) {
     const src = s * per;
