@@ -446,9 +446,10 @@ export class EmulatedDevice {
   /** Input bytes to activations: value byte/256 in activation format (a left shift, exact). */
   private loadInput(take: { pixels: Uint8Array[]; labels: number[] }, s: number, c: SampleContext): void {
     const px = take.pixels[s];
-    const scale = 2 ** (this.net!.formats.activation.frac - INPUT_FORMAT.frac);
+    // activation.frac >= INPUT_FORMAT.frac (checkFormats), so this is a left shift of a byte: exact
+    const shift = this.net!.formats.activation.frac - INPUT_FORMAT.frac;
     const a0 = c.act[0];
-    for (let i = 0; i < px.length; i++) a0[i] = px[i] * scale;
+    for (let i = 0; i < px.length; i++) a0[i] = px[i] << shift;
     c.label = take.labels[s];
   }
 

@@ -72,7 +72,7 @@ export class WasmJunctionDatapath implements JunctionKernels {
   private readonly exCount: number;
   private readonly W: Int16Array;
   private readonly U: Int16Array;
-  private readonly A: Int16Array;
+  private readonly A: Int32Array;
   private readonly D: Int16Array;
   private readonly sums: Float64Array;
   private readonly exW: Int32Array;
@@ -126,7 +126,7 @@ export class WasmJunctionDatapath implements JunctionKernels {
     this.k = instance.exports as unknown as KernelExports;
     const E = Math.max(1, this.exCount) * 4;
     const { at, end } = layoutRegions(this.k.heapBase(), {
-      W: p * nPad * 2, U: p * nPad * 2, A: ((p + 7) & ~7) * 2, D: nPad * 2,
+      W: p * nPad * 2, U: p * nPad * 2, A: p * 4, D: nPad * 2,
       rows: p * 4, acc64: nPad * 8, sums: Math.max(p, nPad) * 8,
       exL: E, exR: E, exW: E, exU: E,
     });
@@ -137,7 +137,7 @@ export class WasmJunctionDatapath implements JunctionKernels {
     const buf = mem.buffer; // no growth after this point, so these views stay attached
     this.W = new Int16Array(buf, at.W, p * nPad);
     this.U = new Int16Array(buf, at.U, p * nPad);
-    this.A = new Int16Array(buf, at.A, p);
+    this.A = new Int32Array(buf, at.A, p);
     this.D = new Int16Array(buf, at.D, nPad);
     this.sums = new Float64Array(buf, at.sums, Math.max(p, nPad));
     this.exW = new Int32Array(buf, at.exW, this.exCount);
@@ -184,15 +184,15 @@ export class WasmJunctionDatapath implements JunctionKernels {
 
   forward(aLeft: Int32Array, aRight: Int32Array, _acc?: Float64Array): void {
     const { at, k, p, n, nPad } = this;
-    this.A.set(aLeft.subarray(0, p));
+    this.A.set(aLeft);
     k.ffSums(at.W, at.A, p, nPad, this.maxAbsW, at.rows, at.acc64, at.sums, n, at.exL, at.exR, at.exW, this.exCount);
     forwardEpilogue(this.sums, aRight, n, this.f, this.rightAct);
   }
 
   backward(dRight: Int32Array, aLeft: Int32Array, dLeft: Int32Array): void {
     const { at, k, p, nPad } = this;
-    this.A.set(aLeft.subarray(0, p));
-    this.D.set(dRight.subarray(0, this.n));
+    this.A.set(aLeft);
+    this.D.set(dRight);
     k.bpSums(at.W, at.D, at.A, this.aHi, p, nPad, at.sums, at.exL, at.exR, at.exW, this.exCount);
     backwardEpilogue(this.sums, aLeft, dLeft, p, this.f);
   }
@@ -201,8 +201,8 @@ export class WasmJunctionDatapath implements JunctionKernels {
     if (roundBias) throw new Error('the wasm kernels do not do stochastic rounding; emulator/kernels/select.ts routes it to the plain model');
     const { at, k, p, nPad, f } = this;
     const shift = f.delta.frac + f.activation.frac - f.weight.frac + lrShift;
-    this.A.set(aLeft.subarray(0, p));
-    this.D.set(dRight.subarray(0, this.n));
+    this.A.set(aLeft);
+    this.D.set(dRight);
     k.update(at.W, at.U, this.allUpdatable ? 1 : 0, at.A, at.D, p, nPad, shift, shift > 0 ? 2 ** (shift - 1) : 0, this.wLo, this.wHi, at.exL, at.exR, at.exW, at.exU, this.exCount);
   }
 }

@@ -138,6 +138,14 @@ describe('wasm SIMD kernels', () => {
     plain.update(d, a, 2);
     fast.update(d, a, 2);
     expect(Array.from(fast.readCanonical())).toEqual(Array.from(plain.readCanonical()));
+    // shift 16 (the i16 update path) at the largest product: (-2^15) * (-2^15), and its neighbours
+    const aMin = new Int32Array(p).map((_, l) => [formatMin(f.activation), formatMax(f.activation), -1][l % 3]);
+    const dMix = Int32Array.from({ length: n }, (_, r) => [formatMin(f.delta), formatMax(f.delta), 1][r % 3]);
+    for (const lrShift of [8, 9, 7]) {
+      plain.update(dMix, aMin, lrShift);
+      fast.update(dMix, aMin, lrShift);
+      expect(Array.from(fast.readCanonical()), `lrShift ${lrShift}`).toEqual(Array.from(plain.readCanonical()));
+    }
   });
 
   it('leave to the plain model what they do not implement', () => {

@@ -8,7 +8,7 @@
 //
 //   W    i16 [p][nPad]  weights as a left-by-right matrix (zero where there is no edge)
 //   U    i16 [p][nPad]  update enable: -1 where UP may write the weight, 0 elsewhere
-//   A    i16 [p]        left activations;  D  i16 [nPad]  right deltas (zero past n)
+//   A    i32 [p]        left activations (16-bit values, stored as the device model's i32);  D  i16 [nPad]  right deltas (zero past n)
 //   extras: edges that repeat a (left, right) pair already in the matrix, as parallel arrays
 //   exL i32, exR i32, exW i32 (weight), exU i32 (1: UP may write)
 // nPad is n rounded up to a multiple of 8 (one v128 of i16).
@@ -33,7 +33,7 @@ export function ffSums(W: usize, A: usize, p: i32, nPad: i32, maxAbsW: i64, rows
   let count = 0;
   let bound: i64 = 0;
   for (let l = 0; l < p; l++) {
-    const a = <i32>load<i16>(A + (<usize>l << 1));
+    const a = <i32>load<i32>(A + (<usize>l << 2));
     if (a == 0) continue;
     const m = <i64>abs<i32>(a) * maxAbsW;
     let mark = l;
@@ -60,7 +60,7 @@ export function ffSums(W: usize, A: usize, p: i32, nPad: i32, maxAbsW: i64, rows
         s0 = i32x4.splat(0); s1 = i32x4.splat(0); s2 = i32x4.splat(0); s3 = i32x4.splat(0);
         s4 = i32x4.splat(0); s5 = i32x4.splat(0); s6 = i32x4.splat(0); s7 = i32x4.splat(0);
       }
-      const av = i16x8.splat(load<i16>(A + (<usize>l << 1)));
+      const av = i16x8.splat(<i16>load<i32>(A + (<usize>l << 2)));
       const row = W + <usize>l * rowBytes + (<usize>c << 1);
       const w0 = v128.load(row), w1 = v128.load(row, 16), w2 = v128.load(row, 32), w3 = v128.load(row, 48);
       s0 = i32x4.add(s0, i32x4.extmul_low_i16x8_s(w0, av));
@@ -85,7 +85,7 @@ export function ffSums(W: usize, A: usize, p: i32, nPad: i32, maxAbsW: i64, rows
         add64(q, s0); add64(q + 32, s1);
         s0 = i32x4.splat(0); s1 = i32x4.splat(0);
       }
-      const av = i16x8.splat(load<i16>(A + (<usize>l << 1)));
+      const av = i16x8.splat(<i16>load<i32>(A + (<usize>l << 2)));
       const w0 = v128.load(W + <usize>l * rowBytes + (<usize>c << 1));
       s0 = i32x4.add(s0, i32x4.extmul_low_i16x8_s(w0, av));
       s1 = i32x4.add(s1, i32x4.extmul_high_i16x8_s(w0, av));
@@ -97,7 +97,7 @@ export function ffSums(W: usize, A: usize, p: i32, nPad: i32, maxAbsW: i64, rows
     const l = load<i32>(exL + (<usize>e << 2));
     const r = load<i32>(exR + (<usize>e << 2));
     const o = out + (<usize>r << 3);
-    store<f64>(o, load<f64>(o) + <f64>(<i64>load<i16>(A + (<usize>l << 1)) * <i64>load<i32>(exW + (<usize>e << 2))));
+    store<f64>(o, load<f64>(o) + <f64>(<i64>load<i32>(A + (<usize>l << 2)) * <i64>load<i32>(exW + (<usize>e << 2))));
   }
 }
 
@@ -117,7 +117,7 @@ function add64(q: usize, v: v128): void {
 export function bpSums(W: usize, D: usize, A: usize, aHi: i32, p: i32, nPad: i32, out: usize, exL: usize, exR: usize, exW: usize, exCount: i32): void {
   const rowBytes = <usize>nPad << 1;
   for (let l = 0; l < p; l++) {
-    const a = <i32>load<i16>(A + (<usize>l << 1));
+    const a = <i32>load<i32>(A + (<usize>l << 2));
     if (a <= 0 || a >= aHi) {
       store<f64>(out + (<usize>l << 3), 0);
       continue;
@@ -154,12 +154,29 @@ export function update(W: usize, U: usize, allUpdatable: bool, A: usize, D: usiz
   const hv = i32x4.splat(half);
   const lov = i32x4.splat(lo);
   const hiv = i32x4.splat(hi);
+  // q = (D*A + half) >> shift is at most (2^30 + 2^(shift-1)) >> shift < 2^15 in magnitude when
+  // shift >= 16, so it narrows to i16 exactly; with a 16-bit weight format, i16 saturating
+  // subtraction is the clamp to [lo, hi]
+  const narrowQ = shift >= 16 && lo == -32768 && hi == 32767;
   for (let l = 0; l < p; l++) {
-    const a = <i32>load<i16>(A + (<usize>l << 1));
+    const a = <i32>load<i32>(A + (<usize>l << 2));
     if (a == 0) continue;
     const av = i16x8.splat(<i16>a);
     const row = W + <usize>l * rowBytes;
     const urow = U + <usize>l * rowBytes;
+    if (narrowQ) {
+      // |q| < 2^15 and the weight format is i16 itself: subtract and saturate in i16 lanes
+      for (let c = 0; c < nPad; c += 8) {
+        const off = <usize>c << 1;
+        const dv = v128.load(D + off);
+        const wv = v128.load(row + off);
+        const qlo = i32x4.shr_s(i32x4.add(i32x4.extmul_low_i16x8_s(dv, av), hv), shift);
+        const qhi = i32x4.shr_s(i32x4.add(i32x4.extmul_high_i16x8_s(dv, av), hv), shift);
+        const nw = i16x8.sub_sat_s(wv, i16x8.narrow_i32x4_s(qlo, qhi));
+        v128.store(row + off, allUpdatable ? nw : v128.bitselect(nw, wv, v128.load(urow + off)));
+      }
+      continue;
+    }
     for (let c = 0; c < nPad; c += 8) {
       const off = <usize>c << 1;
       const dv = v128.load(D + off);
@@ -174,7 +191,7 @@ export function update(W: usize, U: usize, allUpdatable: bool, A: usize, D: usiz
   }
   for (let e = 0; e < exCount; e++) {
     if (load<i32>(exU + (<usize>e << 2)) == 0) continue;
-    const a = <i32>load<i16>(A + (<usize>load<i32>(exL + (<usize>e << 2)) << 1));
+    const a = <i32>load<i32>(A + (<usize>load<i32>(exL + (<usize>e << 2)) << 2));
     const d = <i32>load<i16>(D + (<usize>load<i32>(exR + (<usize>e << 2)) << 1));
     const q = (d * a + half) >> shift;
     const w = load<i32>(exW + (<usize>e << 2)) - q;
