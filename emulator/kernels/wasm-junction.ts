@@ -24,7 +24,7 @@ const PAGE_BYTES = 65536;
 interface KernelExports {
   memory: WebAssembly.Memory;
   heapBase(): number;
-  ffSums(W: number, A: number, p: number, nPad: number, maxAbsW: bigint, rows: number, acc64: number, out: number, n: number, exL: number, exR: number, exW: number, exCount: number): void;
+  ffSums(W: number, A: number, p: number, nPad: number, maxAbsW: bigint, rows: number, acc64: number, out: number, n: number, exL: number, exR: number, exW: number, exCount: number, reluShift: number, reluHi: number): void;
   bpSums(W: number, D: number, A: number, aHi: number, p: number, nPad: number, out: number, exL: number, exR: number, exW: number, exCount: number): void;
   update(W: number, U: number, allUpdatable: number, A: number, D: number, p: number, nPad: number, shift: number, half: number, lo: number, hi: number, exL: number, exR: number, exW: number, exU: number, exCount: number): void;
 }
@@ -75,6 +75,8 @@ export class WasmJunctionDatapath implements JunctionKernels {
   private readonly A: Int32Array;
   private readonly D: Int16Array;
   private readonly sums: Float64Array;
+  /** FF's ReLU activations, over the sums' region */
+  private readonly reluOut: Int32Array;
   private readonly exW: Int32Array;
   private readonly exU: Int32Array;
   private mask?: Uint8Array;
@@ -140,6 +142,7 @@ export class WasmJunctionDatapath implements JunctionKernels {
     this.A = new Int32Array(buf, at.A, p);
     this.D = new Int16Array(buf, at.D, nPad);
     this.sums = new Float64Array(buf, at.sums, Math.max(p, nPad));
+    this.reluOut = new Int32Array(buf, at.sums, n);
     this.exW = new Int32Array(buf, at.exW, this.exCount);
     this.exU = new Int32Array(buf, at.exU, this.exCount);
     new Int32Array(buf, at.exL, this.exCount).set(exL);
@@ -185,8 +188,14 @@ export class WasmJunctionDatapath implements JunctionKernels {
   forward(aLeft: Int32Array, aRight: Int32Array, _acc?: Float64Array): void {
     const { at, k, p, n, nPad } = this;
     this.A.set(aLeft);
-    k.ffSums(at.W, at.A, p, nPad, this.maxAbsW, at.rows, at.acc64, at.sums, n, at.exL, at.exR, at.exW, this.exCount);
-    forwardEpilogue(this.sums, aRight, n, this.f, this.rightAct);
+    if (this.rightAct === 'relu') {
+      // the ReLU epilogue runs in the kernel (exact i64 shift), the sigmoid's here (its LUT)
+      k.ffSums(at.W, at.A, p, nPad, this.maxAbsW, at.rows, at.acc64, at.sums, n, at.exL, at.exR, at.exW, this.exCount, this.f.weight.frac, this.aHi);
+      aRight.set(this.reluOut);
+    } else {
+      k.ffSums(at.W, at.A, p, nPad, this.maxAbsW, at.rows, at.acc64, at.sums, n, at.exL, at.exR, at.exW, this.exCount, -1, 0);
+      forwardEpilogue(this.sums, aRight, n, this.f, this.rightAct);
+    }
   }
 
   backward(dRight: Int32Array, aLeft: Int32Array, dLeft: Int32Array): void {

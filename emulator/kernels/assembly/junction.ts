@@ -26,8 +26,10 @@ export function heapBase(): usize {
  * i32 lanes for as many rows as cannot overflow (bound: sum of |A[l]| * maxAbsW <= 2^31 - 1), then
  * flushed into i64 lanes, so no intermediate wraps. Columns go in blocks of 32 (8 i32x4 sums held
  * in registers across the rows), then blocks of 8. `rows` is scratch for p i32.
+ * reluShift < 0: out gets the sums as f64 (the caller's epilogue rounds them). reluShift >= 0: out
+ * gets the ReLU activations as i32, the plain model's epilogue done here in exact i64 arithmetic.
  */
-export function ffSums(W: usize, A: usize, p: i32, nPad: i32, maxAbsW: i64, rows: usize, acc64: usize, out: usize, n: i32, exL: usize, exR: usize, exW: usize, exCount: i32): void {
+export function ffSums(W: usize, A: usize, p: i32, nPad: i32, maxAbsW: i64, rows: usize, acc64: usize, out: usize, n: i32, exL: usize, exR: usize, exW: usize, exCount: i32, reluShift: i32, reluHi: i32): void {
   memory.fill(acc64, 0, <usize>nPad << 3);
   // the nonzero rows, each marked negative where the i32 sums must be flushed before it
   let count = 0;
@@ -92,12 +94,20 @@ export function ffSums(W: usize, A: usize, p: i32, nPad: i32, maxAbsW: i64, rows
     }
     add64(q, s0); add64(q + 32, s1);
   }
-  for (let r = 0; r < n; r++) store<f64>(out + (<usize>r << 3), <f64>load<i64>(acc64 + (<usize>r << 3)));
   for (let e = 0; e < exCount; e++) {
     const l = load<i32>(exL + (<usize>e << 2));
-    const r = load<i32>(exR + (<usize>e << 2));
-    const o = out + (<usize>r << 3);
-    store<f64>(o, load<f64>(o) + <f64>(<i64>load<i32>(A + (<usize>l << 2)) * <i64>load<i32>(exW + (<usize>e << 2))));
+    const o = acc64 + (<usize>load<i32>(exR + (<usize>e << 2)) << 3);
+    store<i64>(o, load<i64>(o) + <i64>load<i32>(A + (<usize>l << 2)) * <i64>load<i32>(exW + (<usize>e << 2)));
+  }
+  if (reluShift < 0) {
+    for (let r = 0; r < n; r++) store<f64>(out + (<usize>r << 3), <f64>load<i64>(acc64 + (<usize>r << 3)));
+    return;
+  }
+  // ReLU: round half up by reluShift bits (an arithmetic shift of the exact sum), clamp to [0, reluHi]
+  const half: i64 = reluShift > 0 ? (<i64>1) << (reluShift - 1) : 0;
+  for (let r = 0; r < n; r++) {
+    const x = (load<i64>(acc64 + (<usize>r << 3)) + half) >> reluShift;
+    store<i32>(out + (<usize>r << 2), x <= 0 ? 0 : x > <i64>reluHi ? reluHi : <i32>x);
   }
 }
 
