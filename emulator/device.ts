@@ -287,8 +287,9 @@ export class EmulatedDevice {
     if (this.bufferedBytes + pixels.length > this.capability.sampleBufferBytes) {
       throw new DeviceError('sample_overflow', `sample buffer holds ${this.capability.sampleBufferBytes} bytes; ${this.bufferedBytes} used, ${pixels.length} more sent`);
     }
-    // one copy of the block (the caller may reuse its buffer), one view per sample
-    const block = pixels.slice();
+    // one copy of the block (the caller may reuse its buffer), one view per sample; a plain
+    // Uint8Array even from a Buffer (whose slice would be a view, not a copy)
+    const block = new Uint8Array(pixels);
     for (let i = 0; i < labels.length; i++) {
       this.pixels.push(block.subarray(i * size, (i + 1) * size));
       this.labels.push(labels[i]);
