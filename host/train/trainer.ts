@@ -61,6 +61,9 @@ export interface EpochReport {
 
 export interface TrainReport {
   device: string;
+  /** the device profile the figures come from (IDENTIFY's capability), and its timing model */
+  deviceProfile: string;
+  timingModel: string;
   preset: string;
   epochs: number;
   /** training samples per epoch */
@@ -315,6 +318,8 @@ export async function train(opts: TrainOptions): Promise<TrainReport> {
     const link = dev.linkStats();
     const report: TrainReport = {
       device: dev.uri,
+      deviceProfile: capability.profile,
+      timingModel: capability.timing,
       preset: resolved.name,
       epochs,
       samples: samplesPerEpoch,
