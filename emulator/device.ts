@@ -87,6 +87,7 @@ export class EmulatedDevice {
   private feedback: Array<{ col: Int32Array; sign: Int8Array }> = [];
   private counters: DeviceCounters = emptyCounters([]);
   private scratch = new Float64Array(0);
+  private contextPool: SampleContext[] = [];
   private roundBias = new Float64Array(0);
   /** shared-engine timing: each junction's start-vector draw clocks (from its connectivity seed) */
   private svClocks: number[] = [];
@@ -114,6 +115,7 @@ export class EmulatedDevice {
     this.net = undefined;
     this.junctions = [];
     this.layers = [];
+    this.contextPool = [];
     this.dropSamples();
     this.counters = emptyCounters([]);
   }
@@ -143,6 +145,7 @@ export class EmulatedDevice {
     this.net = structuredClone(net);
     this.junctions = [];
     this.layers = [net.junctions[0].p, ...net.junctions.map((j) => j.n)];
+    this.contextPool = [];
     this.counters = emptyCounters(net.junctions.map((j) => j.z));
     this.scratch = new Float64Array(Math.max(...this.layers));
     this.roundBias = new Float64Array(Math.max(...this.layers));
@@ -436,12 +439,16 @@ export class EmulatedDevice {
     return out;
   }
 
+  /**
+   * Per-sample contexts, kept across commands (every field is written for a sample before it is
+   * read), so a TRAIN allocates no typed arrays; CONFIGURE drops them with the layer sizes.
+   */
   private contexts(count: number): SampleContext[] {
-    return Array.from({ length: Math.max(1, count) }, () => ({
-      act: this.layers.map((size) => new Int32Array(size)),
-      delta: this.layers.map((size) => new Int32Array(size)),
-      label: 0,
-    }));
+    const want = Math.max(1, count);
+    while (this.contextPool.length < want) {
+      this.contextPool.push({ act: this.layers.map((size) => new Int32Array(size)), delta: this.layers.map((size) => new Int32Array(size)), label: 0 });
+    }
+    return this.contextPool.slice(0, want);
   }
 
   /** Input bytes to activations: value byte/256 in activation format (a left shift, exact). */
