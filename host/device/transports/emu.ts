@@ -1,5 +1,5 @@
 import { type ProfileName } from '../../../firmware-spec/capability.ts';
-import { MAX_PAYLOAD } from '../../../firmware-spec/protocol.ts';
+import { BULK_PAYLOAD } from '../../../firmware-spec/protocol.ts';
 import { EmulatedDevice } from '../../../emulator/device.ts';
 import { DeviceEndpoint } from '../../../emulator/endpoint/endpoint.ts';
 import { FaultInjector, type FaultSpec, hasFaults } from '../../../emulator/endpoint/faults.ts';
@@ -23,13 +23,9 @@ export interface EmuTransportOptions {
 export class EmuTransport implements Transport {
   readonly kind = 'emu' as const;
   readonly bytesPerSecond = Infinity;
-  /**
-   * In process there is no line to share and no bit error to resend around, so bulk data (samples,
-   * weights) goes in the largest frames the protocol allows (the device's own limit still caps it):
-   * per-frame costs (CRC setup, headers, ARQ bookkeeping, one event-loop turn per window) are paid
-   * once per 16 KiB, not once per sample.
-   */
-  readonly bulkPayload = MAX_PAYLOAD;
+  // the serial transport's frame size, not a larger one: the device counts frame bytes, and a profile
+  // on emu models the board's UART, so both must see the same frames (test/profile/pty.test.ts)
+  readonly bulkPayload = BULK_PAYLOAD;
   /** in-process frames are never lost unless faults are injected */
   readonly rtoMs: number;
   readonly stats = { bytesIn: 0, bytesOut: 0 };
