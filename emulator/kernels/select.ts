@@ -1,5 +1,5 @@
 import type { ActivationKind } from '../../firmware-spec/activation.ts';
-import type { NetworkDescriptor } from '../../firmware-spec/network.ts';
+import type { JunctionDescriptor, NetworkDescriptor } from '../../firmware-spec/network.ts';
 import { JunctionDatapath, type JunctionKernels } from '../junction.ts';
 import { WasmJunctionDatapath, wasmKernelModule } from './wasm-junction.ts';
 
@@ -25,6 +25,9 @@ const MAX_MATRIX_SLOTS = 2 ** 25;
 /** Descriptor fields the wasm kernels implement every value of (or that do not touch the junction datapath). */
 const KNOWN_NETWORK_FIELDS = ['formats', 'lrShift', 'feedback', 'feedbackShift', 'feedbackSeed', 'rounding', 'roundingSeed', 'junctions'] as const satisfies ReadonlyArray<keyof NetworkDescriptor>;
 
+/** Junction descriptor fields the wasm kernels implement (activation: relu and sigmoid; the rest is shape and seeds). */
+const KNOWN_JUNCTION_FIELDS = ['p', 'n', 'fo', 'fi', 'z', 'connectivity', 'startVectorMode', 'startVectors', 'activation', 'initShift', 'connectivitySeed', 'initSeed'] as const satisfies ReadonlyArray<keyof JunctionDescriptor>;
+
 /** Why the wasm kernels cannot run junction j of `net` bit-exactly, or undefined when they can. */
 export function wasmGap(net: NetworkDescriptor, j: number, edges: number): string | undefined {
   const f = net.formats;
@@ -37,6 +40,8 @@ export function wasmGap(net: NetworkDescriptor, j: number, edges: number): strin
   const shift = f.delta.frac + f.activation.frac - f.weight.frac + net.lrShift;
   if (shift < 0 || shift > 30) return `update shift ${shift} is outside 0..30 (an i32 lane holds the rounded product)`;
   const jd = net.junctions[j];
+  const unknownJ = Object.keys(jd).find((key) => !(KNOWN_JUNCTION_FIELDS as readonly string[]).includes(key));
+  if (unknownJ) return `junction field '${unknownJ}' is not known to the wasm kernels`;
   const slots = jd.p * ((jd.n + 7) & ~7);
   if (slots > MAX_MATRIX_SLOTS) return `${slots} matrix slots exceed ${MAX_MATRIX_SLOTS}`;
   if (slots > MAX_SLOTS_PER_EDGE * edges) return `too sparse for the matrix layout (${edges} edges in ${slots} slots)`;

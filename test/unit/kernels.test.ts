@@ -159,5 +159,7 @@ describe('wasm SIMD kernels', () => {
     expect(wasmGap({ ...net, formats: { ...net.formats, weight: { bits: 18, frac: 14 } } }, 0, 64)).toMatch(/18 bits/);
     expect(wasmGap({ ...net, updateMode: 'essop' } as NetworkDescriptor, 0, 64)).toMatch(/updateMode/);
     expect(wasmGap(net, 0, 4)).toMatch(/sparse/);
+    const withJunctionField = { ...net, junctions: [{ ...net.junctions[0], updateMode: 'essop' }] } as unknown as NetworkDescriptor;
+    expect(wasmGap(withJunctionField, 0, 64)).toMatch(/junction field 'updateMode'/);
   });
 });
