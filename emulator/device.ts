@@ -1,7 +1,7 @@
 import { outputError } from '../firmware-spec/activation.ts';
 import { type Capability, capabilityFor, type ProfileName } from '../firmware-spec/capability.ts';
 import { generateConnectivity } from '../firmware-spec/connectivity.ts';
-import { addPhase, type DeviceCounters, emptyCounters, phaseCost } from '../firmware-spec/counters.ts';
+import { addPhase, type DeviceCounters, emptyCounters, phaseCost, type PhaseCounters } from '../firmware-spec/counters.ts';
 import { DeviceError } from '../firmware-spec/errors.ts';
 import { checkFormats, formatMax, formatMin, INPUT_FORMAT } from '../firmware-spec/formats.ts';
 import { Lfsr, LFSR_WIDTH_MAIN } from '../firmware-spec/lfsr.ts';
@@ -11,7 +11,8 @@ import { dfaFeedback, initialWeights, type NetworkDescriptor } from '../firmware
 import { latencyCycles, type Phase, PHASES } from '../firmware-spec/schedule.ts';
 import { specHash } from '../firmware-spec/hash.ts';
 import { cycleClocks as cycleClocksOf, SHARED_ENGINE_TRAIN_CLOCKS, sharedEnginePassClocks, startVectorDrawClocks } from '../firmware-spec/timing.ts';
-import { JunctionDatapath } from './junction.ts';
+import { JunctionDatapath, type JunctionKernels } from './junction.ts';
+import { createJunctionKernels, kernelChoice, type KernelChoice } from './kernels/select.ts';
 import { type LaneSchedule, naiveSchedule } from './lanes.ts';
 import { type BalanceReport, installMask, newSparseState, runBalance, runMaskStep, type SparseJunction, type SparseState } from './balance/index.ts';
 import type { MaskStep, MaskStepResult } from '../firmware-spec/masks.ts';
@@ -59,7 +60,9 @@ interface SampleContext {
 }
 
 interface Junction {
-  data: JunctionDatapath;
+  data: JunctionKernels;
+  /** which kernels run it ('ts': the plain model, 'wasm': SIMD), and why not wasm */
+  kernels: { name: 'ts' | 'wasm'; why?: string };
   leftOfWeight: Int32Array;
   schedule: LaneSchedule;
   /** mask, weight placement and last balance (emulator/balance) */
@@ -86,15 +89,25 @@ export class EmulatedDevice {
   private feedback: Array<{ col: Int32Array; sign: Int8Array }> = [];
   private counters: DeviceCounters = emptyCounters([]);
   private scratch = new Float64Array(0);
+  private contextPool: SampleContext[] = [];
   private roundBias = new Float64Array(0);
   /** the ESSOP update unit, when the network's update mode is 'essop' (emulator/essop.ts) */
   private essop?: EssopUpdater;
   /** shared-engine timing: each junction's start-vector draw clocks (from its connectivity seed) */
   private svClocks: number[] = [];
 
-  constructor(profile: ProfileName = 'emu') {
+  /** which junction kernels to use (emulator/kernels/select.ts); timing and results never depend on it */
+  private readonly kernelChoice: KernelChoice;
+
+  constructor(profile: ProfileName = 'emu', opts: { kernels?: KernelChoice } = {}) {
     this.capability = capabilityFor(profile, specHash());
     this.bootCount = ++bootCounter;
+    this.kernelChoice = kernelChoice(opts.kernels);
+  }
+
+  /** Which kernels run each junction (after LOAD_SEEDS), with the reason when it is the plain model. */
+  kernels(): Array<{ name: 'ts' | 'wasm'; why?: string }> {
+    return this.junctions.map((j) => ({ ...j.kernels }));
   }
 
   identify(): { capability: Capability; bootCount: number } {
@@ -113,6 +126,7 @@ export class EmulatedDevice {
     this.layers = [];
     this.feedback = [];
     this.roundingLfsr = undefined;
+    this.contextPool = [];
     this.dropSamples();
     this.counters = emptyCounters([]);
   }
@@ -149,6 +163,7 @@ export class EmulatedDevice {
     this.roundingLfsr = undefined;
     this.dropSamples();
     this.layers = [net.junctions[0].p, ...net.junctions.map((j) => j.n)];
+    this.contextPool = [];
     this.counters = emptyCounters(net.junctions.map((j) => j.z));
     this.scratch = new Float64Array(Math.max(...this.layers));
     this.roundBias = new Float64Array(Math.max(...this.layers));
@@ -172,12 +187,12 @@ export class EmulatedDevice {
         throw new DeviceError('bad_descriptor', `junction ${i}: ${(e as Error).message}`);
       }
       const fi = j.fi;
-      const data = new JunctionDatapath(j.p, j.n, leftOfWeight, (k) => Math.floor(k / fi), net.formats, j.activation);
+      const { kernels: data, name, why } = createJunctionKernels(this.kernelChoice, net, i, leftOfWeight, (k) => Math.floor(k / fi), j.activation);
       const w0 = initialWeights(leftOfWeight.length, net.formats.weight.bits, j.initShift, j.initSeed);
       data.writeCanonical(0, w0);
       // the init LFSR takes `bits` steps per initial weight
       this.counters.lfsrSteps += leftOfWeight.length * net.formats.weight.bits;
-      return { data, leftOfWeight, schedule: naiveSchedule(leftOfWeight, j.fi, j.z), sparse: newSparseState(leftOfWeight.length, j.z) };
+      return { data, kernels: { name, why }, leftOfWeight, schedule: naiveSchedule(leftOfWeight, j.fi, j.z), sparse: newSparseState(leftOfWeight.length, j.z) };
     });
     net.feedbackSeed = seeds.feedback;
     net.roundingSeed = seeds.rounding;
@@ -294,8 +309,11 @@ export class EmulatedDevice {
     if (this.bufferedBytes + pixels.length > this.capability.sampleBufferBytes) {
       throw new DeviceError('sample_overflow', `sample buffer holds ${this.capability.sampleBufferBytes} bytes; ${this.bufferedBytes} used, ${pixels.length} more sent`);
     }
+    // one copy of the block (the caller may reuse its buffer), one view per sample; a plain
+    // Uint8Array even from a Buffer (whose slice would be a view, not a copy)
+    const block = new Uint8Array(pixels);
     for (let i = 0; i < labels.length; i++) {
-      this.pixels.push(pixels.slice(i * size, (i + 1) * size));
+      this.pixels.push(block.subarray(i * size, (i + 1) * size));
       this.labels.push(labels[i]);
     }
     this.bufferedBytes += pixels.length;
@@ -338,6 +356,8 @@ export class EmulatedDevice {
     const cycles = n === 0 ? 0 : n + lat - 1;
     const clocksBefore = this.counters.clocks;
     const active: Array<Set<Phase>> = net.junctions.map(() => new Set<Phase>());
+    // counters are sums, so each distinct pattern of active phases is counted once, times its cycles
+    const tally = new CycleTally();
     for (let t = 0; t < cycles; t++) {
       for (const a of active) a.clear();
       // FF: junction j (1-based) serves the sample that entered j-1 cycles ago
@@ -360,13 +380,14 @@ export class EmulatedDevice {
           jn.backward(c.delta[j], c.act[j - 1], c.delta[j - 1]);
           active[j - 1].add('BP');
         }
-        if (this.essop) this.counters.lfsrSteps += this.essop.update(jn, c.delta[j], c.act[j - 1], net.lrShift, this.roundingLfsr!);
+        if (this.essop) this.counters.lfsrSteps += this.essop.update(plainKernels(jn), c.delta[j], c.act[j - 1], net.lrShift, this.roundingLfsr!);
         else jn.update(c.delta[j], c.act[j - 1], net.lrShift, this.drawRoundBias(j));
         active[j - 1].add('UP');
       }
-      this.countCycle(active);
+      tally.note(active);
       onCycle?.(t);
     }
+    for (const { pattern, cycles: times } of tally.patterns()) this.countCycle(pattern, times);
     this.countCommandEnd();
     this.counters.samplesTrained += n;
     return { samples: n, correct, junctionCycles: cycles, clocks: this.counters.clocks - clocksBefore };
@@ -438,20 +459,25 @@ export class EmulatedDevice {
     return out;
   }
 
+  /**
+   * Per-sample contexts, kept across commands (every field is written for a sample before it is
+   * read), so a TRAIN allocates no typed arrays; CONFIGURE drops them with the layer sizes.
+   */
   private contexts(count: number): SampleContext[] {
-    return Array.from({ length: Math.max(1, count) }, () => ({
-      act: this.layers.map((size) => new Int32Array(size)),
-      delta: this.layers.map((size) => new Int32Array(size)),
-      label: 0,
-    }));
+    const want = Math.max(1, count);
+    while (this.contextPool.length < want) {
+      this.contextPool.push({ act: this.layers.map((size) => new Int32Array(size)), delta: this.layers.map((size) => new Int32Array(size)), label: 0 });
+    }
+    return this.contextPool.slice(0, want);
   }
 
   /** Input bytes to activations: value byte/256 in activation format (a left shift, exact). */
   private loadInput(take: { pixels: Uint8Array[]; labels: number[] }, s: number, c: SampleContext): void {
     const px = take.pixels[s];
-    const scale = 2 ** (this.net!.formats.activation.frac - INPUT_FORMAT.frac);
+    // activation.frac >= INPUT_FORMAT.frac (checkFormats), so this is a left shift of a byte: exact
+    const shift = this.net!.formats.activation.frac - INPUT_FORMAT.frac;
     const a0 = c.act[0];
-    for (let i = 0; i < px.length; i++) a0[i] = px[i] * scale;
+    for (let i = 0; i < px.length; i++) a0[i] = px[i] << shift;
     c.label = take.labels[s];
   }
 
@@ -508,36 +534,36 @@ export class EmulatedDevice {
    * follows the profile's timing model (timing.ts): 'parallel', the slowest junction's schedule;
    * 'shared-engine', the sum of the junctions' passes on the one engine, as the RTL sequencer runs them.
    */
-  private countCycle(active: Array<Set<Phase>>): void {
+  private countCycle(active: Array<Set<Phase>>, times = 1): void {
     const shared = this.capability.timing === 'shared-engine';
     let cycleClocks = 0;
     if (!active.some((a) => a.size)) return;
     if (shared) cycleClocks = cycleClocksOf('shared-engine', this.net!, active, this.svClocks);
     else for (let j = 0; j < active.length; j++) if (active[j].size) cycleClocks = Math.max(cycleClocks, this.junctions[j].schedule.clocks);
     if (cycleClocks === 0) return;
-    this.counters.clocks += cycleClocks;
-    this.counters.junctionCycles++;
+    this.counters.clocks += cycleClocks * times;
+    this.counters.junctionCycles += times;
     for (let j = 0; j < active.length; j++) {
       const jc = this.counters.junctions[j];
       const jn = this.junctions[j];
       const sched = jn.schedule;
       const desc = this.net!.junctions[j];
       if (active[j].size === 0) {
-        jc.idleClocks += cycleClocks;
-        for (let k = 0; k < sched.z; k++) jc.lanes.idle[k] += cycleClocks;
+        jc.idleClocks += cycleClocks * times;
+        for (let k = 0; k < sched.z; k++) jc.lanes.idle[k] += cycleClocks * times;
         continue;
       }
       // shared engine: a phase's clocks are its part of the junction's passes; the junction idles the rest
       const pass = shared ? sharedEnginePassClocks(this.net!, j, active[j], this.svClocks[j]) : undefined;
       for (const ph of PHASES) {
         if (!active[j].has(ph)) continue;
-        addPhase(jc[ph], phaseCost(ph, active[j], { edges: jn.sparse.liveEdges ?? jn.data.edges, p: desc.p, n: desc.n, clocks: pass ? pass[ph] : sched.clocks, stalls: sched.stalls }));
+        addPhase(jc[ph], scalePhase(phaseCost(ph, active[j], { edges: jn.sparse.liveEdges ?? jn.data.edges, p: desc.p, n: desc.n, clocks: pass ? pass[ph] : sched.clocks, stalls: sched.stalls }), times));
       }
-      jc.idleClocks += cycleClocks - (pass ? pass.FF + pass.BP + pass.UP : sched.clocks);
+      jc.idleClocks += (cycleClocks - (pass ? pass.FF + pass.BP + pass.UP : sched.clocks)) * times;
       for (let k = 0; k < sched.z; k++) {
-        jc.lanes.busy[k] += sched.busy[k];
-        jc.lanes.stall[k] += sched.stall[k];
-        jc.lanes.idle[k] += sched.idle[k] + cycleClocks - sched.clocks;
+        jc.lanes.busy[k] += sched.busy[k] * times;
+        jc.lanes.stall[k] += sched.stall[k] * times;
+        jc.lanes.idle[k] += (sched.idle[k] + cycleClocks - sched.clocks) * times;
       }
     }
   }
@@ -547,4 +573,32 @@ function argmax(v: Int32Array): number {
   let best = 0;
   for (let i = 1; i < v.length; i++) if (v[i] > v[best]) best = i;
   return best;
+}
+
+function scalePhase(c: PhaseCounters, times: number): PhaseCounters {
+  if (times !== 1) for (const k of Object.keys(c) as (keyof PhaseCounters)[]) c[k] *= times;
+  return c;
+}
+
+/** Distinct patterns of active phases over a command's junction cycles, each with its cycle count. */
+class CycleTally {
+  private readonly seen = new Map<string, { pattern: Array<Set<Phase>>; cycles: number }>();
+
+  note(active: Array<Set<Phase>>): void {
+    let key = '';
+    for (const a of active) key += `${a.has('FF') ? 'F' : '-'}${a.has('BP') ? 'B' : '-'}${a.has('UP') ? 'U' : '-'}`;
+    const hit = this.seen.get(key);
+    if (hit) hit.cycles++;
+    else this.seen.set(key, { pattern: active.map((a) => new Set(a)), cycles: 1 });
+  }
+
+  patterns(): Iterable<{ pattern: Array<Set<Phase>>; cycles: number }> {
+    return this.seen.values();
+  }
+}
+
+/** The ESSOP update works on the plain model's weights; kernels/select.ts routes every ESSOP network there. */
+function plainKernels(jn: JunctionKernels): JunctionDatapath {
+  if (!(jn instanceof JunctionDatapath)) throw new DeviceError('internal', 'the ESSOP update needs the plain kernels (kernels/select.ts wasmGap)');
+  return jn;
 }

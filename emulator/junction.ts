@@ -42,19 +42,11 @@ export class JunctionDatapath {
     this.edges = leftOfWeight.length;
     this.f = f;
     this.rightAct = rightActivation;
-    const count = new Int32Array(p + 1);
-    for (let k = 0; k < this.edges; k++) count[leftOfWeight[k] + 1]++;
-    for (let l = 0; l < p; l++) count[l + 1] += count[l];
-    this.colStart = Int32Array.from(count);
-    this.colRight = new Int32Array(this.edges);
-    this.slotToCanonical = new Int32Array(this.edges);
+    const layout = leftMajorLayout(p, leftOfWeight, fiOfRight);
+    this.colStart = layout.colStart;
+    this.colRight = layout.colRight;
+    this.slotToCanonical = layout.slotToCanonical;
     this.w = new Int32Array(this.edges);
-    const fill = Int32Array.from(count);
-    for (let k = 0; k < this.edges; k++) {
-      const slot = fill[leftOfWeight[k]]++;
-      this.colRight[slot] = fiOfRight(k);
-      this.slotToCanonical[slot] = k;
-    }
   }
 
   /** Weights in canonical order. */
@@ -87,32 +79,7 @@ export class JunctionDatapath {
       const e = colStart[l + 1];
       for (let s = colStart[l]; s < e; s++) acc[colRight[s]] += a * w[s];
     }
-    // one rounding from (act.frac + weight.frac) to act.frac, then the nonlinearity
-    const fa = this.f.activation;
-    const shift = this.f.weight.frac;
-    const half = 2 ** (shift - 1);
-    const inv = 2 ** -shift;
-    const hi = formatMax(fa);
-    const lo = formatMin(fa);
-    if (this.rightAct === 'relu') {
-      for (let r = 0; r < n; r++) {
-        const x = Math.floor((acc[r] + half) * inv);
-        aRight[r] = x <= 0 ? 0 : x > hi ? hi : x;
-      }
-    } else {
-      const binShift = 2 ** -(fa.frac - SIGMOID_LUT_IN_FRAC);
-      const outShift = SIGMOID_LUT_OUT_FRAC - fa.frac;
-      const outHalf = outShift > 0 ? 2 ** (outShift - 1) : 0;
-      const outInv = 2 ** -outShift;
-      for (let r = 0; r < n; r++) {
-        let x = Math.floor((acc[r] + half) * inv);
-        x = x > hi ? hi : x < lo ? lo : x;
-        let i = Math.floor(x * binShift) + SIGMOID_LUT_SIZE / 2;
-        i = i < 0 ? 0 : i >= SIGMOID_LUT_SIZE ? SIGMOID_LUT_SIZE - 1 : i;
-        const y = Math.floor((SIGMOID_LUT[i] + outHalf) * outInv);
-        aRight[r] = y > hi ? hi : y;
-      }
-    }
+    forwardEpilogue(acc, aRight, n, this.f, this.rightAct);
   }
 
   /**
@@ -178,3 +145,86 @@ export class JunctionDatapath {
     }
   }
 }
+
+/** A junction's edges grouped by left neuron (slot order): what both kernel sets index by. */
+export interface LeftMajorLayout {
+  /** first slot of each left neuron, p + 1 entries */
+  colStart: Int32Array;
+  /** right neuron of each slot */
+  colRight: Int32Array;
+  /** canonical weight index of each slot */
+  slotToCanonical: Int32Array;
+}
+
+export function leftMajorLayout(p: number, leftOfWeight: Int32Array, fiOfRight: (k: number) => number): LeftMajorLayout {
+  const edges = leftOfWeight.length;
+  const count = new Int32Array(p + 1);
+  for (let k = 0; k < edges; k++) count[leftOfWeight[k] + 1]++;
+  for (let l = 0; l < p; l++) count[l + 1] += count[l];
+  const colRight = new Int32Array(edges);
+  const slotToCanonical = new Int32Array(edges);
+  const fill = Int32Array.from(count);
+  for (let k = 0; k < edges; k++) {
+    const slot = fill[leftOfWeight[k]]++;
+    colRight[slot] = fiOfRight(k);
+    slotToCanonical[slot] = k;
+  }
+  return { colStart: count, colRight, slotToCanonical };
+}
+
+/**
+ * FF's last step, shared by every kernel set: each exact sum `acc[r]` (activation.frac +
+ * weight.frac fractional bits) rounded once into the activation format, then the nonlinearity.
+ */
+export function forwardEpilogue(acc: Float64Array, aRight: Int32Array, n: number, f: NumberFormats, rightAct: ActivationKind): void {
+  const fa = f.activation;
+  const shift = f.weight.frac;
+  const half = 2 ** (shift - 1);
+  const inv = 2 ** -shift;
+  const hi = formatMax(fa);
+  const lo = formatMin(fa);
+  if (rightAct === 'relu') {
+    for (let r = 0; r < n; r++) {
+      const x = Math.floor((acc[r] + half) * inv);
+      aRight[r] = x <= 0 ? 0 : x > hi ? hi : x;
+    }
+  } else {
+    const binShift = 2 ** -(fa.frac - SIGMOID_LUT_IN_FRAC);
+    const outShift = SIGMOID_LUT_OUT_FRAC - fa.frac;
+    const outHalf = outShift > 0 ? 2 ** (outShift - 1) : 0;
+    const outInv = 2 ** -outShift;
+    for (let r = 0; r < n; r++) {
+      let x = Math.floor((acc[r] + half) * inv);
+      x = x > hi ? hi : x < lo ? lo : x;
+      let i = Math.floor(x * binShift) + SIGMOID_LUT_SIZE / 2;
+      i = i < 0 ? 0 : i >= SIGMOID_LUT_SIZE ? SIGMOID_LUT_SIZE - 1 : i;
+      const y = Math.floor((SIGMOID_LUT[i] + outHalf) * outInv);
+      aRight[r] = y > hi ? hi : y;
+    }
+  }
+}
+
+/**
+ * BP's last step, shared by every kernel set: left neuron l's delta from its exact sum `sums[l]`
+ * (delta.frac + weight.frac fractional bits), gated by the ReLU derivative of aLeft[l] (closed at
+ * 0 and at saturation), rounded once and saturated into the delta format.
+ */
+export function backwardEpilogue(sums: Float64Array, aLeft: Int32Array, dLeft: Int32Array, p: number, f: NumberFormats): void {
+  const aHi = formatMax(f.activation);
+  const half = 2 ** (f.weight.frac - 1);
+  const inv = 2 ** -f.weight.frac;
+  const hi = formatMax(f.delta);
+  const lo = formatMin(f.delta);
+  for (let l = 0; l < p; l++) {
+    const a = aLeft[l];
+    if (a <= 0 || a >= aHi) {
+      dLeft[l] = 0;
+      continue;
+    }
+    const x = Math.floor((sums[l] + half) * inv);
+    dLeft[l] = x > hi ? hi : x < lo ? lo : x;
+  }
+}
+
+/** What the device model needs of a junction's datapath: the plain model or a faster kernel set. */
+export type JunctionKernels = Pick<JunctionDatapath, 'p' | 'n' | 'edges' | 'slotToCanonical' | 'updateMask' | 'forward' | 'backward' | 'update' | 'readCanonical' | 'writeCanonical'>;

@@ -1,3 +1,4 @@
+import zlib from 'node:zlib';
 import CRC32 from 'crc-32';
 import {
   FRAME_CRC_BYTES,
@@ -29,10 +30,11 @@ export class PayloadError extends Error {
   }
 }
 
-/** CRC-32/ISO-HDLC (reflected, poly 0xEDB88320, init and xorout 0xFFFFFFFF), unsigned. */
-export function crc32(data: Uint8Array): number {
-  return CRC32.buf(data) >>> 0;
-}
+/**
+ * CRC-32/ISO-HDLC (reflected, poly 0xEDB88320, init and xorout 0xFFFFFFFF), unsigned: zlib's
+ * (native, node >= 20.15) where this Node has it, else the crc-32 package's table-driven one.
+ */
+export const crc32: (data: Uint8Array) => number = typeof zlib.crc32 === 'function' ? (data) => zlib.crc32(data) >>> 0 : (data) => CRC32.buf(data) >>> 0;
 
 export interface Frame {
   version: number;

@@ -67,8 +67,10 @@ export function devicePixel(encoding: SampleEncoding, v: number): number {
   }
 }
 
-/** Images as the device sees them after `encoding` (a copy; the identity for u8 and zrl). */
+/** Images as the device sees them after `encoding`: a copy, or the input itself for u8 and zrl (read it only). */
 export function quantizeImages(images: Uint8Array, encoding: SampleEncoding): Uint8Array {
+  // u8 and zrl keep every value: the images themselves (read only), not a copy of a whole data set
+  if (encoding === 'u8' || encoding === 'zrl') return images;
   const out = new Uint8Array(images.length);
   for (let i = 0; i < images.length; i++) out[i] = devicePixel(encoding, images[i]);
   return out;
@@ -96,14 +98,15 @@ function zrlBody(img: Uint8Array, out: Uint8Array, at: number): number {
 
 /**
  * Encodes a batch: `images` holds count = images.length / pixels images of `pixels` bytes each.
- * Throws DeviceError('bad_encoding') if a zrl body would exceed 65,535 bytes.
+ * Throws DeviceError('bad_encoding') if a zrl body would exceed 65,535 bytes. For u8 the result is a
+ * view of `images` (no copy).
  */
 export function encodeSamples(images: Uint8Array, pixels: number, encoding: SampleEncoding): Buffer {
   checkPixels(pixels);
   if (images.length % pixels !== 0) throw new RangeError(`images length ${images.length} is not a multiple of ${pixels} pixels`);
   const count = images.length / pixels;
   const fixed = fixedBytesPerImage(encoding, pixels);
-  if (encoding === 'u8') return Buffer.from(images);
+  if (encoding === 'u8') return Buffer.from(images.buffer, images.byteOffset, images.byteLength); // a view, no copy
   if (encoding === 'zrl') {
     // Worst case per image: 1.5 bytes per pixel, rounded up, plus the prefix.
     const scratch = Buffer.alloc(count * (ZRL_PREFIX + Math.ceil((3 * pixels) / 2)));
@@ -169,7 +172,8 @@ function decodeZrl(buf: Uint8Array, pixels: number, count: number): Uint8Array {
 
 /**
  * Decodes `count` images of `pixels` pixels each, returning the pixels as the device sees them
- * (u4 and bin are lossy: see devicePixel). The buffer must hold exactly the batch.
+ * (u4 and bin are lossy: see devicePixel). The buffer must hold exactly the batch. For u8 the
+ * result is a view of `buf` (the device copies what it keeps); the other encodings return new arrays.
  */
 export function decodeSamples(buf: Uint8Array, pixels: number, count: number, encoding: SampleEncoding): Uint8Array {
   checkPixels(pixels);
@@ -180,7 +184,7 @@ export function decodeSamples(buf: Uint8Array, pixels: number, count: number, en
   if (buf.length !== count * per) {
     bad(`${encoding}: ${buf.length} bytes, expected ${count * per} for ${count} images of ${pixels} pixels`);
   }
-  if (encoding === 'u8') return Uint8Array.from(buf);
+  if (encoding === 'u8') return buf; // the bytes are the pixels: a view, no copy
   const out = new Uint8Array(count * pixels);
   for (let s = 0; s < count; s++) {
     const src = s * per;

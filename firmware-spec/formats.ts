@@ -45,12 +45,13 @@ export const INPUT_FORMAT = { bits: 8, frac: 8, signed: false } as const;
 /** Largest fan-in (and left-neuron fan-out) the accumulators are sized for: 2^16. */
 export const MAX_FAN_LOG2 = 16;
 
+// (an integer shift where it is exact, as it is for every datapath format: these run per sample)
 export function formatMax(f: FixedFormat): number {
-  return 2 ** (f.bits - 1) - 1;
+  return f.bits <= 31 ? (1 << (f.bits - 1)) - 1 : 2 ** (f.bits - 1) - 1;
 }
 
 export function formatMin(f: FixedFormat): number {
-  return -(2 ** (f.bits - 1));
+  return f.bits <= 31 ? -(1 << (f.bits - 1)) : -(2 ** (f.bits - 1));
 }
 
 /** Accumulator width that makes a sum of `2^fanLog2` full products exact. */

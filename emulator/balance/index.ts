@@ -1,7 +1,7 @@
 import { balanceInput, balanceJunction, type BalancePolicy, BALANCE_POLICIES, canonicalBankCounts, type EdgeSchedule, isBalancePolicy, type JunctionBalance } from '../../firmware-spec/balance.ts';
 import { DeviceError } from '../../firmware-spec/errors.ts';
 import { dropbackStepJunctions, liveMask, magnitudeStepJunction, maskStepClocks, type MaskStep, type MaskStepResult, regenerateW0 } from '../../firmware-spec/masks.ts';
-import type { JunctionDatapath } from '../junction.ts';
+import type { JunctionKernels } from '../junction.ts';
 import type { LaneSchedule } from '../lanes.ts';
 
 /**
@@ -29,7 +29,7 @@ export interface SparseState {
 
 /** A junction as the mask unit and balancer see it. */
 export interface SparseJunction {
-  data: JunctionDatapath;
+  data: JunctionKernels;
   leftOfWeight: Int32Array;
   fi: number;
   z: number;
@@ -50,7 +50,7 @@ export function newSparseState(edges: number, z: number): SparseState {
 }
 
 /** The datapath's update mask, in its slot order, from a canonical mask. */
-export function applyUpdateMask(data: JunctionDatapath, mask: Uint8Array | undefined): void {
+export function applyUpdateMask(data: JunctionKernels, mask: Uint8Array | undefined): void {
   if (!mask) {
     data.updateMask = undefined;
     return;

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import type { ProfileName } from '../../firmware-spec/capability.ts';
 import { ProfileError } from './errors.ts';
 
 /**
@@ -50,6 +51,29 @@ export type EnergyTable = z.infer<typeof energyTableSchema>;
 
 export const DEFAULT_ENERGY_TABLE_URL = new URL('./energy-45nm.json', import.meta.url);
 
+/**
+ * The default table of each device profile: the 45 nm ASIC table for `emu` (an idealized accelerator),
+ * the iCE40UP5K table (published rail measurements; the rest marked ASSUMPTION) for `up5k`.
+ */
+export const DEFAULT_ENERGY_TABLES: Record<ProfileName, { url: URL; file: string }> = {
+  emu: { url: DEFAULT_ENERGY_TABLE_URL, file: 'host/profile/energy-45nm.json' },
+  up5k: { url: new URL('./energy-up5k.json', import.meta.url), file: 'host/profile/energy-up5k.json' },
+};
+
+/** The default table's profile for a device profile name (a profile without its own table gets emu's). */
+export function energyProfileFor(profile: string): ProfileName {
+  return Object.hasOwn(DEFAULT_ENERGY_TABLES, profile) ? (profile as ProfileName) : 'emu';
+}
+
+/** Entries of a table whose note says they are assumptions (shown beside every figure that uses the table). */
+export function assumedEntries(t: EnergyTable): string[] {
+  const notes: Array<[string, string | undefined]> = [
+    ['add', t.add.note], ['multiply', t.multiply.note], ['shift', t.shift.note], ['lfsrStep', t.lfsrStep.note],
+    ['sram', t.sram.note], ['dram', t.dram.note], ['wire.uart', t.wire.uart.note], ['wire.pcie', t.wire.pcie.note],
+  ];
+  return notes.filter(([, n]) => n !== undefined && /ASSUMPTION/.test(n)).map(([k]) => k);
+}
+
 /** Validate a parsed table. Every problem is listed, each with its path, on one line. */
 export function parseEnergyTable(raw: unknown, where = 'energy table'): EnergyTable {
   const r = energyTableSchema.safeParse(raw);
@@ -67,12 +91,12 @@ export function parseEnergyTable(raw: unknown, where = 'energy table'): EnergyTa
   return t;
 }
 
-/** Load a table file (or the default). Errors name the file. */
-export function loadEnergyTable(file?: string): EnergyTable {
-  const where = file ?? 'default energy table';
+/** Load a table file (or the profile's default, `emu`'s when no profile is given). Errors name the file. */
+export function loadEnergyTable(file?: string, profile: ProfileName = 'emu'): EnergyTable {
+  const where = file ?? `default energy table of profile ${profile}`;
   let text: string;
   try {
-    text = readFileSync(file ?? DEFAULT_ENERGY_TABLE_URL, 'utf8');
+    text = readFileSync(file ?? DEFAULT_ENERGY_TABLES[profile].url, 'utf8');
   } catch (e) {
     throw new ProfileError('bad_energy_table', `cannot read energy table ${where}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }

@@ -197,7 +197,7 @@ footer { text-align: center; color: #9ca3af; font-size: 11px; }
 </style></head>
 <body>
 <header><h1>seedwire profile &middot; ${esc(r.resolved.name)}</h1>
-<div class="meta">${esc(`${r.resolved.layers.join('-')} · z ${net.junctions.map((j) => j.z).join('/')} · ${net.feedback} · ${net.rounding} rounding · ${b.samples} samples on ${r.device} (${r.capability.profile}, ${hz / 1e6} MHz) · link ${t.link.spec} · energy table ${r.table.name}`)}</div></header>
+<div class="meta">${esc(`${r.resolved.layers.join('-')} · z ${net.junctions.map((j) => j.z).join('/')} · ${net.feedback} · ${net.rounding} rounding · ${b.samples} samples on ${r.device} (device profile ${r.capability.profile}, timing model ${r.capability.timing}, ${hz / 1e6} MHz${r.deviceAssumed ? '; no device named, emu assumed' : ''}) · link ${t.link.spec} · energy table ${r.table.name}`)}</div></header>
 <main>
 <div class="cards">${cards}</div>
 ${section('The pipeline, first junction cycles', 'Every junction works in every cycle, each on a different sample (s = sample). A cycle lasts as long as its slowest junction.', chartGantt)}
@@ -213,7 +213,7 @@ ${section('Training curve', `Running training accuracy per TRAIN chunk, on the s
 <tr><td><b>this run</b></td><td>${fmtS(b.perSample.deviceSeconds)}</td><td>1.00x</td><td>${fmtPj(b.perSample.deviceEnergyPj)}</td><td>1.00x</td><td class="method">measured on ${esc(r.device)}</td></tr>
 ${baselineRows}</tbody></table></section>
 ${updateUnitSection(r)}
-<section><h2>Energy table</h2><p class="intro">${esc(`${r.table.name}: ${r.table.source} (${r.tableFile})`)}</p><ul class="notes">${tableNotes}</ul></section>
+<section><h2>Energy table</h2><p class="intro">${esc(`${r.table.name}: ${r.table.source} (${r.tableFile})${r.tableAssumptions.length ? `. ASSUMPTIONS, not sourced: ${r.tableAssumptions.join(', ')}` : ''}`)}</p><ul class="notes">${tableNotes}</ul></section>
 <footer>seedwire profile · ${esc(r.timeline.totalCycles.toString())} junction cycles · schedule rebuilt from the spec ${r.timelineMatchesCounters ? 'matches' : 'does not match'} the device counters</footer>
 </main></body></html>
 `;

@@ -11,7 +11,7 @@ import type { ResolvedConfig } from '../partition/partition.ts';
 import { type EpochReport, train } from '../train/index.ts';
 import { type Baseline, computeBaselines, type ConnectivityFigures, connectivityFigures, type PipeliningFigures, pipeliningFigures } from './baselines.ts';
 import type { CurvePoint } from './emulator-run.ts';
-import { type EnergyTable, loadEnergyTable } from './energy-table.ts';
+import { assumedEntries, DEFAULT_ENERGY_TABLES, energyProfileFor, type EnergyTable, loadEnergyTable } from './energy-table.ts';
 import { ProfileError } from './errors.ts';
 import { defaultLinkFor, type LinkModel, parseLinkRate } from './link.ts';
 import { type Breakdown, profileCounters } from './model.ts';
@@ -27,7 +27,7 @@ export interface ProfileOptions {
   /** training samples per epoch */
   samples?: number;
   epochs?: number;
-  /** --energy-table FILE (default: host/profile/energy-45nm.json) */
+  /** --energy-table FILE (default: the device profile's, host/profile/energy-45nm.json for emu, energy-up5k.json for up5k) */
   energyTable?: string;
   /** --link-rate uart:BAUD | pcie:BYTES_PER_S (default: from the device URI) */
   linkRate?: string;
@@ -114,6 +114,10 @@ export interface ProfileRun {
   epochs: number;
   table: EnergyTable;
   tableFile: string;
+  /** table entries that are assumptions, not sourced figures */
+  tableAssumptions: string[];
+  /** no device was named: the profile ran on the default (`emu`) */
+  deviceAssumed: boolean;
   link: LinkModel;
   counters: DeviceCounters;
   setup: DeviceCounters;
@@ -145,7 +149,7 @@ export function checkProfileOptions(o: ProfileOptions): { table: EnergyTable; sa
  * loaded), read its counters, model time and energy, and compute the baselines on the same samples.
  */
 export async function runProfile(o: ProfileOptions): Promise<ProfileRun> {
-  const { table, samples, epochs } = checkProfileOptions(o);
+  const { table: given, samples, epochs } = checkProfileOptions(o);
   const cfg = o.network ?? loadConfigChoice(o);
   const deviceUri = typeof o.device === 'object' ? o.device.uri : (o.device ?? 'emu');
   const link = o.linkRate !== undefined ? parseLinkRate(o.linkRate) : defaultLinkFor(deviceUri);
@@ -172,6 +176,8 @@ export async function runProfile(o: ProfileOptions): Promise<ProfileRun> {
     if (typeof o.device !== 'object') await inner.close();
   }
   const capability = dev.capability!;
+  // the energy table: the one given, else the default of the profile the device reported
+  const table = o.energyTable ? given : loadEnergyTable(undefined, energyProfileFor(capability.profile));
   const counters = dev.training;
   const setup = dev.setup!;
   const resolved = report.resolved;
@@ -197,7 +203,9 @@ export async function runProfile(o: ProfileOptions): Promise<ProfileRun> {
     samplesPerEpoch,
     epochs,
     table,
-    tableFile: o.energyTable ?? 'host/profile/energy-45nm.json (default)',
+    tableFile: o.energyTable ?? `${DEFAULT_ENERGY_TABLES[energyProfileFor(capability.profile)].file} (default for profile ${capability.profile})`,
+    tableAssumptions: assumedEntries(table),
+    deviceAssumed: o.device === undefined,
     link,
     counters,
     setup,

@@ -36,6 +36,9 @@ export function profileJson(r: ProfileRun, outputs: Record<string, string | unde
     command: 'seedwire profile',
     device: r.device,
     deviceProfile: r.capability.profile,
+    timingModel: r.capability.timing,
+    deviceAssumed: r.deviceAssumed,
+    headline: profileHeadline(r),
     clockHz: r.capability.clockHz,
     network: {
       name: r.resolved.name,
@@ -47,7 +50,7 @@ export function profileJson(r: ProfileRun, outputs: Record<string, string | unde
     samplesPerEpoch: r.samplesPerEpoch,
     epochs: r.epochs,
     samplesTrained: n,
-    energyTable: { name: r.table.name, source: r.table.source, file: r.tableFile },
+    energyTable: { name: r.table.name, source: r.table.source, file: r.tableFile, assumptions: r.tableAssumptions },
     link: b.time.link,
     bound: b.time.bound,
     boundReason: b.time.boundReason,
@@ -92,16 +95,22 @@ export function profileJson(r: ProfileRun, outputs: Record<string, string | unde
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 const signedPct = (x: number) => `${x >= 0 ? '+' : '-'}${pct(Math.abs(x))}`;
 
+/** The first line: which device profile and timing model every figure below comes from. */
+export function profileHeadline(r: ProfileRun): string {
+  const assumed = r.deviceAssumed ? ' (no --device given: assumed the in-process emulator, profile emu)' : '';
+  return `Figures for device profile ${r.capability.profile}, timing model ${r.capability.timing}, ${(r.capability.clockHz / 1e6).toFixed(0)} MHz${assumed}; energy from ${r.table.name}${r.tableAssumptions.length ? ` (ASSUMED entries: ${r.tableAssumptions.join(', ')})` : ''}.\n`;
+}
+
 /** The terminal summary. */
 export function profileTable(r: ProfileRun): string {
   const b = r.breakdown;
   const t = b.time;
-  const out: string[] = [];
+  const out: string[] = [profileHeadline(r)];
   out.push(
     table(
       ['', ''],
       [
-        ['device', `${r.device} (${r.capability.profile}, ${(r.capability.clockHz / 1e6).toFixed(0)} MHz)`],
+        ['device', `${r.device} (profile ${r.capability.profile}, timing model ${r.capability.timing}, ${(r.capability.clockHz / 1e6).toFixed(0)} MHz)`],
         ['network', `${r.resolved.name}: ${r.resolved.layers.join('-')}, z ${r.resolved.network.junctions.map((j) => j.z).join('/')}, ${r.resolved.network.feedback}, ${r.resolved.network.rounding} rounding`],
         ['samples', `${b.samples} (${r.epochs} x ${r.samplesPerEpoch}), ${t.junctionCycles} junction cycles, ${t.deviceClocks} clocks`],
         ['device time', `${fmtS(t.deviceSeconds)} (${fmtS(b.perSample.deviceSeconds)}/sample; stalls ${fmtS(t.stallSeconds)})`],
@@ -113,6 +122,7 @@ export function profileTable(r: ProfileRun): string {
         ['LFSR vs CSR', `device energy -${pct(r.connectivity.lfsrVsCsrEnergySaving)}, memory area -${pct(r.connectivity.lfsrVsCsrAreaSaving)} (${r.connectivity.seedClaim})`],
         ['accuracy', `train ${r.training.trainAccuracy.toFixed(4)} (running), test ${r.training.testAccuracy.toFixed(4)}`],
         ['energy table', `${r.table.name} (${r.tableFile})`],
+        ['assumed entries', r.tableAssumptions.length ? `${r.tableAssumptions.join(', ')} are ASSUMPTIONS, not sourced figures (notes in the table file)` : 'none: every entry is sourced'],
       ],
     ),
   );

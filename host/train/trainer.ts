@@ -73,6 +73,9 @@ export interface EpochReport {
 
 export interface TrainReport {
   device: string;
+  /** the device profile the figures come from (IDENTIFY's capability), and its timing model */
+  deviceProfile: string;
+  timingModel: string;
   preset: string;
   epochs: number;
   /** training samples per epoch */
@@ -444,6 +447,8 @@ async function trainOnce(opts: TrainOptions, session: Session): Promise<TrainRep
     const link = dev.linkStats();
     const report: TrainReport = {
       device: dev.uri,
+      deviceProfile: capability.profile,
+      timingModel: capability.timing,
       preset: resolved.name,
       epochs,
       samples: samplesPerEpoch,

@@ -34,6 +34,13 @@ describe('seedwire profile --json', () => {
     expect(out.samplesTrained).toBe(200);
   });
 
+  it('names the device profile and timing model it measured on', () => {
+    expect(out.deviceProfile).toBe('emu');
+    expect(out.timingModel).toBe('parallel');
+    expect(out.deviceAssumed).toBe(false);
+    expect(out.headline).toMatch(/^Figures for device profile emu, timing model parallel/);
+  });
+
   it('energy components add up exactly to the total, and per junction and phase too', () => {
     const comps = out.energyComponentsPj as Record<string, number>;
     const sum = Object.values(comps).reduce((a, x) => a + x, 0);
@@ -190,5 +197,17 @@ describe('bad input: one clear error line, nothing written', () => {
     expect(await bad(['--link-rate', 'uart:fast'], dir)).toMatch(/bad_link_rate/);
     expect(readdirSync(dir)).toEqual([]);
     expect(existsSync(join(dir, 't.json'))).toBe(false);
+  });
+});
+
+describe('seedwire profile with no --device', () => {
+  it('says in its first line which profile it assumed, and which energy entries are assumptions', async () => {
+    const r = await runCliAsync(['profile', '--preset', 'mnist-sparse-38', '--samples', '64', '--no-baselines']);
+    expect(r.code).toBe(0);
+    const first = r.stdout.split('\n')[0];
+    expect(first).toMatch(/device profile emu, timing model parallel/);
+    expect(first).toMatch(/no --device given: assumed/);
+    expect(first).toMatch(/ASSUMED entries: .*sram/);
+    expect(r.stdout).toMatch(/are ASSUMPTIONS, not sourced figures/);
   });
 });

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { addEnergy, loadEnergyTable, memoryAccessEnergy, multiplyEnergy, parseEnergyTable } from '../../host/profile/energy-table.ts';
+import { addEnergy, assumedEntries, energyProfileFor, loadEnergyTable, memoryAccessEnergy, multiplyEnergy, parseEnergyTable } from '../../host/profile/energy-table.ts';
 import { defaultLinkFor, linkSeconds, parseLinkRate } from '../../host/profile/link.ts';
 
 describe('energy table', () => {
@@ -31,6 +31,29 @@ describe('energy table', () => {
     expect(msg).toMatch(/sram\.read\.0\.pj/);
     expect(msg).toMatch(/wire\.pcie/);
     expect(msg).not.toMatch(/\n/);
+  });
+});
+
+describe('the up5k energy table', () => {
+  const t = loadEnergyTable(undefined, 'up5k');
+  // published iCE40UP5K core-rail currents (uA at 1.219 V, 12 MHz; tinyvision-ai-inc/ice40_power)
+  const pjPerClock = (microamps: number) => (microamps * 1e-6 * 1.219) / 12e6 / 1e-12;
+  const perLc = pjPerClock(641.3 - 613.5) / (228 - 32);
+  it('is the default of the up5k profile, and emu keeps the 45 nm one', () => {
+    expect(t.name).toMatch(/ice40up5k/);
+    expect(loadEnergyTable(undefined, 'emu').name).toBe('horowitz-45nm');
+    expect(energyProfileFor('up5k')).toBe('up5k');
+    expect(energyProfileFor('some-board')).toBe('emu');
+  });
+  it('derives its measured entries from the published currents', () => {
+    expect(addEnergy(t, 8)).toBeCloseTo(8 * perLc, 3);
+    expect(addEnergy(t, 32)).toBeCloseTo(32 * perLc, 3);
+    expect(multiplyEnergy(t, 16, 16)).toBeCloseTo(pjPerClock(882 - 645) - 44 * perLc, 1);
+    expect(t.lfsrStep.pj).toBeCloseTo(32 * perLc, 3);
+  });
+  it('says which entries are assumptions', () => {
+    expect(assumedEntries(t)).toEqual(expect.arrayContaining(['shift', 'lfsrStep', 'sram', 'wire.uart']));
+    expect(assumedEntries(t)).not.toContain('dram'); // a fact of the part: it has no DRAM
   });
 });
 

@@ -7,7 +7,7 @@ import { intOption } from '../options.ts';
 interface ProfileCliOptions {
   preset?: string;
   config?: string;
-  device: string;
+  device?: string;
   samples: number;
   epochs: number;
   encoding: string;
@@ -33,11 +33,11 @@ export function registerProfile(program: Command): void {
     .description('latency and energy profile of a training session, against dense, CSR, unpipelined, backprop/DFA and rounding baselines')
     .option('--preset <name>', 'a built-in network, e.g. mnist-sparse-38')
     .option('--config <file>', 'a network config (JSON)')
-    .option('--device <uri>', 'emu | emu?profile=up5k | serial:PATH?baud=N | pcie:PREFIX', 'emu')
+    .option('--device <uri>', 'emu | emu?profile=up5k | serial:PATH?baud=N | pcie:PREFIX (default: emu, and the first line says so)')
     .option('--samples <n>', 'training samples per epoch', intOption, 1000)
     .option('--epochs <n>', 'passes over the samples', intOption, 1)
     .option('--encoding <e>', `sample encoding on the wire: ${SAMPLE_ENCODINGS.join(', ')}`, 'u8')
-    .option('--energy-table <file>', 'energy per operation (JSON; default host/profile/energy-45nm.json, Horowitz ISSCC 2014, 45 nm)')
+    .option('--energy-table <file>', 'energy per operation (JSON; default: the device profile table, host/profile/energy-45nm.json for emu (Horowitz ISSCC 2014, 45 nm), energy-up5k.json for up5k (iCE40UP5K measurements))')
     .option('--link-rate <rate>', 'uart:BAUD (10 bits per byte) or pcie:BYTES_PER_S, e.g. uart:3000000, pcie:4e9 (default: from --device)')
     .option('--json', 'print one JSON object as the last line of stdout')
     .option('--trace <file>', 'write a Chrome/Perfetto trace (trace-event JSON)')

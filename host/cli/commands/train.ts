@@ -102,6 +102,8 @@ export function registerTrain(program: Command): void {
 function jsonReport(r: TrainReport) {
   return {
     device: r.device,
+    deviceProfile: r.deviceProfile,
+    timingModel: r.timingModel,
     preset: r.preset,
     epochs: r.epochs,
     samples: r.samples,
@@ -129,7 +131,7 @@ function jsonReport(r: TrainReport) {
 
 function summary(r: TrainReport): string {
   const rows: Array<[string, string | number]> = [
-    ['device', r.device],
+    ['device', `${r.device} (profile ${r.deviceProfile}, timing model ${r.timingModel}: device cycles, clocks and time below are this profile's)`],
     ['network', `${r.preset} (${r.resolved.layers.join('-')}, z ${r.resolved.network.junctions.map((j) => j.z).join('/')})`],
     ['epochs x samples', `${r.epochs} x ${r.samples}${r.resumed ? ' (resumed)' : ''}${r.interrupted ? ' (interrupted)' : ''}`],
     ['train accuracy (last epoch, running)', r.trainAccuracy.toFixed(4)],

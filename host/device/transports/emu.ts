@@ -23,6 +23,8 @@ export interface EmuTransportOptions {
 export class EmuTransport implements Transport {
   readonly kind = 'emu' as const;
   readonly bytesPerSecond = Infinity;
+  // the serial transport's frame size, not a larger one: the device counts frame bytes, and a profile
+  // on emu models the board's UART, so both must see the same frames (test/profile/pty.test.ts)
   readonly bulkPayload = BULK_PAYLOAD;
   /** in-process frames are never lost unless faults are injected */
   readonly rtoMs: number;
