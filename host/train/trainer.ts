@@ -1,15 +1,20 @@
 import { createHash } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
 import type { SampleEncoding } from '../../firmware-spec/capability.ts';
 import { generateConnectivity } from '../../firmware-spec/connectivity.ts';
 import { MaskSchedule, packMask, unpackMask } from '../../firmware-spec/masks.ts';
 import { decodeWeights, encodeWeights, initialWeights } from '../../firmware-spec/network.ts';
+import { ConfigError } from '../config/errors.ts';
 import { loadConfigChoice } from '../config/load.ts';
 import type { NetworkConfig } from '../config/schema.ts';
 import { checkShape, type Dataset, loadDatasetSpec, quantizeImages, bytesPerSample } from '../datasets/index.ts';
 import type { BalanceReport, DeviceClient } from '../device/client-types.ts';
 import { openDevice } from '../device/open.ts';
 import { plan, type Plan, type ResolvedConfig } from '../partition/partition.ts';
-import { cleanCheckpointDir, type Checkpoint, CheckpointError, CHECKPOINT_FORMAT, readCheckpoint, writeCheckpoint } from './checkpoint.ts';
+import { ModelError } from '../model/errors.ts';
+import { pinnedConfig } from '../model/format.ts';
+import { hasModel, saveModel } from '../model/model.ts';
+import { cleanCheckpointDir, type Checkpoint, CheckpointError, CHECKPOINT_FORMAT, describeCheckpoint, hasCheckpoint, readCheckpoint, writeCheckpoint } from './checkpoint.ts';
 import { epochOrder } from './order.ts';
 
 export interface TrainOptions {
@@ -30,7 +35,17 @@ export interface TrainOptions {
   checkpointDir?: string;
   /** also checkpoint every N samples (rounded up to whole chunks) */
   checkpointEvery?: number;
+  /**
+   * continue from the checkpoint in checkpointDir; its settings (network, epochs, samples, data
+   * set, encoding, seed) are the run's, and an option given here that contradicts one is refused
+   */
   resume?: boolean;
+  /** start a new run even though checkpointDir holds another run's checkpoint, or saveDir a model */
+  force?: boolean;
+  /** save the trained model here (model/model.ts saveModel); not when the run is interrupted */
+  saveDir?: string;
+  /** things a user should know that are not errors (e.g. --samples clamped to the training set) */
+  onNote?: (message: string) => void;
   /** train the float reference beside the device */
   reference?: boolean;
   /** evaluate test accuracy after every epoch (default true); false: only after the last */
@@ -62,12 +77,21 @@ export interface EpochReport {
 export interface TrainReport {
   device: string;
   preset: string;
+  /** the data set spec trained on ('mnist' or 'idx:DIR') and its test-set size */
+  dataset: string;
+  testSamples: number;
   epochs: number;
   /** training samples per epoch */
   samples: number;
   samplesTrained: number;
   trainAccuracy: number;
+  /**
+   * INFER over the whole test split with the final weights (as `evaluate` measures it); NaN when
+   * the run was interrupted mid-epoch (no figure for the weights it stopped with)
+   */
   testAccuracy: number;
+  /** where the model was saved (saveDir), if it was */
+  savedTo?: string;
   referenceTestAccuracy?: number;
   referenceTrainAccuracy?: number;
   referenceBackend?: string;
@@ -100,12 +124,43 @@ export class TrainError extends Error {
 
 /** sha256 of every junction's weights, canonical order and bytes (firmware-spec encodeWeights). */
 export async function weightsSha256(dev: DeviceClient, resolved: ResolvedConfig): Promise<string> {
+  return sha256Of(await readAllWeights(dev, resolved), resolved);
+}
+
+/** Every junction's weights as the device holds them, canonical order. */
+async function readAllWeights(dev: DeviceClient, resolved: ResolvedConfig): Promise<Int32Array[]> {
+  const out: Int32Array[] = [];
+  for (const [i, j] of resolved.network.junctions.entries()) out.push(await dev.readWeights(i, 0, j.n * j.fi));
+  return out;
+}
+
+function sha256Of(weights: Int32Array[], resolved: ResolvedConfig): string {
   const h = createHash('sha256');
-  for (const [i, j] of resolved.network.junctions.entries()) {
-    const w = await dev.readWeights(i, 0, j.n * j.fi);
-    h.update(encodeWeights(w, resolved.network.formats.weight.bits));
-  }
+  for (const w of weights) h.update(encodeWeights(w, resolved.network.formats.weight.bits));
   return h.digest('hex');
+}
+
+/** The option a user gave for the network, as they typed it. */
+function networkFlag(opts: TrainOptions): string {
+  return opts.preset ? `--preset ${opts.preset}` : opts.config ? `--config ${opts.config}` : 'the network';
+}
+
+/**
+ * Refuse, before anything is read or written, a new run into a directory holding another run's
+ * checkpoint, or a save over a saved model (unless force).
+ */
+function refuseOverwrites(opts: TrainOptions): void {
+  const dir = opts.checkpointDir;
+  if (dir && !opts.resume && !opts.force && hasCheckpoint(dir)) {
+    let what: string;
+    try {
+      what = describeCheckpoint(readCheckpoint(dir));
+    } catch (e) {
+      what = `a checkpoint that cannot be resumed (${(e as Error).message})`;
+    }
+    throw new CheckpointError('checkpoint_exists', `${dir} holds the checkpoint of another run: ${what}. Resume it with: seedwire train --checkpoint ${dir} --resume; or pass --force to start a new run over it, or choose another directory`);
+  }
+  if (opts.saveDir && !opts.force && hasModel(opts.saveDir)) throw new ModelError('model_exists', `${opts.saveDir} already holds a saved model; choose another --save directory or pass --force to replace it`);
 }
 
 /**
@@ -116,37 +171,58 @@ export async function weightsSha256(dev: DeviceClient, resolved: ResolvedConfig)
  */
 export async function train(opts: TrainOptions): Promise<TrainReport> {
   const started = performance.now();
-  const cfg = opts.network ?? loadConfigChoice(opts);
+  refuseOverwrites(opts);
+  let ck: Checkpoint | undefined;
+  if (opts.resume) {
+    if (!opts.checkpointDir) throw new TrainError('bad_option', '--resume needs --checkpoint DIR');
+    ck = readCheckpoint(opts.checkpointDir);
+  }
+  // a resumed run takes its settings from the checkpoint; an option that contradicts one is refused
+  const contradict = (flag: string, given: unknown, theirs: unknown): never => {
+    throw new CheckpointError('checkpoint_mismatch', `${flag} ${given} contradicts the checkpoint in ${opts.checkpointDir}, whose run has ${theirs}; leave ${flag.split(' ')[0]} out to resume with the checkpoint's setting, or start a new run with --force`);
+  };
+  if (ck) {
+    if (opts.epochs !== undefined && opts.epochs !== ck.epochs) contradict('--epochs', opts.epochs, ck.epochs);
+    if (opts.dataset !== undefined && opts.dataset !== ck.dataset) contradict('--dataset', opts.dataset, ck.dataset);
+    if (opts.encoding !== undefined && opts.encoding !== ck.encoding) contradict('--encoding', opts.encoding, ck.encoding);
+    if (opts.seed !== undefined && opts.seed !== ck.resolved.seed) contradict('--seed', opts.seed, ck.resolved.seed);
+  }
+  const given = opts.network ?? (opts.preset || opts.config || !ck ? loadConfigChoice(opts) : undefined);
+  const cfg = given ?? structuredClone(ck!.config);
   if (opts.seed !== undefined) cfg.seed = opts.seed;
-  const epochs = opts.epochs ?? 1;
+  if (ck && given && cfg.seed !== undefined && cfg.seed !== ck.resolved.seed) contradict(`${networkFlag(opts)} (seed)`, cfg.seed, ck.resolved.seed);
+  const epochs = opts.epochs ?? ck?.epochs ?? 1;
   if (!Number.isInteger(epochs) || epochs < 1) throw new TrainError('bad_option', `--epochs must be a positive integer, got ${opts.epochs}`);
-  const encoding: SampleEncoding = opts.encoding ?? 'u8';
-  const datasetName = opts.dataset ?? 'mnist';
+  const encoding: SampleEncoding = opts.encoding ?? (ck?.encoding as SampleEncoding | undefined) ?? 'u8';
+  const datasetName = opts.dataset ?? ck?.dataset ?? 'mnist';
   // everything that can fail on input is checked before the device or the checkpoint is touched
   const data = loadDatasetSpec(datasetName);
   checkShape(data.train, cfg.layers[0]);
   checkShape(data.test, cfg.layers[0]);
   const outputs = cfg.layers[cfg.layers.length - 1];
   if (data.train.classes > outputs) throw new TrainError('bad_option', `dataset ${datasetName} has ${data.train.classes} classes; the network has ${outputs} outputs`);
-  const samplesPerEpoch = Math.min(opts.samples ?? data.train.count, data.train.count);
+  const samplesPerEpoch = Math.min(opts.samples ?? ck?.samplesPerEpoch ?? data.train.count, data.train.count);
   if (!Number.isInteger(samplesPerEpoch) || samplesPerEpoch < 1) throw new TrainError('bad_option', `--samples must be a positive integer, got ${opts.samples}`);
+  if (ck && samplesPerEpoch !== ck.samplesPerEpoch) contradict('--samples', opts.samples, ck.samplesPerEpoch);
+  if (opts.samples !== undefined && opts.samples > data.train.count) opts.onNote?.(`--samples ${opts.samples} is more than the ${data.train.count} training samples of ${datasetName}: using ${data.train.count} per epoch`);
 
   const ownsDevice = typeof opts.device !== 'object';
   const dev = typeof opts.device === 'object' ? opts.device : await openDevice(opts.device ?? 'emu');
   try {
     const { capability } = await dev.identify();
-    const p: Plan = plan(cfg, capability, dev.uri);
-    const resolved = p.resolved;
-    if (!capability.encodings.includes(encoding)) throw new TrainError('bad_option', `${dev.uri} cannot decode encoding '${encoding}' (it declares ${capability.encodings.join(', ')})`);
-
-    let ck: Checkpoint | undefined;
-    if (opts.resume) {
-      if (!opts.checkpointDir) throw new TrainError('bad_option', '--resume needs --checkpoint DIR');
-      ck = readCheckpoint(opts.checkpointDir);
-      if (JSON.stringify(ck.resolved) !== JSON.stringify(resolved) || ck.dataset !== datasetName || ck.encoding !== encoding || ck.epochs !== epochs || ck.samplesPerEpoch !== samplesPerEpoch) {
-        throw new CheckpointError('checkpoint_mismatch', `the checkpoint in ${opts.checkpointDir} is of another run (config, dataset, encoding, epochs or samples differ)`);
-      }
+    // a resumed run keeps the checkpoint's lanes and seed: its network plans to the same bits here
+    let p: Plan;
+    try {
+      p = plan(ck ? pinnedConfig(cfg, ck.resolved) : cfg, capability, dev.uri);
+    } catch (e) {
+      if (ck && e instanceof ConfigError) throw new CheckpointError('checkpoint_mismatch', `the run in ${opts.checkpointDir} does not fit ${dev.uri}: ${e.problems.map((q) => `${q.path}: ${q.message}`).join('; ')}`);
+      throw e;
     }
+    const resolved = p.resolved;
+    if (ck && !isDeepStrictEqual(JSON.parse(JSON.stringify(resolved)), JSON.parse(JSON.stringify(ck.resolved)))) {
+      contradict(networkFlag(opts), `(${resolved.name}, ${resolved.layers.join('-')})`, `another network (${ck.resolved.name}, ${ck.resolved.layers.join('-')})`);
+    }
+    if (!capability.encodings.includes(encoding)) throw new TrainError('bad_option', `${dev.uri} cannot decode encoding '${encoding}' (it declares ${capability.encodings.join(', ')})`);
     // junctions whose mask changes during training (magnitude, DropBack): their masks go in checkpoints
     const dynamicMask = resolved.sparsity.map((sp) => sp.kind === 'magnitude' || sp.kind === 'dropback');
     const savedMasks = ck && dynamicMask.some(Boolean) ? checkpointMasks(ck, resolved, opts.checkpointDir!, dynamicMask) : undefined;
@@ -195,6 +271,8 @@ export async function train(opts: TrainOptions): Promise<TrainReport> {
     const linkAtStart = dev.linkStats();
     const wireAtStart = linkAtStart.bytesIn + linkAtStart.bytesOut;
     let interrupted = false;
+    /** stopped inside an epoch: no test figure belongs to the weights it stopped with */
+    let stoppedMidEpoch = false;
     const epochReports: EpochReport[] = [];
     let lastCheckpointAt = totals.trained;
 
@@ -211,6 +289,7 @@ export async function train(opts: TrainOptions): Promise<TrainReport> {
       const link = dev.linkStats();
       writeCheckpoint(opts.checkpointDir, {
         format: CHECKPOINT_FORMAT,
+        config: pinnedConfig(cfg, resolved),
         resolved,
         dataset: datasetName,
         encoding,
@@ -294,6 +373,7 @@ export async function train(opts: TrainOptions): Promise<TrainReport> {
           await saveCheckpoint(epoch, cursor);
           if (stop) {
             interrupted = true;
+            stoppedMidEpoch = true;
             break;
           }
         }
@@ -301,7 +381,7 @@ export async function train(opts: TrainOptions): Promise<TrainReport> {
       await pending;
       if (interrupted) break;
       const report: EpochReport = { epoch: epoch + 1, trainAccuracy: totals.epochCorrect / Math.max(1, totals.epochTrained), seconds: (performance.now() - epochStarted) / 1000 };
-      if (opts.evaluateEachEpoch !== false || epoch === epochs - 1) report.testAccuracy = await evaluate(dev, testSet, chunk * 4, encoding);
+      if (opts.evaluateEachEpoch !== false || epoch === epochs - 1) report.testAccuracy = await evaluate(dev, testSet, evaluationChunk(resolved), encoding);
       epochReports.push(report);
       opts.onEpoch?.(report);
       cursor = samplesPerEpoch;
@@ -310,12 +390,43 @@ export async function train(opts: TrainOptions): Promise<TrainReport> {
       if (opts.signal?.aborted) interrupted = epoch < epochs - 1;
     }
 
-    const testAccuracy = epochReports.at(-1)?.testAccuracy ?? (await evaluate(dev, testSet, chunk * 4, encoding));
-    const sha = await weightsSha256(dev, resolved);
+    // the test figure is of the weights the run ends with: the last epoch's, measured on them, or a
+    // fresh INFER pass when the last epoch report has none; none when stopped mid-epoch
+    const lastReport = epochReports.at(-1);
+    const testAccuracy = stoppedMidEpoch ? Number.NaN : (lastReport?.testAccuracy ?? (await evaluate(dev, testSet, evaluationChunk(resolved), encoding)));
+    const finalWeights = await readAllWeights(dev, resolved);
+    const sha = sha256Of(finalWeights, resolved);
+    let savedTo: string | undefined;
+    if (opts.saveDir && !interrupted) {
+      let finalMasks: Array<Uint8Array | null> | undefined;
+      if (masks.active && sparseDev.readMask) {
+        finalMasks = [];
+        for (const [i, j] of net.junctions.entries()) finalMasks.push(dynamicMask[i] ? await sparseDev.readMask(i, 0, j.n * j.fi) : null);
+      }
+      saveModel(
+        opts.saveDir,
+        {
+          config: cfg,
+          resolved,
+          dataset: datasetName,
+          encoding,
+          training: { device: dev.uri, epochs, samplesPerEpoch, samplesTrained: totals.trained },
+          accuracy: { train: totals.epochCorrect / Math.max(1, totals.epochTrained), test: testAccuracy, testSamples: testSet.count },
+          weights: finalWeights,
+          ...(finalMasks ? { masks: finalMasks } : {}),
+          weightsSha256: sha,
+        },
+        { force: opts.force },
+      );
+      savedTo = opts.saveDir;
+    }
     const link = dev.linkStats();
     const report: TrainReport = {
       device: dev.uri,
       preset: resolved.name,
+      dataset: datasetName,
+      testSamples: testSet.count,
+      ...(savedTo ? { savedTo } : {}),
       epochs,
       samples: samplesPerEpoch,
       samplesTrained: totals.trained,
@@ -373,16 +484,32 @@ function checkpointMasks(ck: Checkpoint, resolved: ResolvedConfig, dir: string, 
   });
 }
 
+/** Samples per INFER when measuring test accuracy (train and `seedwire evaluate` use the same). */
+export function evaluationChunk(resolved: ResolvedConfig): number {
+  return resolved.chunk * 4;
+}
+
 /** Test accuracy with inference-only runs on the device, streamed in chunks. */
 export async function evaluate(dev: DeviceClient, test: Dataset, chunk: number, encoding: SampleEncoding): Promise<number> {
+  return (await inferAll(dev, test, chunk, encoding)).accuracy;
+}
+
+/**
+ * INFER over a whole data set on the device, streamed in chunks: the device's prediction for every
+ * sample and the accuracy (correct / count). The one path every test figure comes from.
+ */
+export async function inferAll(dev: DeviceClient, test: Dataset, chunk: number, encoding: SampleEncoding): Promise<{ accuracy: number; correct: number; predictions: Uint8Array }> {
   let correct = 0;
   const px = test.pixels;
+  const predictions = new Uint8Array(test.count);
   for (let from = 0; from < test.count; from += chunk) {
     const to = Math.min(from + chunk, test.count);
     await dev.streamSamples(encoding, test.images.subarray(from * px, to * px), test.labels.subarray(from, to));
-    correct += (await dev.infer(to - from)).correct;
+    const r = await dev.infer(to - from);
+    correct += r.correct;
+    predictions.set(r.predictions.subarray(0, to - from), from);
   }
-  return correct / test.count;
+  return { accuracy: correct / test.count, correct, predictions };
 }
 
 /** The float reference on the same masks, initial weights, sample order and learning rate. */
