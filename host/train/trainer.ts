@@ -94,8 +94,15 @@ export interface TrainReport {
   savedTo?: string;
   referenceTestAccuracy?: number;
   referenceTrainAccuracy?: number;
+  /** the float reference's tfjs backend, and a note on why that one (e.g. a fallback) */
   referenceBackend?: string;
+  referenceBackendNote?: string;
   referenceSeconds?: number;
+  /** the device profile and timing model the device figures were measured on */
+  deviceProfile: string;
+  timingModel: string;
+  /** training samples per second of wall time in this process (training only, not evaluation) */
+  samplesPerSecond: number;
   weightsSha256: string;
   deviceCycles: number;
   deviceClocks: number;
@@ -197,8 +204,14 @@ export async function train(opts: TrainOptions): Promise<TrainReport> {
   const datasetName = opts.dataset ?? ck?.dataset ?? 'mnist';
   // everything that can fail on input is checked before the device or the checkpoint is touched
   const data = loadDatasetSpec(datasetName);
-  checkShape(data.train, cfg.layers[0]);
-  checkShape(data.test, cfg.layers[0]);
+  try {
+    checkShape(data.train, cfg.layers[0]);
+    checkShape(data.test, cfg.layers[0]);
+  } catch (e) {
+    // the one built-in data set of 16 inputs: name it for the small networks that fit it
+    if (e instanceof Error && cfg.layers[0] === 16) e.message += '; --dataset mnist-4x4 has 16 pixels per image';
+    throw e;
+  }
   const outputs = cfg.layers[cfg.layers.length - 1];
   if (data.train.classes > outputs) throw new TrainError('bad_option', `dataset ${datasetName} has ${data.train.classes} classes; the network has ${outputs} outputs`);
   const samplesPerEpoch = Math.min(opts.samples ?? ck?.samplesPerEpoch ?? data.train.count, data.train.count);
@@ -327,6 +340,7 @@ export async function train(opts: TrainOptions): Promise<TrainReport> {
     }
     const t0 = performance.now();
     let trainedThisRun = 0;
+    let trainingMs = 0;
     for (; epoch < epochs && !interrupted; epoch++) {
       const epochStarted = performance.now();
       const order = epochOrder(trainSet.count, resolved.seed, epoch).subarray(0, samplesPerEpoch);
@@ -348,6 +362,7 @@ export async function train(opts: TrainOptions): Promise<TrainReport> {
         totals.deviceCycles += r.junctionCycles;
         totals.deviceClocks += r.clocks;
         trainedThisRun += r.samples;
+        trainingMs = performance.now() - t0;
         cursor = end;
         for (const step of masks.due(totals.trained)) {
           await sparseDev.maskStep!(step);
@@ -426,6 +441,9 @@ export async function train(opts: TrainOptions): Promise<TrainReport> {
       preset: resolved.name,
       dataset: datasetName,
       testSamples: testSet.count,
+      deviceProfile: capability.profile,
+      timingModel: capability.timing,
+      samplesPerSecond: trainingMs > 0 ? trainedThisRun / (trainingMs / 1000) : 0,
       ...(savedTo ? { savedTo } : {}),
       epochs,
       samples: samplesPerEpoch,
@@ -451,7 +469,8 @@ export async function train(opts: TrainOptions): Promise<TrainReport> {
       const ref = await referenceRun(resolved, trainSet, testSet, epochs, samplesPerEpoch);
       report.referenceTestAccuracy = ref.testAccuracy;
       report.referenceTrainAccuracy = ref.trainAccuracy;
-      report.referenceBackend = `${ref.backend}: ${ref.backendNote}`;
+      report.referenceBackend = ref.backend;
+      report.referenceBackendNote = ref.backendNote;
       report.referenceSeconds = ref.seconds;
     }
     report.seconds = (performance.now() - started) / 1000;
