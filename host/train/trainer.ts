@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
-import type { SampleEncoding } from '../../firmware-spec/capability.ts';
+import { capabilityFor, type SampleEncoding } from '../../firmware-spec/capability.ts';
+import { specHash } from '../../firmware-spec/hash.ts';
 import { generateConnectivity } from '../../firmware-spec/connectivity.ts';
 import { MaskSchedule, packMask, unpackMask } from '../../firmware-spec/masks.ts';
 import { decodeWeights, encodeWeights, initialWeights } from '../../firmware-spec/network.ts';
@@ -147,6 +148,11 @@ function sha256Of(weights: Int32Array[], resolved: ResolvedConfig): string {
   return h.digest('hex');
 }
 
+/** Two resolved configs fix the same bits (compared as the JSON they are stored as). */
+function sameResolved(a: ResolvedConfig, b: ResolvedConfig): boolean {
+  return isDeepStrictEqual(JSON.parse(JSON.stringify(a)), JSON.parse(JSON.stringify(b)));
+}
+
 /** The option a user gave for the network, as they typed it. */
 function networkFlag(opts: TrainOptions): string {
   return opts.preset ? `--preset ${opts.preset}` : opts.config ? `--config ${opts.config}` : 'the network';
@@ -198,6 +204,17 @@ export async function train(opts: TrainOptions): Promise<TrainReport> {
   const cfg = given ?? structuredClone(ck!.config);
   if (opts.seed !== undefined) cfg.seed = opts.seed;
   if (ck && given && cfg.seed !== undefined && cfg.seed !== ck.resolved.seed) contradict(`${networkFlag(opts)} (seed)`, cfg.seed, ck.resolved.seed);
+  // a network given with --resume must be the checkpoint's: compared on the roomiest profile, before
+  // the data set is loaded (the device's own plan is checked once it answers)
+  if (ck && given) {
+    let mine: ResolvedConfig | undefined;
+    try {
+      mine = plan(pinnedConfig(cfg, ck.resolved), capabilityFor('emu', specHash())).resolved;
+    } catch (e) {
+      if (!(e instanceof ConfigError)) throw e;
+    }
+    if (!mine || !sameResolved(mine, ck.resolved)) contradict(networkFlag(opts), `(${cfg.name ?? 'custom'}, ${cfg.layers.join('-')})`, `another network (${ck.resolved.name}, ${ck.resolved.layers.join('-')})`);
+  }
   const epochs = opts.epochs ?? ck?.epochs ?? 1;
   if (!Number.isInteger(epochs) || epochs < 1) throw new TrainError('bad_option', `--epochs must be a positive integer, got ${opts.epochs}`);
   const encoding: SampleEncoding = opts.encoding ?? (ck?.encoding as SampleEncoding | undefined) ?? 'u8';
@@ -232,7 +249,7 @@ export async function train(opts: TrainOptions): Promise<TrainReport> {
       throw e;
     }
     const resolved = p.resolved;
-    if (ck && !isDeepStrictEqual(JSON.parse(JSON.stringify(resolved)), JSON.parse(JSON.stringify(ck.resolved)))) {
+    if (ck && !sameResolved(resolved, ck.resolved)) {
       contradict(networkFlag(opts), `(${resolved.name}, ${resolved.layers.join('-')})`, `another network (${ck.resolved.name}, ${ck.resolved.layers.join('-')})`);
     }
     if (!capability.encodings.includes(encoding)) throw new TrainError('bad_option', `${dev.uri} cannot decode encoding '${encoding}' (it declares ${capability.encodings.join(', ')})`);
