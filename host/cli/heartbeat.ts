@@ -22,7 +22,8 @@ setInterval(() => { if (label) writeSync(2, '  ... ' + label + ': still running,
 `;
 
 export function startHeartbeat(everyMs = 15_000): Heartbeat {
-  const worker = new Worker(WORKER, { eval: true, workerData: { everyMs } });
+  // no inherited flags (e.g. --input-type=module): the worker's code is CommonJS
+  const worker = new Worker(WORKER, { eval: true, execArgv: [], workerData: { everyMs } });
   worker.unref();
   return {
     step(label: string) {
