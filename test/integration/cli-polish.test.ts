@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -111,6 +111,15 @@ describe.concurrent('the CLI reads plainly', () => {
     } finally {
       socat.kill();
     }
+  });
+
+  it('on a terminal, the progress bar shows the ETA and the running accuracy', () => {
+    // a real pty (util-linux script), as a user's terminal
+    const cmd = `${process.execPath} --import tsx host/cli/main.ts train --preset tiny --dataset mnist-4x4 --epochs 2`;
+    const r = spawnSync('script', ['-qec', cmd, '/dev/null'], { cwd: REPO, encoding: 'utf8', timeout: 60_000 });
+    expect(r.status, r.stderr).toBe(0);
+    const frames = r.stdout.split(/\r|\n/).join('\n');
+    expect(frames).toMatch(/epoch 1\/2 \[[=-]+\] \d+\/3336 \| ETA \d+ s \| \d+ samples\/s \| running accuracy 0\.\d{3}/);
   });
 
   it('the LICENSE file matches package.json', () => {

@@ -59,7 +59,7 @@ export function registerTrain(program: Command): void {
         };
         process.on('SIGINT', onSigint);
         const tty = !o.json && process.stderr.isTTY;
-        const bar = tty ? new SingleBar({ format: 'epoch {epoch}/{epochs} [{bar}] {value}/{total} | ETA {eta_formatted} | {rate} samples/s | running accuracy {acc}', hideCursor: true, etaBuffer: 50 }) : undefined;
+        const bar = tty ? new SingleBar({ format: 'epoch {epoch}/{epochs} [{bar}] {value}/{total} | ETA {runEta} | {rate} samples/s | running accuracy {acc}', hideCursor: true }) : undefined;
         let barEpoch = 0;
         try {
           const report = await train({
@@ -81,7 +81,9 @@ export function registerTrain(program: Command): void {
             signal: abort.signal,
             onProgress: (p) => {
               if (!bar) return;
-              const payload = { epoch: p.epoch, epochs: p.epochs, rate: p.samplesPerSec.toFixed(0), acc: p.runningAccuracy.toFixed(3) };
+              // the whole run's ETA: the samples left in this epoch and the epochs after it, at the rate so far
+              const left = p.total - p.done + (p.epochs - p.epoch) * p.total;
+              const payload = { epoch: p.epoch, epochs: p.epochs, rate: p.samplesPerSec.toFixed(0), acc: p.runningAccuracy.toFixed(3), runEta: p.samplesPerSec > 0 ? duration(left / p.samplesPerSec) : '?' };
               if (p.epoch !== barEpoch) {
                 if (barEpoch) bar.stop();
                 bar.start(p.total, p.done, payload);
@@ -150,6 +152,14 @@ function interruptMessage(o: TrainCliOptions): string {
 }
 
 const n = (x: number) => x.toLocaleString('en-US');
+
+/** Seconds as a person reads them: 42 s, 3 min 05 s, 1 h 02 min. */
+export function duration(seconds: number): string {
+  const s = Math.round(seconds);
+  if (s < 60) return `${s} s`;
+  if (s < 3600) return `${Math.floor(s / 60)} min ${String(s % 60).padStart(2, '0')} s`;
+  return `${Math.floor(s / 3600)} h ${String(Math.floor((s % 3600) / 60)).padStart(2, '0')} min`;
+}
 
 /**
  * The end-of-run summary: what an ML user asks first (data, accuracy, speed, where the model is),
