@@ -166,12 +166,16 @@ function refuseOverwrites(opts: TrainOptions): void {
   const dir = opts.checkpointDir;
   if (dir && !opts.resume && !opts.force && hasCheckpoint(dir)) {
     let what: string;
+    let resumable = false;
     try {
-      what = describeCheckpoint(readCheckpoint(dir));
+      const ck = readCheckpoint(dir);
+      what = describeCheckpoint(ck);
+      resumable = !(ck.epoch === ck.epochs - 1 && ck.cursor >= ck.samplesPerEpoch);
     } catch (e) {
       what = `a checkpoint that cannot be resumed (${(e as Error).message})`;
     }
-    throw new CheckpointError('checkpoint_exists', `${dir} holds the checkpoint of another run: ${what}. Resume it with: seedwire train --checkpoint ${dir} --resume; or pass --force to start a new run over it, or choose another directory`);
+    const how = resumable ? `Resume it with: seedwire train --checkpoint ${dir} --resume; or pass --force` : 'Pass --force';
+    throw new CheckpointError('checkpoint_exists', `${dir} holds the checkpoint of another run: ${what}. ${how} to start a new run over it, or choose another directory`);
   }
   if (opts.saveDir && !opts.force && hasModel(opts.saveDir)) throw new ModelError('model_exists', `${opts.saveDir} already holds a saved model; choose another --save directory or pass --force to replace it`);
 }
