@@ -362,6 +362,8 @@ export async function train(opts: TrainOptions): Promise<TrainReport> {
     const t0 = performance.now();
     let trainedThisRun = 0;
     let trainingMs = 0;
+    /** time spent measuring test accuracy between epochs: not training, so not in samples/s */
+    let evaluationMs = 0;
     for (; epoch < epochs && !interrupted; epoch++) {
       const epochStarted = performance.now();
       const order = epochOrder(trainSet.count, resolved.seed, epoch).subarray(0, samplesPerEpoch);
@@ -383,7 +385,7 @@ export async function train(opts: TrainOptions): Promise<TrainReport> {
         totals.deviceCycles += r.junctionCycles;
         totals.deviceClocks += r.clocks;
         trainedThisRun += r.samples;
-        trainingMs = performance.now() - t0;
+        trainingMs = performance.now() - t0 - evaluationMs;
         cursor = end;
         for (const step of masks.due(totals.trained)) {
           await sparseDev.maskStep!(step);
@@ -417,7 +419,9 @@ export async function train(opts: TrainOptions): Promise<TrainReport> {
       await pending;
       if (interrupted) break;
       const report: EpochReport = { epoch: epoch + 1, trainAccuracy: totals.epochCorrect / Math.max(1, totals.epochTrained), seconds: (performance.now() - epochStarted) / 1000 };
+      const evalStarted = performance.now();
       if (opts.evaluateEachEpoch !== false || epoch === epochs - 1) report.testAccuracy = await evaluate(dev, testSet, evaluationChunk(resolved), encoding);
+      evaluationMs += performance.now() - evalStarted;
       epochReports.push(report);
       opts.onEpoch?.(report);
       cursor = samplesPerEpoch;

@@ -9,7 +9,7 @@ export function registerEvaluate(program: Command): void {
     .description('load a saved model (train --save DIR) onto a device and measure its test accuracy')
     .argument('<dir>', 'the directory given to train --save')
     .option('--device <uri>', 'emu | emu?profile=up5k | serial:PATH?baud=N | pcie:PREFIX', 'emu')
-    .option('--dataset <d>', "'mnist' or 'idx:DIR' (default: the data set the model was trained on)")
+    .option('--dataset <d>', "'mnist', 'mnist-4x4' or 'idx:DIR' (default: the data set the model was trained on)")
     .option('--json', 'print one JSON object as the last line of stdout')
     .action(
       action(async (dir: string, o: { device: string; dataset?: string; json?: boolean }) => {

@@ -142,10 +142,16 @@ function jsonReport(r: TrainReport) {
   };
 }
 
+/** A word as a POSIX shell reads it: quoted only when it needs to be. */
+function sh(word: string): string {
+  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
 /** What Ctrl-C will do, said before it does it. */
 function interruptMessage(o: TrainCliOptions): string {
   if (o.checkpoint) {
-    const resume = `seedwire train --checkpoint ${o.checkpoint} --resume`;
+    // the checkpoint holds the run's settings; the device and where to save are not settings of the run
+    const resume = ['seedwire train --checkpoint', sh(o.checkpoint), '--resume', ...(o.device !== 'emu' ? ['--device', sh(o.device)] : []), ...(o.save ? ['--save', sh(o.save)] : [])].join(' ');
     return `interrupt: saving a checkpoint in ${o.checkpoint} at the next chunk boundary, then stopping. Resume with: ${resume}  (Ctrl-C again to quit now, losing what the last checkpoint does not hold)`;
   }
   return `interrupt: stopping at the next chunk boundary. Nothing will be kept: there is no --checkpoint DIR${o.save ? ', and an interrupted run is not saved to --save' : ''}  (Ctrl-C again to quit now)`;
