@@ -3,7 +3,7 @@ import { ConfigError } from '../config/errors.ts';
 import { checkShape, type Dataset, loadDatasetSpec, quantizeImages } from '../datasets/index.ts';
 import type { DeviceClient } from '../device/client-types.ts';
 import { openDevice } from '../device/open.ts';
-import { planFor } from '../partition/partition.ts';
+import { plan } from '../partition/partition.ts';
 import { evaluationChunk, inferAll } from '../train/trainer.ts';
 import { ModelError } from './errors.ts';
 import { loadModel, type SavedModel } from './model.ts';
@@ -50,7 +50,8 @@ export async function evaluateModel(model: SavedModel | string, opts: EvaluateOp
   try {
     const { capability } = await dev.identify();
     try {
-      planFor(m.resolved, capability, dev.uri);
+      // the saved config has its lanes pinned: planning it checks every limit of this device
+      plan(structuredClone(m.config), capability, dev.uri);
     } catch (e) {
       if (e instanceof ConfigError) throw new ModelError('model_mismatch', `the model does not fit ${dev.uri}: ${e.problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`);
       throw e;
