@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { evaluateModel, exportModel, loadModel, loadDatasetSpec } from '../../host/index.ts';
+import { evaluateModel, exportModel, loadDatasetSpec, loadModel, saveModel } from '../../host/index.ts';
 import { train } from '../../host/train/index.ts';
 import { lastJson, runCli } from '../helpers/cli.ts';
 
@@ -54,6 +54,14 @@ describe('a trained model is kept, evaluated again and taken elsewhere', () => {
     const raw = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8'));
     expect(raw.format).toBe(1);
     expect(raw.weightsSha256).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('the library saves and loads the same model (saveModel / loadModel from the package entry)', () => {
+    const m = loadModel(dir);
+    const copy = join(tmp, 'copy');
+    saveModel(copy, m);
+    expect(loadModel(copy)).toEqual(m);
+    expect(() => saveModel(copy, m)).toThrow(expect.objectContaining({ code: 'model_exists' }));
   });
 
   it('export --format tfjs loads in tfjs and classifies within 0.01 of the device', async () => {
