@@ -55,6 +55,8 @@ export function denseKernel(m: SavedModel, junction: number, left: Int32Array, i
  */
 export async function exportTfjs(m: SavedModel, out: string): Promise<{ files: string[] }> {
   const tf = await import('@tensorflow/tfjs');
+  // production mode: no banner suggesting tfjs-node on the user's terminal (the export computes nothing)
+  tf.env().set('PROD', true);
   const net = m.resolved.network;
   const act = net.formats.activation;
   const inputScale = 255 / 2 ** INPUT_FORMAT.frac;
