@@ -189,8 +189,8 @@ export function summary(r: TrainReport): string {
   const lanes = r.resolved.network.junctions.map((j) => j.z);
   const hw: Array<[string, string]> = [
     ['device', `${r.device}: profile ${r.deviceProfile}, timing model ${r.timingModel}`],
-    ['lanes', `${lanes.join(' + ')} (one per junction in order)`],
-    ['device time', `${r.deviceSeconds.toFixed(3)} s: ${n(r.deviceClocks)} clocks over ${n(r.deviceCycles)} pipeline steps`],
+    ['lanes', lanes.map((z, i) => `${z} for junction ${i + 1}`).join(', ')],
+    ['device time', `${r.deviceSeconds.toFixed(3)} s${r.deviceSeconds > 0 ? ` at ${(r.deviceClocks / r.deviceSeconds / 1e6).toFixed(0)} MHz` : ''}: ${n(r.deviceClocks)} clocks over ${n(r.deviceCycles)} pipeline steps`],
     ['waiting on the link', `${r.linkSeconds.toFixed(3)} s (wall clock)`],
     ['sent over the link', `${n(r.wireBytes)} bytes, ${r.bytesPerSample.toFixed(1)} bytes per sample as ${r.encoding}`],
     ['wall time', `${r.seconds.toFixed(1)} s`],
