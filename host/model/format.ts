@@ -1,6 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
 import { z } from 'zod';
-import { capabilityFor, SAMPLE_ENCODINGS, type SampleEncoding } from '../../firmware-spec/capability.ts';
+import { capabilityFor, type ProfileName, PROFILES, SAMPLE_ENCODINGS, type SampleEncoding } from '../../firmware-spec/capability.ts';
 import { specHash } from '../../firmware-spec/hash.ts';
 import { weightWordBytes } from '../../firmware-spec/network.ts';
 import { ConfigError } from '../config/errors.ts';
@@ -50,16 +50,30 @@ export function checkStoredConfig(rawConfig: unknown, rawResolved: unknown, corr
     if (e instanceof ConfigError) throw corrupt(`its network config is invalid: ${e.problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`);
     throw e;
   }
-  let resolved: ResolvedConfig;
-  try {
-    resolved = plan(config, capabilityFor('emu', specHash())).resolved;
-  } catch (e) {
-    if (e instanceof ConfigError) throw corrupt(`its network fits no device: ${e.problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`);
-    throw e;
+  // the resolved config must be what the config plans to on some device profile (a profile may add
+  // device-specific detail, so each is tried); when it fits none, the first profile's problems are named
+  let resolved: ResolvedConfig | undefined;
+  let fitsNone: string | undefined;
+  let planned = 0;
+  for (const profile of Object.keys(PROFILES) as ProfileName[]) {
+    let mine: ResolvedConfig;
+    try {
+      mine = plan(structuredClone(config), capabilityFor(profile, specHash())).resolved;
+    } catch (e) {
+      if (!(e instanceof ConfigError)) throw e;
+      fitsNone ??= e.problems.map((p) => `${p.path}: ${p.message}`).join('; ');
+      continue;
+    }
+    planned++;
+    const words = mine.network.junctions.reduce((a, j) => a + j.n * j.fi, 0);
+    if (words > MAX_WEIGHT_WORDS) throw corrupt(`its network has ${words} weights; no device holds more than ${MAX_WEIGHT_WORDS}`);
+    if (isDeepStrictEqual(JSON.parse(JSON.stringify(mine)), rawResolved)) {
+      resolved = mine;
+      break;
+    }
   }
-  const words = resolved.network.junctions.reduce((a, j) => a + j.n * j.fi, 0);
-  if (words > MAX_WEIGHT_WORDS) throw corrupt(`its network has ${words} weights; no device holds more than ${MAX_WEIGHT_WORDS}`);
-  if (!isDeepStrictEqual(JSON.parse(JSON.stringify(resolved)), rawResolved)) throw corrupt('its resolved config is not what its network config plans to (edited?)');
+  if (planned === 0) throw corrupt(`its network fits no device: ${fitsNone}`);
+  if (!resolved) throw corrupt('its resolved config is not what its network config plans to (edited?)');
   return { config, resolved };
 }
 

@@ -1,14 +1,12 @@
 import { isDeepStrictEqual } from 'node:util';
-import { capabilityFor, type SampleEncoding } from '../../firmware-spec/capability.ts';
-import { specHash } from '../../firmware-spec/hash.ts';
-import { ConfigError } from '../config/errors.ts';
+import type { SampleEncoding } from '../../firmware-spec/capability.ts';
 import { loadConfigChoice } from '../config/load.ts';
 import type { NetworkConfig } from '../config/schema.ts';
 import { checkShape, type Dataset, loadDatasetSpec } from '../datasets/index.ts';
 import { ModelError } from '../model/errors.ts';
-import { pinnedConfig } from '../model/format.ts';
+import { checkStoredConfig, pinnedConfig } from '../model/format.ts';
 import { hasModel } from '../model/model.ts';
-import { plan, type ResolvedConfig } from '../partition/partition.ts';
+import type { ResolvedConfig } from '../partition/partition.ts';
 import { type Checkpoint, CheckpointError, describeCheckpoint, hasCheckpoint, readCheckpoint } from './checkpoint.ts';
 // TrainError is only used when a function here runs, after both modules have loaded
 import { TrainError, type TrainOptions } from './trainer.ts';
@@ -87,13 +85,9 @@ export function runSettings(opts: TrainOptions): RunSettings {
   // a network given with --resume must be the checkpoint's: compared on the roomiest profile, before
   // the data set is loaded (the device's own plan is checked once it answers)
   if (ck && given) {
-    let mine: ResolvedConfig | undefined;
-    try {
-      mine = plan(pinnedConfig(cfg, ck.resolved), capabilityFor('emu', specHash())).resolved;
-    } catch (e) {
-      if (!(e instanceof ConfigError)) throw e;
-    }
-    if (!mine || !sameResolved(mine, ck.resolved)) contradict(networkFlag(opts), `(${cfg.name ?? 'custom'}, ${cfg.layers.join('-')})`, `another network (${ck.resolved.name}, ${ck.resolved.layers.join('-')})`);
+    // with the checkpoint's lanes and seed pinned, the given network must plan to the checkpoint's
+    const other = () => contradict(networkFlag(opts), `(${cfg.name ?? 'custom'}, ${cfg.layers.join('-')})`, `another network (${ck.resolved.name}, ${ck.resolved.layers.join('-')})`);
+    checkStoredConfig(pinnedConfig(cfg, ck.resolved), JSON.parse(JSON.stringify(ck.resolved)), other);
   }
   const epochs = opts.epochs ?? ck?.epochs ?? 1;
   if (!Number.isInteger(epochs) || epochs < 1) throw new TrainError('bad_option', `--epochs must be a positive integer, got ${opts.epochs}`);
