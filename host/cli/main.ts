@@ -6,6 +6,10 @@ import { registerBitstream } from './commands/bitstream.ts';
 import { registerFlash } from './commands/flash.ts';
 import { registerTrain } from './commands/train.ts';
 import { registerProfile } from './commands/profile.ts';
+import { registerEvaluate } from './commands/evaluate.ts';
+import { registerExport } from './commands/export.ts';
+import { registerPresets } from './commands/presets.ts';
+import pkg from '../../package.json' with { type: 'json' };
 
 /**
  * The seedwire command line. Each command lives in commands/<name>.ts and registers itself here.
@@ -13,15 +17,20 @@ import { registerProfile } from './commands/profile.ts';
 export function buildProgram(): Command {
   const program = new Command('seedwire')
     .description('Train neural networks with pre-defined sparsity on an FPGA, or on its bit-exact emulator')
-    .showHelpAfterError();
+    .version(pkg.version, '-V, --version', 'print the seedwire version');
   // in the order a user meets them: plan, train, profile, devices, hardware
   registerInspect(program);
+  registerPresets(program);
   registerTrain(program);
+  registerEvaluate(program);
+  registerExport(program);
   registerProfile(program);
   registerEmulator(program);
   registerDevices(program);
   registerBitstream(program);
   registerFlash(program);
+  // a bad option or argument: one line saying what is wrong, then the command's usage line
+  for (const cmd of [program, ...program.commands]) cmd.showHelpAfterError(`usage: ${cmd === program ? 'seedwire' : `seedwire ${cmd.name()}`} ${cmd.usage()}  (--help for all options)`);
   return program;
 }
 

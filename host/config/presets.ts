@@ -24,6 +24,17 @@ export const PRESETS: Record<string, NetworkConfig> = {
   tiny: { name: 'tiny', layers: [16, 8, 4], junctions: [{ fo: 4, z: 4 }, { fo: 4, z: 2 }], chunk: 8 },
 };
 
+/** What each built-in network is for, one line each (`seedwire presets`). */
+export const PRESET_PURPOSES: Record<string, string> = {
+  'mnist-fc': 'fully connected MNIST baseline: the accuracy and cost the sparse ones are measured against',
+  'mnist-sparse-38': 'clash-free sparse MNIST at 38% density: the default, near fully connected accuracy with fewer weights',
+  'mnist-sparse-3': 'clash-free sparse MNIST at 3% density: how far sparsity can go',
+  'mnist-lfsr-38': 'LFSR-pruned (random, not clash-free) MNIST at 38%: shows the stalls clash-freedom avoids',
+  'mnist-dfa-38': 'sparse MNIST trained with direct feedback alignment instead of backprop',
+  'mnist-dropback-10': 'DropBack: trains all weights but tracks the 10% that moved most',
+  tiny: 'test-only network (16 inputs, 4 classes) for fast unit tests and golden traces; trains on --dataset mnist-4x4 (digits 0-3 pooled to 4x4)',
+};
+
 export function presetNames(): string[] {
   return Object.keys(PRESETS);
 }

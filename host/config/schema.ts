@@ -1,6 +1,10 @@
 import { z } from 'zod';
 import { UPDATE_MODES } from '../../firmware-spec/essop.ts';
 
+/** Run seeds: every device seed derives from one (the CLI's --seed takes the same bounds). */
+export const SEED_MIN = 1;
+export const SEED_MAX = 0xffffffff;
+
 /** Bounds (FORMAT_BOUNDS) are checked with the other semantic rules, so every problem is listed at once. */
 const format = z.strictObject({
   bits: z.number().int(),
@@ -65,7 +69,7 @@ export const configSchema = z.strictObject({
   /** on-device load balancing policy (firmware-spec/balance.ts BALANCE_POLICIES; default 'greedy') */
   balancing: z.string().optional(),
   /** run seed: every device seed derives from it */
-  seed: z.number().int().min(1).max(0xffffffff).optional(),
+  seed: z.number().int().min(SEED_MIN).max(SEED_MAX).optional(),
   /** samples per TRAIN command; the pipeline fills and drains once per chunk */
   chunk: z.number().int().positive().max(4096).optional(),
 });

@@ -1,6 +1,7 @@
 import type { EmulatedDevice } from '../../emulator/device.ts';
 import type { FaultSpec } from '../../emulator/endpoint/faults.ts';
 import { LinkClient, type LinkOptions } from './client.ts';
+import { LinkError } from './errors.ts';
 import { parseDeviceUri } from './uri.ts';
 import { EmuTransport } from './transports/emu.ts';
 import { PcieTransport } from './transports/pcie.ts';
@@ -40,6 +41,8 @@ export async function openDevice(uri = 'emu', opts: OpenOptions = {}): Promise<L
     await client.handshake();
   } catch (e) {
     await client.close().catch(() => {});
+    // no answer to IDENTIFY: say where to look (a board without the bitstream, or no emulator serving)
+    if (e instanceof LinkError && (e.code === 'timeout' || e.code === 'crc')) e.message += `. Check that the board holds the seedwire bitstream (seedwire flash) or, for a pty or FIFO, that seedwire emulator serve is running on it`;
     throw e;
   }
   return client;

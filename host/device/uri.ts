@@ -28,6 +28,7 @@ export function parseDeviceUri(uri: string): DeviceUri {
   const bad = (why: string): never => {
     throw new LinkError('bad_uri', uri, `${why} (use emu, emu?profile=up5k, serial:/dev/ttyUSB1?baud=3000000 or pcie:/dev/xdma0)`);
   };
+  if (uri.startsWith('/')) bad(`a bare device path; for a serial port use serial:${uri}`);
   const m = /^([a-z][a-z0-9+.-]*)(?::([^?]*))?(?:\?(.*))?$/i.exec(uri);
   if (!m) return bad('not a device URI');
   const [, scheme, path = '', query = ''] = m;

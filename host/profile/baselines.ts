@@ -123,7 +123,7 @@ export function pipeliningFigures(c: DeviceCounters, resolved: ResolvedConfig, p
   const maxPass = Math.max(...passClocks);
   const balance = passClocks.reduce((a, b) => a + b, 0) / (L * maxPass);
   const explanation =
-    `Measured ${speedup.toFixed(2)}x (clocks), ${(c.junctionCycles ? u.cycles / c.junctionCycles : 0).toFixed(2)}x (junction cycles), against seed 002's 3J = ${3 * L}. ` +
+    `Measured ${speedup.toFixed(2)}x (clocks), ${(c.junctionCycles ? u.cycles / c.junctionCycles : 0).toFixed(2)}x (junction cycles), against the published claim of 3 x junctions = ${3 * L}. ` +
     `The difference: (1) this device already overlaps BP and UP of a junction in one pass sharing the weight read, so an unpipelined sample takes ${lat} junction passes, not ${3 * L}; against FF, BP and UP as separate passes the gain is ${(c.clocks ? s.clocks / c.clocks : 0).toFixed(2)}x. ` +
     `(2) the pipeline fills and drains once per TRAIN of ${chunk} samples (${chunk} + ${lat - 1} cycles for ${chunk} samples). ` +
     `(3) a pipelined cycle lasts as long as the slowest junction (passes ${passClocks.join('/')} clocks, balance ${(balance * 100).toFixed(0)}%), an unpipelined step only as long as its own junction. ` +
@@ -193,10 +193,10 @@ export function connectivityFigures(resolved: ResolvedConfig, ours: Breakdown, c
     connectivityStateBits: sBits,
     setupWireBytesSeeds: seedBytes,
     setupWireBytesIndices: Math.ceil(iBits / 8),
-    seedClaim: 'seed 000: up to 63.96% energy and 64.23% area (VGG-16, down-sampled ImageNet)',
+    seedClaim: 'published: up to 63.96% energy and 64.23% area (VGG-16, down-sampled ImageNet)',
     explanation: sparse
       ? `Stored indices cost ${Math.ceil(iBits / 8)} bytes of index memory and one index read per edge per pass; the device keeps ${sBits} bits of start vectors and adds one small address per edge. ` +
-        `Here an index is ${net.junctions.map((j) => indexBits(j.p)).join('/')} bits beside a ${net.formats.weight.bits}-bit weight and only the sparse junctions need indices, so the saving is smaller than seed 000's, whose VGG-16 layers are far larger and sparser.`
+        `Here an index is ${net.junctions.map((j) => indexBits(j.p)).join('/')} bits beside a ${net.formats.weight.bits}-bit weight and only the sparse junctions need indices, so the saving is smaller than the published one, whose VGG-16 layers are far larger and sparser.`
       : 'Every junction is dense: a dense junction needs no indices, so stored and generated connectivity cost the same.',
   };
 }

@@ -85,7 +85,7 @@ export function buildReportHtml(r: ProfileRun): string {
   const clockRows = b.junctions.map((j) => {
     const working = t.deviceClocks - j.idleClocks - j.stallClocks;
     return {
-      label: `junction ${j.index} (${j.p}x${j.n}, z ${j.z})`,
+      label: `junction ${j.index} (${j.p}x${j.n}, ${j.z} lanes)`,
       segments: [
         { name: 'working', value: Math.max(0, working), color: '#4e79a7' },
         { name: 'stalled (bank clashes)', value: j.stallClocks, color: '#e15759' },
@@ -159,8 +159,8 @@ export function buildReportHtml(r: ProfileRun): string {
 
   const cards = [
     card('bound by', t.bound.toUpperCase(), t.boundReason),
-    card('pipelining speedup', `${r.pipelining.pipeliningSpeedup.toFixed(2)}x`, `seed 002 claims 3J = ${r.pipelining.seedClaim}x; against separate FF/BP/UP passes ${r.pipelining.sequentialPhasesSpeedup.toFixed(2)}x`),
-    card('LFSR vs stored indices', `${pct(r.connectivity.lfsrVsCsrEnergySaving)} saved`, `device energy; ${pct(r.connectivity.lfsrVsCsrAreaSaving)} of weight + index memory (seed 000: about 64% of both)`),
+    card('pipelining speedup', `${r.pipelining.pipeliningSpeedup.toFixed(2)}x`, `published claim: 3 x junctions = ${r.pipelining.seedClaim}x; against separate FF/BP/UP passes ${r.pipelining.sequentialPhasesSpeedup.toFixed(2)}x`),
+    card('LFSR vs stored indices', `${pct(r.connectivity.lfsrVsCsrEnergySaving)} saved`, `device energy; ${pct(r.connectivity.lfsrVsCsrAreaSaving)} of weight + index memory (published: about 64% of both)`),
     card('energy per sample', fmtPj(b.perSample.energyPj), `device ${fmtPj(b.perSample.deviceEnergyPj)}, wire ${fmtPj(b.perSample.energyPj - b.perSample.deviceEnergyPj)}`),
     card('time per sample', fmtS(b.perSample.seconds), `device ${fmtS(b.perSample.deviceSeconds)}, link ${fmtS(b.perSample.linkSeconds)}`),
     card('accuracy', r.training.testAccuracy.toFixed(3), `test (INFER); running train ${r.training.trainAccuracy.toFixed(3)}`),
@@ -197,7 +197,7 @@ footer { text-align: center; color: #9ca3af; font-size: 11px; }
 </style></head>
 <body>
 <header><h1>seedwire profile &middot; ${esc(r.resolved.name)}</h1>
-<div class="meta">${esc(`${r.resolved.layers.join('-')} · z ${net.junctions.map((j) => j.z).join('/')} · ${net.feedback} · ${net.rounding} rounding · ${b.samples} samples on ${r.device} (device profile ${r.capability.profile}, timing model ${r.capability.timing}, ${hz / 1e6} MHz${r.deviceAssumed ? '; no device named, emu assumed' : ''}) · link ${t.link.spec} · energy table ${r.table.name}`)}</div></header>
+<div class="meta">${esc(`${r.resolved.layers.join('-')} · lanes ${net.junctions.map((j) => j.z).join(' + ')} · ${net.feedback} · ${net.rounding} rounding · ${b.samples} samples on ${r.device} (device profile ${r.capability.profile}, timing model ${r.capability.timing}, ${hz / 1e6} MHz${r.deviceAssumed ? '; no device named, emu assumed' : ''}) · link ${t.link.spec} · energy table ${r.table.name}`)}</div></header>
 <main>
 <div class="cards">${cards}</div>
 ${section('The pipeline, first junction cycles', 'Every junction works in every cycle, each on a different sample (s = sample). A cycle lasts as long as its slowest junction.', chartGantt)}

@@ -7,14 +7,17 @@ import type { SampleEncoding } from '../../firmware-spec/capability.ts';
 import { generateConnectivity } from '../../firmware-spec/connectivity.ts';
 import { MaskSchedule, packMask, unpackMask } from '../../firmware-spec/masks.ts';
 import { decodeWeights, encodeWeights, initialWeights } from '../../firmware-spec/network.ts';
-import { loadConfigChoice } from '../config/load.ts';
+import { ConfigError } from '../config/errors.ts';
 import type { NetworkConfig } from '../config/schema.ts';
-import { checkShape, type Dataset, loadDatasetSpec, quantizeImages, bytesPerSample } from '../datasets/index.ts';
+import { type Dataset, quantizeImages, bytesPerSample } from '../datasets/index.ts';
 import type { BalanceReport, DeviceClient } from '../device/client-types.ts';
 import { openDevice } from '../device/open.ts';
 import { parseDeviceUri } from '../device/uri.ts';
 import { plan, type Plan, type ResolvedConfig } from '../partition/partition.ts';
-import { cleanCheckpointDir, type Checkpoint, CheckpointError, CHECKPOINT_FILE, CHECKPOINT_FORMAT, readCheckpoint, writeCheckpoint } from './checkpoint.ts';
+import { pinnedConfig } from '../model/format.ts';
+import { saveModel } from '../model/model.ts';
+import { cleanCheckpointDir, type Checkpoint, CheckpointError, CHECKPOINT_FILE, CHECKPOINT_FORMAT, describeCheckpoint, readCheckpoint, writeCheckpoint } from './checkpoint.ts';
+import { networkFlag, runSettings, sameResolved } from './settings.ts';
 import { epochOrder } from './order.ts';
 
 export interface TrainOptions {
@@ -35,7 +38,17 @@ export interface TrainOptions {
   checkpointDir?: string;
   /** also checkpoint every N samples (rounded up to whole chunks) */
   checkpointEvery?: number;
+  /**
+   * continue from the checkpoint in checkpointDir; its settings (network, epochs, samples, data
+   * set, encoding, seed) are the run's, and an option given here that contradicts one is refused
+   */
   resume?: boolean;
+  /** start a new run even though checkpointDir holds another run's checkpoint, or saveDir a model */
+  force?: boolean;
+  /** save the trained model here (model/model.ts saveModel); not when the run is interrupted */
+  saveDir?: string;
+  /** things a user should know that are not errors (e.g. --samples clamped to the training set) */
+  onNote?: (message: string) => void;
   /** train the float reference beside the device */
   reference?: boolean;
   /** evaluate test accuracy after every epoch (default true); false: only after the last */
@@ -77,16 +90,29 @@ export interface TrainReport {
   deviceProfile: string;
   timingModel: string;
   preset: string;
+  /** the data set spec trained on ('mnist' or 'idx:DIR') and its test-set size */
+  dataset: string;
+  testSamples: number;
   epochs: number;
   /** training samples per epoch */
   samples: number;
   samplesTrained: number;
   trainAccuracy: number;
+  /**
+   * INFER over the whole test split with the final weights (as `evaluate` measures it); NaN when
+   * the run was interrupted mid-epoch (no figure for the weights it stopped with)
+   */
   testAccuracy: number;
+  /** where the model was saved (saveDir), if it was */
+  savedTo?: string;
   referenceTestAccuracy?: number;
   referenceTrainAccuracy?: number;
+  /** the float reference's tfjs backend, and a note on why that one (e.g. a fallback) */
   referenceBackend?: string;
+  referenceBackendNote?: string;
   referenceSeconds?: number;
+  /** training samples per second of wall time in this process (training only, not evaluation) */
+  samplesPerSecond: number;
   weightsSha256: string;
   deviceCycles: number;
   deviceClocks: number;
@@ -118,11 +144,19 @@ export class TrainError extends Error {
 
 /** sha256 of every junction's weights, canonical order and bytes (firmware-spec encodeWeights). */
 export async function weightsSha256(dev: DeviceClient, resolved: ResolvedConfig): Promise<string> {
+  return sha256Of(await readAllWeights(dev, resolved), resolved);
+}
+
+/** Every junction's weights as the device holds them, canonical order. */
+async function readAllWeights(dev: DeviceClient, resolved: ResolvedConfig): Promise<Int32Array[]> {
+  const out: Int32Array[] = [];
+  for (const [i, j] of resolved.network.junctions.entries()) out.push(await dev.readWeights(i, 0, j.n * j.fi));
+  return out;
+}
+
+function sha256Of(weights: Int32Array[], resolved: ResolvedConfig): string {
   const h = createHash('sha256');
-  for (const [i, j] of resolved.network.junctions.entries()) {
-    const w = await dev.readWeights(i, 0, j.n * j.fi);
-    h.update(encodeWeights(w, resolved.network.formats.weight.bits));
-  }
+  for (const w of weights) h.update(encodeWeights(w, resolved.network.formats.weight.bits));
   return h.digest('hex');
 }
 
@@ -172,7 +206,7 @@ export async function train(opts: TrainOptions): Promise<TrainReport> {
         recoveries++;
         const dir = opts.checkpointDir!;
         const have = existsSync(join(dir, CHECKPOINT_FILE));
-        opts.onNotice?.(`${session.uri}: the device was reset (${reset}); restoring ${have ? describeCheckpoint(dir) : 'the start of the run (no checkpoint yet)'} onto it and carrying on (recovery ${recoveries} of ${retries})`);
+        opts.onNotice?.(`${session.uri}: the device was reset (${reset}); restoring ${have ? checkpointIn(dir) : 'the start of the run (no checkpoint yet)'} onto it and carrying on (recovery ${recoveries} of ${retries})`);
         resume = have;
         continue;
       }
@@ -213,11 +247,10 @@ async function wasReset(e: LinkError | DeviceError, session: Session, opts: Trai
   }
 }
 
-/** "the checkpoint in DIR (epoch E, sample S of N)", or just the directory when it cannot be read. */
-function describeCheckpoint(dir: string): string {
+/** "the checkpoint in DIR (what run, where it stopped)", or just the directory when it cannot be read. */
+function checkpointIn(dir: string): string {
   try {
-    const ck = readCheckpoint(dir);
-    return `the checkpoint in ${dir} (epoch ${ck.epoch + 1} of ${ck.epochs}, sample ${ck.cursor} of ${ck.samplesPerEpoch})`;
+    return `the checkpoint in ${dir} (${describeCheckpoint(readCheckpoint(dir))})`;
   } catch {
     return `the checkpoint in ${dir}`;
   }
@@ -227,7 +260,7 @@ function describeCheckpoint(dir: string): string {
 function withKept(e: Error, opts: TrainOptions): Error {
   let kept: string;
   if (!opts.checkpointDir) kept = 'nothing kept (no --checkpoint DIR)';
-  else if (existsSync(join(opts.checkpointDir, CHECKPOINT_FILE))) kept = `kept ${describeCheckpoint(opts.checkpointDir)}: continue with --resume, on this or any device of the same profile`;
+  else if (existsSync(join(opts.checkpointDir, CHECKPOINT_FILE))) kept = `kept ${checkpointIn(opts.checkpointDir)}: continue with --resume, on this or any device of the same profile`;
   else kept = `no checkpoint written yet in ${opts.checkpointDir}`;
   e.message = `${e.message}; ${kept}`;
   return e;
@@ -235,20 +268,8 @@ function withKept(e: Error, opts: TrainOptions): Error {
 
 async function trainOnce(opts: TrainOptions, session: Session): Promise<TrainReport> {
   const started = performance.now();
-  const cfg = opts.network ?? loadConfigChoice(opts);
-  if (opts.seed !== undefined) cfg.seed = opts.seed;
-  const epochs = opts.epochs ?? 1;
-  if (!Number.isInteger(epochs) || epochs < 1) throw new TrainError('bad_option', `--epochs must be a positive integer, got ${opts.epochs}`);
-  const encoding: SampleEncoding = opts.encoding ?? 'u8';
-  const datasetName = opts.dataset ?? 'mnist';
   // everything that can fail on input is checked before the device or the checkpoint is touched
-  const data = loadDatasetSpec(datasetName);
-  checkShape(data.train, cfg.layers[0]);
-  checkShape(data.test, cfg.layers[0]);
-  const outputs = cfg.layers[cfg.layers.length - 1];
-  if (data.train.classes > outputs) throw new TrainError('bad_option', `dataset ${datasetName} has ${data.train.classes} classes; the network has ${outputs} outputs`);
-  const samplesPerEpoch = Math.min(opts.samples ?? data.train.count, data.train.count);
-  if (!Number.isInteger(samplesPerEpoch) || samplesPerEpoch < 1) throw new TrainError('bad_option', `--samples must be a positive integer, got ${opts.samples}`);
+  const { ck, cfg, epochs, encoding, datasetName, data, samplesPerEpoch, contradict } = runSettings(opts);
 
   const ownsDevice = typeof opts.device !== 'object';
   const dev = typeof opts.device === 'object' ? opts.device : await openDevice(opts.device ?? 'emu');
@@ -258,18 +279,19 @@ async function trainOnce(opts: TrainOptions, session: Session): Promise<TrainRep
     session.uri = dev.uri;
     session.profile = capability.profile;
     session.bootCount = bootCount;
-    const p: Plan = plan(cfg, capability, dev.uri);
-    const resolved = p.resolved;
-    if (!capability.encodings.includes(encoding)) throw new TrainError('bad_option', `${dev.uri} cannot decode encoding '${encoding}' (it declares ${capability.encodings.join(', ')})`);
-
-    let ck: Checkpoint | undefined;
-    if (opts.resume) {
-      if (!opts.checkpointDir) throw new TrainError('bad_option', '--resume needs --checkpoint DIR');
-      ck = readCheckpoint(opts.checkpointDir);
-      if (JSON.stringify(ck.resolved) !== JSON.stringify(resolved) || ck.dataset !== datasetName || ck.encoding !== encoding || ck.epochs !== epochs || ck.samplesPerEpoch !== samplesPerEpoch) {
-        throw new CheckpointError('checkpoint_mismatch', `the checkpoint in ${opts.checkpointDir} is of another run (config, dataset, encoding, epochs or samples differ)`);
-      }
+    // a resumed run keeps the checkpoint's lanes and seed: its network plans to the same bits here
+    let p: Plan;
+    try {
+      p = plan(ck ? pinnedConfig(cfg, ck.resolved) : cfg, capability, dev.uri);
+    } catch (e) {
+      if (ck && e instanceof ConfigError) throw new CheckpointError('checkpoint_mismatch', `the run in ${opts.checkpointDir} does not fit ${dev.uri}: ${e.problems.map((q) => `${q.path}: ${q.message}`).join('; ')}`);
+      throw e;
     }
+    const resolved = p.resolved;
+    if (ck && !sameResolved(resolved, ck.resolved)) {
+      contradict(networkFlag(opts), `(${resolved.name}, ${resolved.layers.join('-')})`, `another network (${ck.resolved.name}, ${ck.resolved.layers.join('-')})`);
+    }
+    if (!capability.encodings.includes(encoding)) throw new TrainError('bad_option', `${dev.uri} cannot decode encoding '${encoding}' (it declares ${capability.encodings.join(', ')})`);
     // junctions whose mask changes during training (magnitude, DropBack): their masks go in checkpoints
     const dynamicMask = resolved.sparsity.map((sp) => sp.kind === 'magnitude' || sp.kind === 'dropback');
     const savedMasks = ck && dynamicMask.some(Boolean) ? checkpointMasks(ck, resolved, opts.checkpointDir!, dynamicMask) : undefined;
@@ -321,6 +343,8 @@ async function trainOnce(opts: TrainOptions, session: Session): Promise<TrainRep
     // for the same run; SLIP's END and escape bytes are the line's own and stay out
     const wireAtStart = linkAtStart.frameBytesIn + linkAtStart.frameBytesOut;
     let interrupted = false;
+    /** stopped inside an epoch: no test figure belongs to the weights it stopped with */
+    let stoppedMidEpoch = false;
     const epochReports: EpochReport[] = [];
     let lastCheckpointAt = totals.trained;
 
@@ -339,6 +363,7 @@ async function trainOnce(opts: TrainOptions, session: Session): Promise<TrainRep
       const link = dev.linkStats();
       writeCheckpoint(opts.checkpointDir, {
         format: CHECKPOINT_FORMAT,
+        config: pinnedConfig(cfg, resolved),
         resolved,
         dataset: datasetName,
         encoding,
@@ -380,6 +405,9 @@ async function trainOnce(opts: TrainOptions, session: Session): Promise<TrainRep
     }
     const t0 = performance.now();
     let trainedThisRun = 0;
+    let trainingMs = 0;
+    /** time spent measuring test accuracy between epochs: not training, so not in samples/s */
+    let evaluationMs = 0;
     for (; epoch < epochs && !interrupted; epoch++) {
       const epochStarted = performance.now();
       const order = epochOrder(trainSet.count, resolved.seed, epoch).subarray(0, samplesPerEpoch);
@@ -401,6 +429,7 @@ async function trainOnce(opts: TrainOptions, session: Session): Promise<TrainRep
         totals.deviceCycles += r.junctionCycles;
         totals.deviceClocks += r.clocks;
         trainedThisRun += r.samples;
+        trainingMs = performance.now() - t0 - evaluationMs;
         cursor = end;
         for (const step of masks.due(totals.trained)) {
           await sparseDev.maskStep!(step);
@@ -426,6 +455,7 @@ async function trainOnce(opts: TrainOptions, session: Session): Promise<TrainRep
           await saveCheckpoint(epoch, cursor);
           if (stop) {
             interrupted = true;
+            stoppedMidEpoch = true;
             break;
           }
         }
@@ -433,7 +463,9 @@ async function trainOnce(opts: TrainOptions, session: Session): Promise<TrainRep
       await pending;
       if (interrupted) break;
       const report: EpochReport = { epoch: epoch + 1, trainAccuracy: totals.epochCorrect / Math.max(1, totals.epochTrained), seconds: (performance.now() - epochStarted) / 1000 };
-      if (opts.evaluateEachEpoch !== false || epoch === epochs - 1) report.testAccuracy = await evaluate(dev, testSet, chunk * 4, encoding);
+      const evalStarted = performance.now();
+      if (opts.evaluateEachEpoch !== false || epoch === epochs - 1) report.testAccuracy = await evaluate(dev, testSet, evaluationChunk(resolved), encoding);
+      evaluationMs += performance.now() - evalStarted;
       epochReports.push(report);
       opts.onEpoch?.(report);
       cursor = samplesPerEpoch;
@@ -442,14 +474,46 @@ async function trainOnce(opts: TrainOptions, session: Session): Promise<TrainRep
       if (opts.signal?.aborted) interrupted = epoch < epochs - 1;
     }
 
-    const testAccuracy = epochReports.at(-1)?.testAccuracy ?? (await evaluate(dev, testSet, chunk * 4, encoding));
-    const sha = await weightsSha256(dev, resolved);
+    // the test figure is of the weights the run ends with: the last epoch's, measured on them, or a
+    // fresh INFER pass when the last epoch report has none; none when stopped mid-epoch
+    const lastReport = epochReports.at(-1);
+    const testAccuracy = stoppedMidEpoch ? Number.NaN : (lastReport?.testAccuracy ?? (await evaluate(dev, testSet, evaluationChunk(resolved), encoding)));
+    const finalWeights = await readAllWeights(dev, resolved);
+    const sha = sha256Of(finalWeights, resolved);
+    let savedTo: string | undefined;
+    if (opts.saveDir && !interrupted) {
+      let finalMasks: Array<Uint8Array | null> | undefined;
+      if (masks.active && sparseDev.readMask) {
+        finalMasks = [];
+        for (const [i, j] of net.junctions.entries()) finalMasks.push(dynamicMask[i] ? await sparseDev.readMask(i, 0, j.n * j.fi) : null);
+      }
+      saveModel(
+        opts.saveDir,
+        {
+          config: cfg,
+          resolved,
+          dataset: datasetName,
+          encoding,
+          training: { device: dev.uri, epochs, samplesPerEpoch, samplesTrained: totals.trained },
+          accuracy: { train: totals.epochCorrect / Math.max(1, totals.epochTrained), test: testAccuracy, testSamples: testSet.count },
+          weights: finalWeights,
+          ...(finalMasks ? { masks: finalMasks } : {}),
+          weightsSha256: sha,
+        },
+        { force: opts.force },
+      );
+      savedTo = opts.saveDir;
+    }
     const link = dev.linkStats();
     const report: TrainReport = {
       device: dev.uri,
       deviceProfile: capability.profile,
       timingModel: capability.timing,
       preset: resolved.name,
+      dataset: datasetName,
+      testSamples: testSet.count,
+      samplesPerSecond: trainingMs > 0 ? trainedThisRun / (trainingMs / 1000) : 0,
+      ...(savedTo ? { savedTo } : {}),
       epochs,
       samples: samplesPerEpoch,
       samplesTrained: totals.trained,
@@ -475,7 +539,8 @@ async function trainOnce(opts: TrainOptions, session: Session): Promise<TrainRep
       const ref = await referenceRun(resolved, trainSet, testSet, epochs, samplesPerEpoch);
       report.referenceTestAccuracy = ref.testAccuracy;
       report.referenceTrainAccuracy = ref.trainAccuracy;
-      report.referenceBackend = `${ref.backend}: ${ref.backendNote}`;
+      report.referenceBackend = ref.backend;
+      report.referenceBackendNote = ref.backendNote;
       report.referenceSeconds = ref.seconds;
     }
     report.seconds = (performance.now() - started) / 1000;
@@ -508,16 +573,32 @@ function checkpointMasks(ck: Checkpoint, resolved: ResolvedConfig, dir: string, 
   });
 }
 
+/** Samples per INFER when measuring test accuracy (train and `seedwire evaluate` use the same). */
+export function evaluationChunk(resolved: ResolvedConfig): number {
+  return resolved.chunk * 4;
+}
+
 /** Test accuracy with inference-only runs on the device, streamed in chunks. */
 export async function evaluate(dev: DeviceClient, test: Dataset, chunk: number, encoding: SampleEncoding): Promise<number> {
+  return (await inferAll(dev, test, chunk, encoding)).accuracy;
+}
+
+/**
+ * INFER over a whole data set on the device, streamed in chunks: the device's prediction for every
+ * sample and the accuracy (correct / count). The one path every test figure comes from.
+ */
+export async function inferAll(dev: DeviceClient, test: Dataset, chunk: number, encoding: SampleEncoding): Promise<{ accuracy: number; correct: number; predictions: Uint8Array }> {
   let correct = 0;
   const px = test.pixels;
+  const predictions = new Uint8Array(test.count);
   for (let from = 0; from < test.count; from += chunk) {
     const to = Math.min(from + chunk, test.count);
     await dev.streamSamples(encoding, test.images.subarray(from * px, to * px), test.labels.subarray(from, to));
-    correct += (await dev.infer(to - from)).correct;
+    const r = await dev.infer(to - from);
+    correct += r.correct;
+    predictions.set(r.predictions.subarray(0, to - from), from);
   }
-  return correct / test.count;
+  return { accuracy: correct / test.count, correct, predictions };
 }
 
 /** The float reference on the same masks, initial weights, sample order and learning rate. */

@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { seal } from '../../host/model/untrusted.ts';
 import { lastJson, REPO, runCli } from '../helpers/cli.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'seedwire-resume-'));
@@ -79,9 +80,15 @@ describe('checkpoint and resume', () => {
       expect([r.deviceCycles, r.deviceClocks, r.testAccuracy]).toEqual([f.deviceCycles, f.deviceClocks, f.testAccuracy]);
       expect(r.balance).toEqual(f.balance);
 
-      // a checkpoint of a masked run without its masks (written before they were saved) is refused
+      // an edit that leaves the checksum stale is refused as such
       delete saved.masks;
       writeFileSync(join(ck, 'checkpoint.json'), JSON.stringify(saved));
+      const edited = runCli([...margs, '--checkpoint', ck, '--resume']);
+      expect(edited.code).not.toBe(0);
+      expect(edited.stderr).toMatch(/checkpoint_checksum/);
+      // a well-formed checkpoint of a masked run without its masks is refused
+      delete saved.sha256;
+      writeFileSync(join(ck, 'checkpoint.json'), JSON.stringify(seal(saved)));
       const old = runCli([...margs, '--checkpoint', ck, '--resume']);
       expect(old.code).not.toBe(0);
       expect(old.stderr).toMatch(/checkpoint_mismatch/);

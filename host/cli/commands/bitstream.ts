@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { action } from '../errors.ts';
+import { startHeartbeat } from '../heartbeat.ts';
 
 /** `seedwire bitstream [--json]`: synthesise, place and route the up5k build (all from npm). */
 export function registerBitstream(program: Command): void {
@@ -10,7 +11,19 @@ export function registerBitstream(program: Command): void {
     .action(
       action(async (opts: { json?: boolean }) => {
         const { buildBitstream } = await import('../../../bitstreams-src/build.ts');
-        const r = await buildBitstream({ log: (l) => process.stderr.write(`${l}\n`) });
+        // yosys and nextpnr run for minutes without a word: a heartbeat names the step and its time
+        const beat = startHeartbeat();
+        let r: Awaited<ReturnType<typeof buildBitstream>>;
+        try {
+          r = await buildBitstream({
+            log: (l) => {
+              process.stderr.write(`${l}\n`);
+              beat.step(l.split(':')[0]);
+            },
+          });
+        } finally {
+          await beat.stop();
+        }
         if (!(r.fmaxMHz >= r.targetMHz)) process.exitCode = 1;
         if (opts.json) {
           process.stdout.write(`${JSON.stringify(r)}\n`);

@@ -14,7 +14,7 @@ export function registerInspect(program: Command): void {
     .option('--config <file>', 'a network config (JSON)')
     .option('--device <uri>', 'device to plan for', 'emu')
     .option('--json', 'print one JSON object')
-    .option('--export <dir>', 'write each junction as a Matrix Market file DIR/junction-N.mtx')
+    .option('--export <dir>', 'write each junction (initial weights) as a Matrix Market file DIR/junction-N.mtx; trained weights: seedwire export MODEL --format mtx')
     .action(
       action(async (opts: { preset?: string; config?: string; device: string; json?: boolean; export?: string }) => {
         const report = await inspect({ preset: opts.preset, config: opts.config, device: opts.device });
