@@ -1,5 +1,6 @@
 import { DEFAULT_FORMATS, FORMAT_BOUNDS, type NumberFormats } from './formats.ts';
 import type { TimingModel } from './timing.ts';
+import { BULK_PAYLOAD } from './bulk.ts';
 import { SPEC_VERSION } from './version.ts';
 
 /** Input encodings a device can decode from STREAM_SAMPLES (see host/datasets/encodings.ts). */
@@ -27,6 +28,12 @@ export interface Capability {
   activationWords: number;
   /** on-device sample buffer, bytes (holds two chunks so the link and the device overlap) */
   sampleBufferBytes: number;
+  /**
+   * payload bytes of one bulk frame (WRITE_WEIGHTS, READ_WEIGHTS, STREAM_SAMPLES, READ_MASK,
+   * WRITE_MASK) this device accepts and the host uses: at least BULK_PAYLOAD (protocol.ts), which
+   * every device accepts, and at most what its receive buffer holds
+   */
+  bulkPayload: number;
   /** the formats the device is built for; 'configurable' means any within FORMAT_BOUNDS */
   formats: NumberFormats;
   formatsConfigurable: boolean;
@@ -60,6 +67,9 @@ export const PROFILES: Record<ProfileName, Omit<Capability, 'specHash' | 'specVe
     weightWords: 4 * 1024 * 1024,
     activationWords: 1024 * 1024,
     sampleBufferBytes: 4 * 1024 * 1024,
+    // 8 KB: a software device has memory to spare, and the host's per-frame work (ARQ, CRC, timers)
+    // is then spread over about ten 784-byte MNIST samples instead of one
+    bulkPayload: 8 * BULK_PAYLOAD,
     formats: DEFAULT_FORMATS,
     formatsConfigurable: true,
     encodings: ['u8', 'u4', 'bin', 'zrl'],
@@ -76,6 +86,8 @@ export const PROFILES: Record<ProfileName, Omit<Capability, 'specHash' | 'specVe
     weightWords: 65_536,
     activationWords: 3_072,
     sampleBufferBytes: 32 * 1024,
+    // the board keeps a request's payload until its CRC checks: one bulk frame of the smallest size
+    bulkPayload: BULK_PAYLOAD,
     formats: DEFAULT_FORMATS,
     formatsConfigurable: false,
     encodings: ['u8', 'u4', 'bin'],

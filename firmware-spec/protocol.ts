@@ -70,16 +70,9 @@ export const FRAME_OVERHEAD_BYTES = FRAME_HEADER_BYTES + FRAME_CRC_BYTES;
  */
 export const MAX_PAYLOAD = 16_384;
 
-/**
- * Payload bytes of a bulk frame (WRITE_WEIGHTS, READ_WEIGHTS, STREAM_SAMPLES, READ_MASK, WRITE_MASK
- * chunks), the same on every transport so a command sequence puts the same frames, and so the same
- * wire bytes, on each. 1 KB: the SLIP decoder's cost grows with the square of a frame's length, and a
- * lost frame on a lossy UART costs a retransmission of 1 KB rather than 16. The device enforces it
- * (NAK bad_payload): a bulk request, or the response a READ asks for, carries at most BULK_PAYLOAD
- * payload bytes; the one exception is a STREAM_SAMPLES of a single sample, which may carry up to
- * MAX_PAYLOAD (a sample cannot be split).
- */
-export const BULK_PAYLOAD = 1024;
+/** The smallest bulk frame payload (bulk.ts): the one every device accepts. */
+import { BULK_PAYLOAD } from './bulk.ts';
+export { BULK_PAYLOAD };
 
 /** Requests in flight; the device's replay cache must cover at least this many. */
 export const WINDOW = 8;
@@ -189,6 +182,7 @@ const CAPABILITY: Schema = [
   ['weightWords', 'u32'],
   ['activationWords', 'u32'],
   ['sampleBufferBytes', 'u32'],
+  ['bulkPayload', 'u32'],
   ['formats', { struct: FORMATS }],
   ['formatsConfigurable', 'bool'],
   ['formatBounds', { struct: [['bits', { struct: [['min', 'u8'], ['max', 'u8']] }], ['minIntegerBits', 'u8']] }],

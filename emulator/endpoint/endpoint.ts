@@ -210,8 +210,10 @@ export class DeviceEndpoint {
   private execute(op: Opcode, payload: Buffer): Buffer {
     const dev = this.device;
     const req = decodeRequest(op, payload);
-    if (BULK_REQUESTS.has(op) && payload.length > BULK_PAYLOAD && !(op === 'STREAM_SAMPLES' && req.count === 1)) {
-      throw new DeviceError('bad_payload', `${op} of ${payload.length} payload bytes: a bulk request carries at most ${BULK_PAYLOAD} (BULK_PAYLOAD); split it`);
+    // this device's bulk frame size (capability.bulkPayload, at least the protocol's BULK_PAYLOAD)
+    const bulk = dev.capability.bulkPayload;
+    if (BULK_REQUESTS.has(op) && payload.length > bulk && !(op === 'STREAM_SAMPLES' && req.count === 1)) {
+      throw new DeviceError('bad_payload', `${op} of ${payload.length} payload bytes: a bulk request carries at most ${bulk} (capability.bulkPayload); split it`);
     }
     switch (op) {
       case 'IDENTIFY': {
@@ -248,7 +250,7 @@ export class DeviceEndpoint {
         const count = req.count as number;
         const w = dev.readWeights(req.junction as number, req.offset as number, count);
         const bytes = count * weightWordBytes(bits);
-        if (bytes > BULK_PAYLOAD) throw new DeviceError('bad_payload', `reading ${count} words takes ${bytes} bytes; a READ_WEIGHTS response carries at most ${BULK_PAYLOAD} (BULK_PAYLOAD)`);
+        if (bytes > bulk) throw new DeviceError('bad_payload', `reading ${count} words takes ${bytes} bytes; a READ_WEIGHTS response carries at most ${bulk} (capability.bulkPayload)`);
         return encodeResponse(op, { words: encodeWeights(w, bits) });
       }
       case 'STREAM_SAMPLES': {
@@ -295,7 +297,7 @@ export class DeviceEndpoint {
       case 'READ_MASK': {
         const count = req.count as number;
         const bytes = Math.ceil(count / 8);
-        if (bytes > BULK_PAYLOAD) throw new DeviceError('bad_payload', `reading ${count} mask bits takes ${bytes} bytes; a READ_MASK response carries at most ${BULK_PAYLOAD} (BULK_PAYLOAD)`);
+        if (bytes > bulk) throw new DeviceError('bad_payload', `reading ${count} mask bits takes ${bytes} bytes; a READ_MASK response carries at most ${bulk} (capability.bulkPayload)`);
         return encodeResponse(op, { bits: packMask(dev.mask(req.junction as number, req.offset as number, count)) });
       }
       case 'WRITE_MASK': {
@@ -317,7 +319,7 @@ export class DeviceEndpoint {
   }
 }
 
-/** Requests whose size the host chooses by splitting: at most BULK_PAYLOAD payload bytes each. */
+/** Requests whose size the host chooses by splitting: at most capability.bulkPayload payload bytes each. */
 const BULK_REQUESTS: ReadonlySet<Opcode> = new Set<Opcode>(['WRITE_WEIGHTS', 'STREAM_SAMPLES', 'WRITE_MASK']);
 
 /** INFER response bytes before the predictions: samples, correct (u32 each), cycles, clocks (u64 each). */

@@ -130,6 +130,7 @@ function profilesTable(): string {
       field('weight memory (words)', (p) => p.weightWords),
       field('activation memory (words)', (p) => p.activationWords),
       field('sample buffer (bytes)', (p) => p.sampleBufferBytes),
+      field('bulk frame payload (bytes)', (p) => p.bulkPayload),
       field('formats configurable', (p) => onOff(p.formatsConfigurable)),
       field('sample encodings', (p) => p.encodings.join(', ')),
       field('DFA', (p) => onOff(p.features.dfa)),

@@ -1,4 +1,4 @@
-import { UART } from '../../firmware-spec/protocol.ts';
+import { BULK_PAYLOAD, UART } from '../../firmware-spec/protocol.ts';
 import { hasFaults, parseFaults } from '../../emulator/endpoint/faults.ts';
 import { spawnServer } from '../../emulator/server/spawn.ts';
 import { loadPreset } from '../config/index.ts';
@@ -12,7 +12,7 @@ export interface BenchLinkOptions {
   bytes?: number;
   /** requests in flight (default: the protocol's WINDOW) */
   window?: number;
-  /** payload bytes per frame (default: the serial transport's) */
+  /** payload bytes per frame (default BULK_PAYLOAD: the board's, the up5k profile's bulk frame) */
   bulkPayload?: number;
   /**
    * link faults (emulator/endpoint/faults.ts syntax, e.g. 'drop=0.02'): the same transfer is run a
@@ -48,7 +48,7 @@ async function measure(opts: BenchLinkOptions, faults: string | undefined) {
   const target = opts.bytes ?? 1_500_000;
   const server = await spawnServer(['--pty', '--baud', String(baud), ...(faults ? ['--faults', faults] : [])]);
   try {
-    const dev = await openDevice(`serial:${server.path}?baud=${baud}`, { window: opts.window, bulkPayload: opts.bulkPayload });
+    const dev = await openDevice(`serial:${server.path}?baud=${baud}`, { window: opts.window, bulkPayload: opts.bulkPayload ?? BULK_PAYLOAD });
     try {
       const { capability } = dev.identity ?? (await dev.identify());
       const p = plan(loadPreset('mnist-sparse-38'), capability);

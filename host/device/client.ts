@@ -92,14 +92,14 @@ export class LinkClient implements DeviceClient {
   private nextSeq = randomInt(SEQ_MODULO);
   private sendCounter = 0;
   private timer?: NodeJS.Timeout;
-  /** the configured first timeout: also the floor of the adaptive one */
-  private readonly rtoFloor: number;
+  /** the configured first timeout: also the floor of the adaptive one (set again when IDENTIFY sets the bulk size) */
+  private rtoFloor = 0;
   /** current timeout without backoff: max(floor, srtt + 4 rttvar) (Jacobson/Karels, RFC 6298) */
   private rtoBase: number;
   private rto: number;
   private srtt = 0;
   private rttvar = 0;
-  private readonly maxRto: number;
+  private maxRto = 0;
   private readonly maxRetries: number;
   private stalls = 0;
   /** retransmission causes, for linkInfo(): timer expiries, out_of_order NAKs, responses overtaking a lost one */
@@ -122,19 +122,27 @@ export class LinkClient implements DeviceClient {
     readonly opts: LinkOptions = {},
   ) {
     this.window = Math.max(1, opts.window ?? WINDOW);
-    // the device refuses bulk requests over BULK_PAYLOAD (SPEC.md section 9.4): a smaller chunk is allowed
-    this.bulk = Math.min(BULK_PAYLOAD, opts.bulkPayload ?? transport.bulkPayload);
-    // a full window of bulk frames must fit in one timeout, twice over, on a slow line
-    const lineMs = Number.isFinite(transport.bytesPerSecond) ? (2 * this.window * (this.bulk + 2 * FRAME_OVERHEAD_BYTES) * 1000) / transport.bytesPerSecond : 0;
-    this.rtoFloor = Math.max(opts.rtoMs ?? transport.rtoMs ?? TIMING.rtoMs, lineMs);
-    this.rtoBase = this.rtoFloor;
-    this.rto = this.rtoBase;
-    this.maxRto = Math.max(opts.maxRtoMs ?? TIMING.maxRtoMs, 4 * this.rtoBase);
+    // until IDENTIFY says what this device takes, bulk frames are the size every device accepts
+    // (BULK_PAYLOAD, SPEC.md section 9.4); a smaller one may be asked for
+    this.bulk = Math.min(BULK_PAYLOAD, opts.bulkPayload ?? BULK_PAYLOAD);
+    this.rtoBase = this.rto = this.setTimeoutFloor();
     this.maxRetries = opts.maxRetries ?? TIMING.maxRetries;
     transport.setHandlers(
       (c) => this.onCandidate(c),
       (err) => this.die(err instanceof LinkError ? err : new LinkError('disconnected', this.uri, err?.message ?? 'the link closed', { cause: err })),
     );
+  }
+
+  /**
+   * The timeout floor for the current bulk size: a full window of bulk frames must fit in one timeout,
+   * twice over, on a slow line. Returns the floor.
+   */
+  private setTimeoutFloor(): number {
+    const t = this.transport;
+    const lineMs = Number.isFinite(t.bytesPerSecond) ? (2 * this.window * (this.bulk + 2 * FRAME_OVERHEAD_BYTES) * 1000) / t.bytesPerSecond : 0;
+    this.rtoFloor = Math.max(this.opts.rtoMs ?? t.rtoMs ?? TIMING.rtoMs, lineMs);
+    this.maxRto = Math.max(this.opts.maxRtoMs ?? TIMING.maxRtoMs, 4 * this.rtoFloor);
+    return this.rtoFloor;
   }
 
   get uri(): string {
@@ -178,8 +186,11 @@ export class LinkClient implements DeviceClient {
     this.capability = capability;
     this.window = Math.max(1, Math.min(this.window, r.window as number));
     this.deviceMaxPayload = Math.min(MAX_PAYLOAD, r.maxPayload as number);
-    this.bulk = Math.min(this.bulk, this.deviceMaxPayload);
-    if (this.bulk < 64) throw this.badResponse('IDENTIFY', `the device takes payloads of at most ${r.maxPayload} bytes`);
+    // bulk frames of the device's declared size (one profile: the same frames on every transport),
+    // or smaller when asked
+    this.bulk = Math.min(this.opts.bulkPayload ?? Number.POSITIVE_INFINITY, capability.bulkPayload, this.deviceMaxPayload);
+    if (this.bulk < 64) throw this.badResponse('IDENTIFY', `the device takes bulk payloads of at most ${this.bulk} bytes`);
+    this.rtoBase = Math.max(this.rtoBase, this.setTimeoutFloor());
     this.identity = { capability, bootCount: r.bootCount as number };
     return this.identity;
   }
@@ -255,7 +266,7 @@ export class LinkClient implements DeviceClient {
       ends[i] = at;
     }
     // whole samples per frame: frames of at most one bulk payload; a sample too big for one goes alone,
-    // in a frame of up to the device's limit (the only request the device lets exceed BULK_PAYLOAD)
+    // in a frame of up to the device's limit (the only request the device lets exceed its bulk payload)
     const room = this.bulk - STREAM_HEADER;
     const single = this.deviceMaxPayload - STREAM_HEADER;
     const calls: Promise<unknown>[] = [];

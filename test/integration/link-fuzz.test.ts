@@ -179,7 +179,6 @@ describe('fuzz: the host link layer', () => {
       uri: 'fuzz:',
       kind: 'emu',
       bytesPerSecond: Infinity,
-      bulkPayload: 4096,
       stats: { bytesIn: 0, bytesOut: 0 },
       send: (f) => sentFrames.push(f),
       setHandlers: (onFrame) => (handler = onFrame),

@@ -28,7 +28,6 @@ async function clean(): Promise<string> {
 class UnpluggedTransport implements Transport {
   readonly kind = 'emu' as const;
   readonly bytesPerSecond = Infinity;
-  readonly bulkPayload: number;
   readonly rtoMs = 60_000;
   readonly uri = 'emu?unplugged';
   private trains = 0;
@@ -37,9 +36,7 @@ class UnpluggedTransport implements Transport {
   constructor(
     private readonly inner: EmuTransport,
     private readonly nth: number,
-  ) {
-    this.bulkPayload = inner.bulkPayload;
-  }
+  ) {}
   get stats() {
     return this.inner.stats;
   }
@@ -87,7 +84,7 @@ describe('device faults mid-run', () => {
     expect(unhandled).toEqual([]);
     expect(err).toBeInstanceOf(LinkError);
     expect((err as LinkError).code).toBe('disconnected');
-    expect((err as Error).message).toMatch(/^emu\?unplugged: the device was unplugged; kept the checkpoint in .* \(epoch 1 of 1, sample \d+ of 1200\)/);
+    expect((err as Error).message).toMatch(/^emu\?unplugged: the device was unplugged; kept the checkpoint in .* \(mnist-sparse-38 .*, at epoch 1\/1, sample \d+\/1200\)/);
     expect(readCheckpoint(ck).cursor).toBeGreaterThan(0);
     // resumed on a fresh device: the uninterrupted run's weights
     const resumed = await train({ ...base, device: 'emu', checkpointDir: ck, resume: true });
@@ -100,7 +97,7 @@ describe('device faults mid-run', () => {
     expect(unhandled).toEqual([]);
     expect(r.recoveries).toBe(1);
     expect(notices).toHaveLength(1);
-    expect(notices[0]).toMatch(/the device was reset \(it lost the session\); restoring the checkpoint in .* \(epoch 1 of 1, sample 512 of 1200\) onto it and carrying on \(recovery 1 of 3\)/);
+    expect(notices[0]).toMatch(/the device was reset \(it lost the session\); restoring the checkpoint in .* \(mnist-sparse-38 .*, at epoch 1\/1, sample 512\/1200\) onto it and carrying on \(recovery 1 of 3\)/);
     expect(r.samplesTrained).toBe(1200);
     expect(r.weightsSha256).toBe(await clean());
   });
@@ -135,7 +132,7 @@ describe('device faults mid-run', () => {
     expect(unhandled).toEqual([]);
     expect(err).toBeInstanceOf(LinkError);
     expect((err as LinkError).code).toBe('timeout');
-    expect((err as Error).message).toMatch(/no response to \w+ .* after 4 tries .*; kept the checkpoint in .* \(epoch 1 of 1, sample 512 of 1200\)/);
+    expect((err as Error).message).toMatch(/no response to \w+ .* after 4 tries .*; kept the checkpoint in .* \(mnist-sparse-38 .*, at epoch 1\/1, sample 512\/1200\)/);
     expect(existsSync(join(ck, 'checkpoint.json'))).toBe(true);
     const resumed = await train({ ...base, device: 'emu', checkpointDir: ck, resume: true });
     expect(resumed.weightsSha256).toBe(await clean());
@@ -152,7 +149,7 @@ describe('device faults mid-run', () => {
       );
       expect(unhandled).toEqual([]);
       expect((err as LinkError).code).toBe('timeout');
-      expect((err as Error).message).toMatch(new RegExp(`^serial:${server.path}\\?baud=3000000&retries=3&handshake=1000: no response to \\w+ .* \\(asked again, the device did not answer IDENTIFY either: it is hung or gone\\); kept the checkpoint in .* \\(epoch 1 of 1, sample 512 of 1200\\)`));
+      expect((err as Error).message).toMatch(new RegExp(`^serial:${server.path}\\?baud=3000000&retries=3&handshake=1000: no response to \\w+ .* \\(asked again, the device did not answer IDENTIFY either: it is hung or gone\\); kept the checkpoint in .* \\(mnist-sparse-38 .*, at epoch 1/1, sample 512/1200\\)`));
       expect(server.stderr()).toMatch(/fault: the device hung after 700 trained samples/);
       expect(readCheckpoint(ck).cursor).toBe(512);
     } finally {

@@ -17,9 +17,10 @@ import type { EmuTransport } from '../../host/device/transports/emu.ts';
 import { plan } from '../../host/partition/index.ts';
 import { train } from '../../host/train/index.ts';
 
-function rig() {
+function rig(profile: 'emu' | 'up5k' = 'emu') {
   const sent: Buffer[] = [];
-  const ep = new DeviceEndpoint(new EmulatedDevice('emu'), (f) => sent.push(f));
+  const dev = new EmulatedDevice(profile);
+  const ep = new DeviceEndpoint(dev, (f) => sent.push(f));
   let seq = 100;
   const send = (op: Opcode, value: unknown = {}): Frame => {
     ep.receive(encodeFrame(seq++, OPCODES[op].code, encodeRequest(op, value)));
@@ -28,7 +29,7 @@ function rig() {
     return r.frame;
   };
   send('IDENTIFY', { nonce: 1 });
-  return { ep, send };
+  return { ep, send, bulk: dev.capability.bulkPayload };
 }
 
 const net = plan(loadPreset('tiny'), capabilityFor('emu', specHash())).resolved.network;
@@ -68,23 +69,26 @@ describe('protocol behaviours', () => {
     expect(decodeNak(send('READ_WEIGHTS', { junction: 2, offset: 0, count: 1 }).payload).message).toMatch(/^junction 2 does not exist/);
   });
 
-  it('enforces BULK_PAYLOAD on bulk requests and READ responses; one sample may use the whole MAX_PAYLOAD (item 13)', () => {
-    const { send } = rig();
+  it("enforces the device's bulk payload on bulk requests and READ responses; one sample may use the whole MAX_PAYLOAD (item 13)", () => {
+    const { send, bulk } = rig();
+    expect(bulk).toBeGreaterThanOrEqual(BULK_PAYLOAD);
+    expect(rig('up5k').bulk).toBe(BULK_PAYLOAD);
     send('CONFIGURE', net);
     send('LOAD_SEEDS', seeds);
     // 16 KB of samples in one STREAM_SAMPLES: refused, nothing buffered
     const count = Math.floor((MAX_PAYLOAD - 3) / 17);
+    expect(count * 17 + 3).toBeGreaterThan(bulk);
     const big = send('STREAM_SAMPLES', { encoding: 'u8', count, data: Buffer.alloc(count * 17) });
     expect(big.opcode).toBe(NAK);
     expect(decodeNak(big.payload)).toMatchObject({ code: DEVICE_ERRORS.bad_payload });
-    expect(decodeNak(big.payload).message).toMatch(/BULK_PAYLOAD/);
+    expect(decodeNak(big.payload).message).toMatch(/bulkPayload/);
     expect(decodeResponse('STATUS', send('STATUS').payload)).toMatchObject({ bufferedSamples: 0 });
-    // exactly BULK_PAYLOAD is fine
-    const fits = Math.floor((BULK_PAYLOAD - 3) / 17);
+    // exactly the bulk payload is fine
+    const fits = Math.floor((bulk - 3) / 17);
     expect(send('STREAM_SAMPLES', { encoding: 'u8', count: fits, data: Buffer.alloc(fits * 17) }).opcode).toBe(0x80 | OPCODES.STREAM_SAMPLES.code);
-    const words = send('WRITE_WEIGHTS', { junction: 0, offset: 0, words: Buffer.alloc(BULK_PAYLOAD) });
+    const words = send('WRITE_WEIGHTS', { junction: 0, offset: 0, words: Buffer.alloc(bulk) });
     expect(decodeNak(words.payload).code).toBe(DEVICE_ERRORS.bad_payload);
-    const read = send('READ_WEIGHTS', { junction: 0, offset: 0, count: BULK_PAYLOAD / 2 + 1 });
+    const read = send('READ_WEIGHTS', { junction: 0, offset: 0, count: bulk / 2 + 1 });
     expect(read.opcode).toBe(NAK);
   });
 

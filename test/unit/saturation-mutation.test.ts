@@ -3,9 +3,10 @@
  * so that every format's bounds are 2^20 times wider: nothing the emulator computes (FF pre-activations,
  * ReLU clip, BP deltas, output errors, weight updates) saturates any more. The saturation traces must
  * then fail; the older traces, which never saturate (their `events` say so), still pass, which is why
- * the saturation traces exist.
+ * the saturation traces exist. The mutation is made in the plain TypeScript kernels (the emulator's
+ * readable model); the WebAssembly kernels are held to them bit for bit by test/unit/kernels.test.ts.
  */
-import { describe, expect, it, vi } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { firstTraceMismatch, loadTrace } from '../helpers/emulator-trace.ts';
 
 vi.mock('../../firmware-spec/formats.ts', async (importOriginal) => {
@@ -19,6 +20,9 @@ vi.mock('../../firmware-spec/formats.ts', async (importOriginal) => {
 });
 
 describe('the saturation traces catch an emulator without saturation', () => {
+  beforeAll(() => {
+    vi.stubEnv('SEEDWIRE_KERNELS', 'ts');
+  });
   for (const name of ['trace-saturation-backprop.json', 'trace-saturation-dfa.json']) {
     it(`${name} fails on the mutated emulator`, () => {
       const t = loadTrace(name);

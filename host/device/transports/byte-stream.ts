@@ -1,5 +1,4 @@
 import { SlipFramer } from '../../../firmware-spec/slip.ts';
-import { BULK_PAYLOAD } from '../../../firmware-spec/protocol.ts';
 import { LinkError } from '../errors.ts';
 
 /**
@@ -8,14 +7,6 @@ import { LinkError } from '../errors.ts';
  * read and `lost` when the resource fails; they implement `writeToWire` and `release`.
  */
 export abstract class ByteStreamTransport {
-  /**
-   * Bulk payload per frame, bytes: the protocol's BULK_PAYLOAD, the same on every transport so the
-   * device counters agree. Decoding is linear in frame length (firmware-spec/slip.ts), so this is not
-   * a decoder limit; under frame loss, go-back-N wastes about a window of frames per loss whatever
-   * their size, and at 3 Mbaud the 18 bytes of header, CRC, END and command header per frame cost 1.7%.
-   * A sample larger than this still goes alone in one bigger frame.
-   */
-  readonly bulkPayload: number = BULK_PAYLOAD;
   private readonly framer: SlipFramer;
   private onFrame?: (c: Buffer) => void;
   private onClose?: (err?: Error) => void;

@@ -1,5 +1,4 @@
 import { type ProfileName } from '../../../firmware-spec/capability.ts';
-import { BULK_PAYLOAD } from '../../../firmware-spec/protocol.ts';
 import { EmulatedDevice } from '../../../emulator/device.ts';
 import { DeviceEndpoint } from '../../../emulator/endpoint/endpoint.ts';
 import { FaultInjector, type FaultSpec, hasDeviceFaults, hasFaults } from '../../../emulator/endpoint/faults.ts';
@@ -23,9 +22,6 @@ export interface EmuTransportOptions {
 export class EmuTransport implements Transport {
   readonly kind = 'emu' as const;
   readonly bytesPerSecond = Infinity;
-  // the serial transport's frame size, not a larger one: the device counts frame bytes, and a profile
-  // on emu models the board's UART, so both must see the same frames (test/profile/pty.test.ts)
-  readonly bulkPayload = BULK_PAYLOAD;
   /** in-process frames are never lost unless faults are injected */
   readonly rtoMs: number;
   readonly stats = { bytesIn: 0, bytesOut: 0 };

@@ -22,8 +22,6 @@ export interface Transport {
   readonly kind: 'emu' | 'serial' | 'pcie';
   /** the line rate in bytes per second, Infinity when not a paced line; timeouts are stretched by it */
   readonly bytesPerSecond: number;
-  /** payload bytes per frame the link layer should use for bulk data (weights, samples) */
-  readonly bulkPayload: number;
   /** suggested first retransmission timeout, ms (in-process peers never lose frames) */
   readonly rtoMs?: number;
   send(frame: Buffer): void;
