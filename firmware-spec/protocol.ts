@@ -64,15 +64,10 @@ export const FRAME_HEADER_BYTES = 8;
 export const FRAME_CRC_BYTES = 4;
 export const FRAME_OVERHEAD_BYTES = FRAME_HEADER_BYTES + FRAME_CRC_BYTES;
 
-/**
- * Largest payload, bytes. Bounds the device's receive buffer and lets one INFER response carry the
- * predictions of up to MAX_PAYLOAD - 24 samples (a whole 10,000-image test set).
- */
-export const MAX_PAYLOAD = 16_384;
 
-/** The smallest bulk frame payload (bulk.ts): the one every device accepts. */
-import { BULK_PAYLOAD } from './bulk.ts';
-export { BULK_PAYLOAD };
+/** Payload limits (payload-limits.ts): the largest payload, and the smallest bulk frame, which every device accepts. */
+import { BULK_PAYLOAD, MAX_PAYLOAD } from './payload-limits.ts';
+export { BULK_PAYLOAD, MAX_PAYLOAD };
 
 /** Requests in flight; the device's replay cache must cover at least this many. */
 export const WINDOW = 8;

@@ -1,4 +1,11 @@
-// A module of its own because both protocol.ts and capability.ts (which protocol.ts imports) need it.
+// Payload limits in a module of their own: protocol.ts and capability.ts (which protocol.ts imports)
+// both need them.
+
+/**
+ * Largest payload, bytes. Bounds the device's receive buffer and lets one INFER response carry the
+ * predictions of up to MAX_PAYLOAD - 24 samples (a whole 10,000-image test set).
+ */
+export const MAX_PAYLOAD = 16_384;
 
 /**
  * The smallest bulk frame payload, bytes, and the one every device accepts: a device declares its own
