@@ -74,8 +74,11 @@ describe('protocol behaviours', () => {
     expect(rig('emu').bulk).toBe(MAX_PAYLOAD);
     const { send, bulk } = rig('up5k');
     expect(bulk).toBe(BULK_PAYLOAD);
-    send('CONFIGURE', net);
-    send('LOAD_SEEDS', seeds);
+    // the tiny network with the board's 2 lanes per junction
+    const board = plan({ ...loadPreset('tiny'), junctions: [{ fo: 4, z: 2 }, { fo: 4, z: 2 }] }, capabilityFor('up5k', specHash())).resolved.network;
+    expect(send('CONFIGURE', board).opcode).toBe(0x80 | OPCODES.CONFIGURE.code);
+    const loaded = send('LOAD_SEEDS', { connectivity: board.junctions.map((j) => j.connectivitySeed), init: board.junctions.map((j) => j.initSeed), feedback: 5, rounding: board.roundingSeed });
+    expect(loaded.opcode, loaded.opcode === NAK ? decodeNak(loaded.payload).message : '').toBe(0x80 | OPCODES.LOAD_SEEDS.code);
     // 16 KB of samples in one STREAM_SAMPLES: over the device's bulk payload, refused, nothing buffered
     const count = Math.floor((MAX_PAYLOAD - 3) / 17);
     expect(count * 17 + 3).toBeGreaterThan(bulk);
