@@ -32,6 +32,7 @@ export const PRESET_PURPOSES: Record<string, string> = {
   'mnist-lfsr-38': 'LFSR-pruned (random, not clash-free) MNIST at 38%: shows the stalls clash-freedom avoids',
   'mnist-dfa-38': 'sparse MNIST trained with direct feedback alignment instead of backprop',
   'mnist-dropback-10': 'DropBack: trains all weights but tracks the 10% that moved most',
+  'mnist-essop-38': 'mnist-sparse-38 with the ESSOP update (stochastic-computing outer product): accuracy against the exact multiply',
   tiny: 'test-only network (16 inputs, 4 classes) for fast unit tests and golden traces; trains on --dataset mnist-4x4 (digits 0-3 pooled to 4x4)',
 };
 
