@@ -6,6 +6,8 @@ import { registerBitstream } from './commands/bitstream.ts';
 import { registerFlash } from './commands/flash.ts';
 import { registerTrain } from './commands/train.ts';
 import { registerProfile } from './commands/profile.ts';
+import { registerSweep } from './commands/sweep.ts';
+import { registerWorker } from './commands/worker.ts';
 
 /**
  * The seedwire command line. Each command lives in commands/<name>.ts and registers itself here.
@@ -22,6 +24,8 @@ export function buildProgram(): Command {
   registerDevices(program);
   registerBitstream(program);
   registerFlash(program);
+  registerSweep(program);
+  registerWorker(program);
   return program;
 }
 
