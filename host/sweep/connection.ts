@@ -1,4 +1,5 @@
-import type { ConnectionOptions } from 'bullmq';
+import { type ConnectionOptions, createIORedisClient, RedisConnection } from 'bullmq';
+import { Redis, type RedisOptions } from 'ioredis';
 import type { DeviceKind } from './schema.ts';
 
 /** Errors of the job queue; `code` is stable. */
@@ -10,6 +11,10 @@ export class QueueError extends Error {
     this.code = code;
   }
 }
+
+// BullMQ's ES module build cannot load ioredis by itself: hand it the driver (each queue, event
+// stream and worker gets its own client, which BullMQ opens and closes)
+RedisConnection.clientFactory ??= (opts: RedisOptions) => createIORedisClient(new Redis(opts));
 
 /** One BullMQ queue per device kind, so a worker takes only the runs its device can do. */
 export function queueName(kind: DeviceKind): string {

@@ -51,7 +51,14 @@ export async function startWorker(o: WorkerOptions): Promise<Worker> {
     useWorkerThreads: false,
     workerForkOptions: { execArgv: tsxExecArgv(), env: { ...process.env, [WORKER_CONFIG_ENV]: JSON.stringify(cfg) } },
   });
-  worker.on('error', (e) => o.onEvent?.({ type: 'failed', key: '-', message: `queue: ${e.message}` }));
+  // a lost connection repeats its error many times a second: say each once per 30 s
+  const said = new Map<string, number>();
+  worker.on('error', (e) => {
+    const now = Date.now();
+    if (now - (said.get(e.message) ?? 0) < 30_000) return;
+    said.set(e.message, now);
+    o.onEvent?.({ type: 'failed', key: '-', message: `queue: ${e.message}` });
+  });
   worker.on('active', (job) => o.onEvent?.({ type: 'active', key: job.id ?? '?', name: job.data?.spec?.name }));
   worker.on('completed', (job, result: RunResult) => o.onEvent?.({ type: 'completed', key: job.id ?? '?', name: job.data?.spec?.name, result }));
   worker.on('failed', (job, e) => o.onEvent?.({ type: 'failed', key: job?.id ?? '?', name: job?.data?.spec?.name, message: e.message }));
