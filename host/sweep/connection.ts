@@ -68,3 +68,13 @@ export async function within<T>(p: Promise<T>, ms: number, what: string, code: Q
     clearTimeout(timer);
   }
 }
+
+/**
+ * Wait until a BullMQ queue, event stream or worker is connected: at most 15 s, and a refused
+ * connection or a wrong password fails at once with Redis's own words.
+ */
+export async function whenReady(c: { waitUntilReady(): Promise<unknown>; once(event: 'error', fn: (e: Error) => void): unknown }, url: string): Promise<void> {
+  const failed = new Promise<never>((_, reject) => c.once('error', (e: Error) => reject(new QueueError('queue_unreachable', `Redis at ${redactUrl(url)}: ${e.message}`))));
+  failed.catch(() => {});
+  await within(Promise.race([c.waitUntilReady(), failed]), 15_000, `Redis at ${redactUrl(url)}`);
+}

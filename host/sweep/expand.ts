@@ -37,6 +37,9 @@ export function loadSweepFile(file: string): { sweep: SweepFile; dir: string } {
 export function parseSweep(raw: unknown): SweepFile {
   const r = sweepFileSchema.safeParse(raw);
   if (!r.success) throw new ConfigError(problemsOf('sweep', r.error.issues));
+  // the grid's combinations follow the file's key order (zod returns the schema's order)
+  const rawGrid = (raw as { grid?: object }).grid;
+  if (r.data.grid && rawGrid) r.data.grid = Object.fromEntries(Object.keys(rawGrid).map((k) => [k, r.data.grid![k as keyof typeof r.data.grid]]));
   return r.data;
 }
 

@@ -1,5 +1,5 @@
 import { Job, Queue, QueueEvents } from 'bullmq';
-import { connectionOf, QueueError, queueName, redactUrl, within } from './connection.ts';
+import { connectionOf, QueueError, queueName, redactUrl, whenReady, within } from './connection.ts';
 import type { PoolCallbacks, RunFailure } from './pool.ts';
 import type { RunResult } from './run.ts';
 import { type DeviceKind, type RunSpec } from './schema.ts';
@@ -58,11 +58,11 @@ export async function runOnQueue(specs: RunSpec[], o: QueueSweepOptions): Promis
     for (const k of kinds) {
       const q = new Queue<JobData>(queueName(k), { connection });
       queues.set(k, q);
-      q.on('error', () => {}); // reported through the bounded waits below
+      q.on('error', () => {}); // reported through whenReady and the bounded waits below
       const qe = new QueueEvents(queueName(k), { connection });
       qe.on('error', () => {});
       events.set(k, qe);
-      await within(Promise.all([q.waitUntilReady(), qe.waitUntilReady()]), 15_000, `Redis at ${redactUrl(o.url)}`);
+      await Promise.all([whenReady(q, o.url), whenReady(qe, o.url)]);
       qe.on('completed', ({ jobId, returnvalue }) => finish(jobId, (typeof returnvalue === 'string' ? JSON.parse(returnvalue) : returnvalue) as RunResult));
       qe.on('failed', async ({ jobId, failedReason }) => {
         // a failed attempt that will be retried is not the end of the run
@@ -124,8 +124,10 @@ export async function runOnQueue(specs: RunSpec[], o: QueueSweepOptions): Promis
       }
     }
   } finally {
-    for (const qe of events.values()) await qe.close().catch(() => {});
-    for (const q of queues.values()) await q.close().catch(() => {});
+    // bounded: closing a connection that never came up can wait forever
+    const all = [...events.values(), ...queues.values()];
+    await within(Promise.all(all.map((c) => c.close().catch(() => {}))), 2000, 'closing the queue connections').catch(() => {});
+    for (const c of all) void c.disconnect().catch(() => {});
   }
   return { results, failures, reused };
 }

@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'bullmq';
 import { parseDeviceUri } from '../device/uri.ts';
-import { connectionOf, queueName, redactUrl, within } from './connection.ts';
+import { connectionOf, queueName, whenReady, within } from './connection.ts';
 import { WORKER_CONFIG_ENV, type WorkerConfig } from './processor.ts';
 import type { RunResult } from './run.ts';
 import type { DeviceKind } from './schema.ts';
@@ -45,7 +45,7 @@ export async function startWorker(o: WorkerOptions): Promise<Worker> {
     concurrency: 1,
     // the lock is renewed every lockMs/2 by this process, never starved (training runs in the child)
     lockDuration: lockMs,
-    stalledInterval: Math.max(1000, lockMs / 3),
+    stalledInterval: Math.max(1000, Math.round(lockMs / 3)),
     // a run may outlive several killed workers before it counts as failed
     maxStalledCount: 10,
     useWorkerThreads: false,
@@ -62,6 +62,11 @@ export async function startWorker(o: WorkerOptions): Promise<Worker> {
   worker.on('active', (job) => o.onEvent?.({ type: 'active', key: job.id ?? '?', name: job.data?.spec?.name }));
   worker.on('completed', (job, result: RunResult) => o.onEvent?.({ type: 'completed', key: job.id ?? '?', name: job.data?.spec?.name, result }));
   worker.on('failed', (job, e) => o.onEvent?.({ type: 'failed', key: job?.id ?? '?', name: job?.data?.spec?.name, message: e.message }));
-  await within(worker.waitUntilReady(), 15_000, `Redis at ${redactUrl(o.url)}`);
+  try {
+    await whenReady(worker, o.url);
+  } catch (e) {
+    await within(worker.close(true), 2000, 'closing the worker').catch(() => {});
+    throw e;
+  }
   return worker;
 }

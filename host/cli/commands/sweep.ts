@@ -1,7 +1,7 @@
 import { MultiBar, Presets } from 'cli-progress';
 import type { Command } from 'commander';
 import { type RunResult, runSweep } from '../../sweep/index.ts';
-import { action } from '../errors.ts';
+import { exitWhenDone } from '../exit.ts';
 import { table } from '../format.ts';
 import { intOption } from '../options.ts';
 
@@ -24,7 +24,7 @@ export function registerSweep(program: Command): void {
     .option('--queue <url>', 'redis://[:PASSWORD@]HOST:PORT or rediss://... (TLS): enqueue on BullMQ; password also from SEEDWIRE_REDIS_PASSWORD')
     .option('--timeout <s>', 'with --queue: give up waiting for results after S seconds', intOption, 86_400)
     .action(
-      action(async (file: string, o: SweepCliOptions) => {
+      exitWhenDone(async (file: string, o: SweepCliOptions) => {
         if (o.workers === 0) throw Object.assign(new Error('--workers must be at least 1'), { code: 'bad_option' });
         const tty = process.stderr.isTTY && !o.json;
         const bars = tty ? new MultiBar({ format: '{label} [{bar}] {value}/{total} {note}', hideCursor: true, clearOnComplete: false }, Presets.shades_classic) : undefined;

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { queueName, startWorker } from '../../sweep/index.ts';
 import { parseDeviceUri } from '../../device/uri.ts';
 import type { DeviceKind } from '../../sweep/schema.ts';
-import { action } from '../errors.ts';
+import { exitWhenDone } from '../exit.ts';
 import { intOption } from '../options.ts';
 
 interface WorkerCliOptions {
@@ -11,6 +11,7 @@ interface WorkerCliOptions {
   dataDir: string[];
   outDir: string[];
   checkpointEvery: number;
+  lockSeconds: number;
 }
 
 const collect = (v: string, all: string[]) => [...all, v];
@@ -24,8 +25,9 @@ export function registerWorker(program: Command): void {
     .option('--data-dir <dir>', 'a directory idx: datasets may come from (repeatable; default none)', collect, [])
     .option('--out-dir <dir>', "a directory a run's runDir may lie in (repeatable; default none)", collect, [])
     .option('--checkpoint-every <n>', 'samples between checkpoints saved in the job (a killed run resumes from the last)', intOption, 500)
+    .option('--lock-seconds <s>', "a run's lock; a killed worker's run is taken over within about 1.3 times this", intOption, 15)
     .action(
-      action(async (o: WorkerCliOptions) => {
+      exitWhenDone(async (o: WorkerCliOptions) => {
         const kind = parseDeviceUri(o.device).scheme as DeviceKind;
         const log = (s: string) => process.stdout.write(`${new Date().toISOString()} ${s}\n`);
         const worker = await startWorker({
@@ -35,6 +37,7 @@ export function registerWorker(program: Command): void {
           dataDirs: o.dataDir,
           outDirs: o.outDir,
           checkpointEvery: Math.max(1, o.checkpointEvery),
+          lockMs: Math.max(2, o.lockSeconds) * 1000,
           onEvent: (e) => {
             if (e.type === 'active') log(`run ${e.key} ${e.name ?? ''}: started`);
             else if (e.type === 'completed') log(`run ${e.key} ${e.name ?? ''}: done, test accuracy ${e.result?.testAccuracy.toFixed(4)}, ${e.result?.seconds.toFixed(1)} s${e.result?.resumed ? ' (resumed)' : ''}`);

@@ -1,0 +1,116 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, openSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Queue } from 'bullmq';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectionOf, queueName, type RunResult, runSweep } from '../../host/sweep/index.ts';
+import { REPO } from '../helpers/cli.ts';
+import { findRedisServer, type RedisServer, startRedis } from './redis.ts';
+
+/**
+ * Sweeps through BullMQ on a real redis-server (Debian's; CI installs it), with AUTH: two
+ * `seedwire worker` processes, one killed (SIGKILL, its whole process group) in the middle of a run
+ * that has saved a checkpoint in its job. The sweep still completes, every run's weights equal the
+ * local pool's, and the killed run was resumed by the other worker. Without redis-server the test is
+ * skipped with the reason; with CI set, a missing redis-server fails.
+ */
+const exe = findRedisServer();
+const reason = 'redis-server not found: install Debian redis-server (apt-get install -y redis-server) to run the queue tests';
+if (!exe && !process.env.CI) console.warn(`SKIPPED sweep queue test: ${reason}`);
+
+const PASSWORD = 'sweep-test-secret';
+const SWEEP = { name: 'q', base: { preset: 'mnist-sparse-38', samples: 1200, epochs: 1 }, grid: { seed: [1, 2, 3], lrShift: [4, 5] } };
+
+describe.skipIf(!exe && !process.env.CI)('sweeps through BullMQ on a real redis-server', () => {
+  let redis: RedisServer | undefined;
+  const workers: ChildProcess[] = [];
+  const dir = mkdtempSync(join(tmpdir(), 'seedwire-sweep-q-'));
+  console.log(`worker logs in ${dir}`);
+  const file = join(dir, 'sweep.json');
+  let local: RunResult[] = [];
+
+  const startWorker = () => {
+    const w = spawn(process.execPath, ['--import', 'tsx', 'host/cli/main.ts', 'worker', '--queue', redis!.url, '--checkpoint-every', '100', '--lock-seconds', '4'], {
+      cwd: REPO,
+      detached: true, // its own process group: killing it kills its sandboxed child too
+      stdio: ['ignore', openSync(join(dir, `w${workers.length}.log`), 'w'), openSync(join(dir, `w${workers.length}.err`), 'w')],
+      env: { ...process.env, SEEDWIRE_REDIS_PASSWORD: PASSWORD },
+    });
+    workers.push(w);
+    return w;
+  };
+
+  beforeAll(async () => {
+    if (!exe) throw new Error(`CI is set and ${reason}`);
+    redis = await startRedis(exe, ['--requirepass', PASSWORD]);
+    writeFileSync(file, JSON.stringify(SWEEP));
+    const r = await runSweep({ file, workers: 2 });
+    expect(r.failures).toEqual([]);
+    local = r.runs;
+  }, 300_000);
+
+  afterAll(async () => {
+    for (const w of workers) {
+      try {
+        process.kill(-w.pid!, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+    await redis?.stop();
+  });
+
+  it('gives the local weights through 2 workers, one killed mid-run; a re-submitted sweep reuses them', async () => {
+    expect(local).toHaveLength(6);
+    expect(new Set(local.map((r) => r.weightsSha256)).size).toBe(6);
+    const [w1, w2] = [startWorker(), startWorker()];
+    const url = redis!.url.replace('//', `//:${PASSWORD}@`);
+    const sweep = runSweep({ file, queue: url, timeoutMs: 240_000 });
+    // find a run that has saved a checkpoint in its job and is not near its end; kill its worker
+    const q = new Queue(queueName('emu'), { connection: connectionOf(redis!.url, PASSWORD) });
+    let victim: { key: string; worker: string } | undefined;
+    try {
+      const deadline = Date.now() + 120_000;
+      while (!victim && Date.now() < deadline) {
+        for (const job of await q.getActive()) {
+          const p = job.progress as { done?: number; total?: number } | number;
+          const early = typeof p !== 'object' || (p.done ?? 0) < 0.7 * (p.total ?? 1);
+          if (job.data.checkpoint && early && job.processedBy) {
+            victim = { key: job.id!, worker: job.processedBy };
+            break;
+          }
+        }
+        if (!victim) await new Promise((r) => setTimeout(r, 30));
+      }
+    } finally {
+      await q.close();
+    }
+    expect(victim, 'no run was seen mid-way with a checkpoint').toBeDefined();
+    const killed = [w1, w2].find((w) => `${hostname()}:${w.pid}` === victim!.worker);
+    expect(killed, `the run's worker ${victim!.worker} is not one of ours`).toBeDefined();
+    process.kill(-killed!.pid!, 'SIGKILL');
+
+    const report = await sweep;
+    expect(report.failures).toEqual([]);
+    expect(report.runs).toHaveLength(6);
+    const byKey = new Map(local.map((r) => [r.key, r]));
+    for (const r of report.runs) {
+      expect(r.weightsSha256, r.name).toBe(byKey.get(r.key)!.weightsSha256);
+      expect(r.testAccuracy, r.name).toBe(byKey.get(r.key)!.testAccuracy);
+    }
+    const resumed = report.runs.find((r) => r.key === victim!.key)!;
+    expect(resumed.resumed).toBe(true);
+    expect(resumed.worker).not.toBe(victim!.worker);
+
+    const again = await runSweep({ file, queue: url, timeoutMs: 60_000 });
+    expect(again.reused).toBe(6);
+    expect(again.runs.map((r) => r.weightsSha256)).toEqual(report.runs.map((r) => r.weightsSha256));
+  }, 300_000);
+
+  it('refuses a wrong password with a clear error, in bounded time', async () => {
+    const t0 = Date.now();
+    await expect(runSweep({ file, queue: redis!.url.replace('//', '//:wrong@'), timeoutMs: 10_000 })).rejects.toThrow(/WRONGPASS|NOAUTH|invalid username-password|no answer/i);
+    expect(Date.now() - t0).toBeLessThan(30_000);
+  }, 60_000);
+});
