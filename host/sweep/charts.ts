@@ -14,7 +14,7 @@ export interface XySeries {
  * Lines through points on linear axes, each point labelled with its y value (so the figures can be
  * read off the page, not only hovered). Plain SVG, no scripts.
  */
-export function xyChart(series: XySeries[], o: { xMin: number; xMax: number; yMin: number; yMax: number; xLabel: string; yLabel: string; fmtX: (v: number) => string; fmtY: (v: number) => string; xTicks?: number[]; width?: number; height?: number }): string {
+export function xyChart(series: XySeries[], o: { xMin: number; xMax: number; yMin: number; yMax: number; xLabel: string; yLabel: string; fmtX: (v: number) => string; fmtY: (v: number) => string; xTicks?: number[]; width?: number; height?: number; valueLabels?: boolean }): string {
   const width = o.width ?? 860;
   const height = o.height ?? 320;
   const l = 60;
@@ -40,7 +40,7 @@ export function xyChart(series: XySeries[], o: { xMin: number; xMax: number; yMi
     parts.push(`<path d="${d}" fill="none" stroke="${s.color}" stroke-width="2"><title>${esc(s.name)}</title></path>`);
     for (const p of pts) {
       parts.push(`<circle cx="${X(p.x).toFixed(1)}" cy="${Y(p.y).toFixed(1)}" r="3.5" fill="${s.color}"><title>${esc(p.title)}</title></circle>`);
-      if (pts.length <= 30) parts.push(`<text x="${X(p.x).toFixed(1)}" y="${(Y(p.y) - 7).toFixed(1)}" font-size="10" fill="${s.color}" text-anchor="middle" ${FONT}>${esc(o.fmtY(p.y))}</text>`);
+      if (o.valueLabels !== false && pts.length <= 30) parts.push(`<text x="${X(p.x).toFixed(1)}" y="${(Y(p.y) - 7).toFixed(1)}" font-size="10" fill="${s.color}" text-anchor="middle" ${FONT}>${esc(o.fmtY(p.y))}</text>`);
     }
   }
   parts.push(`<text x="${l + pw / 2}" y="${height - 20}" font-size="11" fill="#555" text-anchor="middle" ${FONT}>${esc(o.xLabel)}</text>`);

@@ -118,8 +118,14 @@ export interface Expanded {
 export function expandSweep(sweep: SweepFile, dir: string): Expanded {
   const problems: ConfigProblem[] = [];
   const entries = sweep.list ? sweep.list.map((e, i) => ({ fields: e, path: `sweep.list.${i}` })) : [{ fields: {} as RunFields, path: 'sweep.base' }];
-  const combos: Array<{ fields: RunFields; where: string }> = [];
-  for (const e of entries) for (const g of gridPoints(sweep.grid)) combos.push({ fields: { ...sweep.base, ...e.fields, ...g.fields }, where: g.path ? `${e.path} ${g.path}` : e.path });
+  const combos: Array<{ fields: RunFields; own: RunFields; where: string }> = [];
+  for (const e of entries) {
+    for (const g of gridPoints(sweep.grid)) {
+      // what names the run: the entry's label (or the fields it sets), then the grid point's fields
+      const own = { ...(e.fields.label ? { label: e.fields.label } : e.fields), ...g.fields };
+      combos.push({ fields: { ...sweep.base, ...e.fields, ...g.fields }, own, where: g.path ? `${e.path} ${g.path}` : e.path });
+    }
+  }
   // a field varies if two runs give it different values: those fields name the runs
   const varying = new Set<string>();
   for (const c of combos) for (const [k, v] of Object.entries(c.fields)) if (k !== 'label' && combos.some((o) => canonicalJson(o.fields[k as RunField]) !== canonicalJson(v))) varying.add(k);
@@ -153,7 +159,7 @@ export function expandSweep(sweep: SweepFile, dir: string): Expanded {
       continue;
     }
     seen.add(key);
-    const parts = [f.label, ...[...varying].filter((k) => f[k as RunField] !== undefined).map((k) => `${k}=${fieldText(f[k as RunField])}`)].filter(Boolean);
+    const parts = [c.own.label, ...Object.keys(c.own).filter((k) => varying.has(k)).map((k) => `${k}=${fieldText(f[k as RunField])}`)].filter(Boolean);
     const name = parts.length ? parts.join(' ') : sweep.name;
     const fields = Object.fromEntries(Object.entries(f).filter(([k]) => !OPTION_FIELDS.includes(k as RunField) || k === 'epochs' || k === 'samples'));
     runs.push({ format: 1, key, name, sweep: sweep.name, network: { ...network, name: `${sweep.name}: ${name}` }, options, fields, ...(f.runDir ? { runDir: f.runDir } : {}) });

@@ -66,6 +66,7 @@ export function buildSweepHtml(sweep: string, runs: RunResult[]): string {
     fmtX: (v) => String(Math.round(v)),
     fmtY: acc,
     xTicks: Array.from({ length: maxEpochs + 1 }, (_, i) => i),
+    valueLabels: false,
   });
   const speedChart = groupedBars(
     runs.map((r) => r.name),
