@@ -1,11 +1,9 @@
 import { availableParallelism } from 'node:os';
 import { expandSweep, loadSweepFile, parseSweep } from './expand.ts';
 import { type PoolCallbacks, type RunFailure, runLocalPool } from './pool.ts';
-import { runOnQueue } from './queue.ts';
 import { readRunJson, writeOutDir, writeRunJson } from './results.ts';
 import type { RunResult } from './run.ts';
 import type { RunSpec } from './schema.ts';
-import { QueueError } from './connection.ts';
 
 export interface SweepOptions extends PoolCallbacks {
   /** a sweep file, or a sweep object with the directory its relative paths start from */
@@ -65,12 +63,14 @@ export async function runSweep(o: SweepOptions): Promise<SweepReport> {
   };
   let failures: RunFailure[] = [];
   if (todo.length && o.queue) {
+    // BullMQ and ioredis load only for queued sweeps (a local sweep starts faster without them)
+    const { runOnQueue } = await import('./queue.ts');
     const q = await runOnQueue(todo, { url: o.queue, password: o.password, timeoutMs: o.timeoutMs ?? 24 * 3600_000, onProgress: o.onProgress, onResult, onFailure: o.onFailure, onReused: o.onReused, onIdle: o.onIdle });
     failures = q.failures;
     reused += q.reused;
   } else if (todo.length) {
     const other = todo.find((s) => s.options.device !== 'emu');
-    if (other) throw new QueueError('job_refused', `run '${other.name}' asks for a ${other.options.device} device: run the sweep with --queue and start a worker holding one (seedwire worker --queue URL --device ${other.options.device}:...)`);
+    if (other) throw Object.assign(new Error( `run '${other.name}' asks for a ${other.options.device} device: run the sweep with --queue and start a worker holding one (seedwire worker --queue URL --device ${other.options.device}:...)`), { code: 'needs_queue' });
     const workers = o.workers ?? availableParallelism();
     failures = (await runLocalPool(todo, workers, { onProgress: o.onProgress, onResult, onFailure: o.onFailure })).failures;
   }

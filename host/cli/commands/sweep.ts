@@ -1,6 +1,7 @@
 import { MultiBar, Presets } from 'cli-progress';
 import type { Command } from 'commander';
-import { type RunResult, runSweep } from '../../sweep/index.ts';
+import type { RunResult } from '../../sweep/run.ts';
+import { runSweep } from '../../sweep/sweep.ts';
 import { exitWhenDone } from '../exit.ts';
 import { table } from '../format.ts';
 import { intOption } from '../options.ts';

@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { queueName, startWorker } from '../../sweep/index.ts';
 import { parseDeviceUri } from '../../device/uri.ts';
 import type { DeviceKind } from '../../sweep/schema.ts';
 import { exitWhenDone } from '../exit.ts';
@@ -29,6 +28,9 @@ export function registerWorker(program: Command): void {
     .action(
       exitWhenDone(async (o: WorkerCliOptions) => {
         const kind = parseDeviceUri(o.device).scheme as DeviceKind;
+        // BullMQ loads only when this command runs (every other command starts without it)
+        const { startWorker } = await import('../../sweep/worker.ts');
+        const { queueName } = await import('../../sweep/connection.ts');
         const log = (s: string) => process.stdout.write(`${new Date().toISOString()} ${s}\n`);
         const worker = await startWorker({
           url: o.queue,
