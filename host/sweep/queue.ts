@@ -83,7 +83,7 @@ export async function runOnQueue(specs: RunSpec[], o: QueueSweepOptions): Promis
         const state = await existing.getState();
         if (state === 'completed') {
           reused++;
-          const r = existing.returnvalue as RunResult;
+          const r = { ...(existing.returnvalue as RunResult), name: spec.name, sweep: spec.sweep, fields: spec.fields };
           o.onReused?.(r);
           finish(spec.key, r);
           continue;

@@ -47,7 +47,8 @@ export async function runSweep(o: SweepOptions): Promise<SweepReport> {
   let reused = 0;
   if (o.out) {
     for (const s of specs) {
-      const r = readRunJson(o.out, s);
+      const found = readRunJson(o.out, s);
+      const r = found && { ...found, name: s.name, sweep: s.sweep, fields: s.fields };
       if (r) {
         done.set(s.key, r);
         reused++;
@@ -74,7 +75,11 @@ export async function runSweep(o: SweepOptions): Promise<SweepReport> {
     const workers = o.workers ?? availableParallelism();
     failures = (await runLocalPool(todo, workers, { onProgress: o.onProgress, onResult, onFailure: o.onFailure })).failures;
   }
-  const runs = specs.map((s) => done.get(s.key)).filter((r): r is RunResult => !!r);
+  // a reused result may come from another sweep: it takes this sweep's names (the key is the same run)
+  const runs = specs.flatMap((s) => {
+    const r = done.get(s.key);
+    return r ? [{ ...r, name: s.name, sweep: s.sweep, fields: s.fields }] : [];
+  });
   const files = o.out ? writeOutDir(o.out, sweep.name, runs) : undefined;
   return { sweep: sweep.name, runs, failures, reused, seconds: (performance.now() - started) / 1000, ...(files ? { files } : {}) };
 }
