@@ -6,7 +6,7 @@ import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectionOf, queueName, type RunResult, runSweep } from '../../host/sweep/index.ts';
 import { REPO } from '../helpers/cli.ts';
-import { findRedisServer, type RedisServer, startRedis } from './redis.ts';
+import { findRedisServer, type RedisServer, selfSignedCert, startRedis } from './redis.ts';
 
 /**
  * Sweeps through BullMQ on a real redis-server (Debian's; CI installs it), with AUTH: two
@@ -113,4 +113,40 @@ describe.skipIf(!exe && !process.env.CI)('sweeps through BullMQ on a real redis-
     await expect(runSweep({ file, queue: redis!.url.replace('//', '//:wrong@'), timeoutMs: 10_000 })).rejects.toThrow(/WRONGPASS|NOAUTH|invalid username-password|no answer/i);
     expect(Date.now() - t0).toBeLessThan(30_000);
   }, 60_000);
+});
+
+describe.skipIf(!exe && !process.env.CI)('sweeps over rediss:// (TLS) with a password', () => {
+  it('a worker and a sweep talk to a TLS-only redis-server, checking its certificate', async () => {
+    if (!exe) throw new Error(`CI is set and ${reason}`);
+    const dir = mkdtempSync(join(tmpdir(), 'seedwire-sweep-tls-'));
+    const tls = selfSignedCert(dir);
+    const redis = await startRedis(exe, ['--requirepass', PASSWORD], tls);
+    const file = join(dir, 'sweep.json');
+    writeFileSync(file, JSON.stringify({ name: 'tls', base: { preset: 'mnist-sparse-3', samples: 200 }, grid: { seed: [1, 2] } }));
+    // the server's certificate is trusted through Node's NODE_EXTRA_CA_CERTS, as on a real deployment
+    const env = { ...process.env, NODE_EXTRA_CA_CERTS: tls.cert, SEEDWIRE_REDIS_PASSWORD: PASSWORD };
+    const worker = spawn(process.execPath, ['--import', 'tsx', 'host/cli/main.ts', 'worker', '--queue', redis.url], { cwd: REPO, detached: true, stdio: 'ignore', env });
+    try {
+      const out = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
+        const c = spawn(process.execPath, ['--import', 'tsx', 'host/cli/main.ts', 'sweep', file, '--queue', redis.url, '--json', '--timeout', '120'], { cwd: REPO, env });
+        let stdout = '';
+        let stderr = '';
+        c.stdout.on('data', (d) => (stdout += d));
+        c.stderr.on('data', (d) => (stderr += d));
+        const t = setTimeout(() => c.kill('SIGKILL'), 150_000);
+        c.on('error', reject);
+        c.on('close', (code) => {
+          clearTimeout(t);
+          resolve({ code, stdout, stderr });
+        });
+      });
+      expect(out.code, out.stderr).toBe(0);
+      const runs = JSON.parse(out.stdout.trim().split('\n').at(-1)!).runs as RunResult[];
+      const local = await runSweep({ file, workers: 1 });
+      expect(runs.map((r) => r.weightsSha256)).toEqual(local.runs.map((r) => r.weightsSha256));
+    } finally {
+      process.kill(-worker.pid!, 'SIGKILL');
+      await redis.stop();
+    }
+  }, 200_000);
 });

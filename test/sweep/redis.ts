@@ -29,11 +29,15 @@ export interface RedisServer {
   stop: () => Promise<void>;
 }
 
-/** A real redis-server on a free port, its files in a temp dir, persistence off; up within 10 s. */
-export async function startRedis(exe: string, extraArgs: string[] = []): Promise<RedisServer> {
+/**
+ * A real redis-server on a free port, its files in a temp dir, persistence off; up within 10 s.
+ * With `tls`, it listens for TLS only (rediss://), with that certificate and key.
+ */
+export async function startRedis(exe: string, extraArgs: string[] = [], tls?: { cert: string; key: string }): Promise<RedisServer> {
   const dir = mkdtempSync(join(tmpdir(), 'seedwire-redis-'));
   const port = await freePort();
-  const proc: ChildProcess = spawn(exe, ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no', ...extraArgs], { stdio: 'ignore' });
+  const listen = tls ? ['--port', '0', '--tls-port', String(port), '--tls-cert-file', tls.cert, '--tls-key-file', tls.key, '--tls-auth-clients', 'no'] : ['--port', String(port)];
+  const proc: ChildProcess = spawn(exe, [...listen, '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no', ...extraArgs], { stdio: 'ignore' });
   const deadline = Date.now() + 10_000;
   for (;;) {
     const up = await new Promise<boolean>((resolve) => {
@@ -51,7 +55,7 @@ export async function startRedis(exe: string, extraArgs: string[] = []): Promise
     await new Promise((r) => setTimeout(r, 100));
   }
   return {
-    url: `redis://127.0.0.1:${port}`,
+    url: tls ? `rediss://localhost:${port}` : `redis://127.0.0.1:${port}`,
     port,
     stop: async () => {
       proc.kill('SIGTERM');
@@ -68,4 +72,12 @@ export async function startRedis(exe: string, extraArgs: string[] = []): Promise
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** A self-signed certificate for localhost and 127.0.0.1 (openssl), valid one day. */
+export function selfSignedCert(dir: string): { cert: string; key: string } {
+  const cert = join(dir, 'cert.pem');
+  const key = join(dir, 'key.pem');
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1'], { stdio: 'ignore', timeout: 30_000 });
+  return { cert, key };
 }
