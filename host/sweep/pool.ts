@@ -48,7 +48,8 @@ export async function runLocalPool(specs: RunSpec[], workers: number, cb: PoolCa
         child!.send({ type: 'run', spec: current, device } satisfies ToChild);
       };
       const start = () => {
-        const c = fork(childFile, [], { execArgv: tsxExecArgv(), stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+        // a child's stdout goes to stderr: the parent's stdout carries only its report (--json)
+        const c = fork(childFile, [], { execArgv: tsxExecArgv(), stdio: ['ignore', 2, 2, 'ipc'] });
         child = c;
         children.add(c);
         c.on('message', (m: FromChild) => {

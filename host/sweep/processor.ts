@@ -26,7 +26,8 @@ export type WorkerConfig = z.infer<typeof workerConfigSchema>;
 export const WORKER_CONFIG_ENV = 'SEEDWIRE_WORKER_CONFIG';
 
 /** At most 64 MiB of checkpoint text in a job. */
-const jobDataSchema = z.strictObject({ spec: runSpecSchema, checkpoint: z.string().max(64 << 20).optional() });
+const epochSchema = z.strictObject({ epoch: z.number().int().positive(), trainAccuracy: z.number(), testAccuracy: z.number().optional(), seconds: z.number() });
+const jobDataSchema = z.strictObject({ spec: runSpecSchema, checkpoint: z.string().max(64 << 20).optional(), epochs: z.array(epochSchema).max(1000).optional() });
 
 /** A job this worker will not run; BullMQ does not retry it (the name is BullMQ's marker). */
 class JobRefused extends Error {
@@ -62,9 +63,10 @@ export default async function process_(job: SandboxedJob): Promise<RunResult> {
   const result = await executeRun(spec, {
     device: cfg.device,
     resumeFrom: data.checkpoint,
+    resumeEpochs: data.epochs,
     checkpointEvery: cfg.checkpointEvery,
-    onCheckpoint: (text) => {
-      uploads = uploads.then(() => job.updateData({ spec, checkpoint: text }));
+    onCheckpoint: (text, epochs) => {
+      uploads = uploads.then(() => job.updateData({ spec, checkpoint: text, epochs }));
     },
     onProgress: (done, total) => {
       const now = Date.now();

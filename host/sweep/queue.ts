@@ -9,6 +9,8 @@ export interface JobData {
   spec: RunSpec;
   /** the trainer's checkpoint.json text, so a killed worker's run resumes elsewhere */
   checkpoint?: string;
+  /** the epochs finished before that checkpoint */
+  epochs?: Array<{ epoch: number; trainAccuracy: number; testAccuracy?: number; seconds: number }>;
 }
 
 export interface QueueSweepOptions extends PoolCallbacks {

@@ -44,9 +44,11 @@ export interface ExecuteOptions {
   device?: string;
   /** a checkpoint (the trainer's checkpoint.json text) a killed worker left: resume from it */
   resumeFrom?: string;
-  /** checkpoint every N samples and hand each checkpoint over (e.g. to the queue) */
+  /** the epochs the killed worker finished before that checkpoint (the result reports every epoch) */
+  resumeEpochs?: EpochReport[];
+  /** checkpoint every N samples and hand each checkpoint over (e.g. to the queue), with the epochs done */
   checkpointEvery?: number;
-  onCheckpoint?: (text: string) => void;
+  onCheckpoint?: (text: string, epochs: EpochReport[]) => void;
   onProgress?: (done: number, total: number) => void;
   signal?: AbortSignal;
 }
@@ -62,6 +64,7 @@ export async function executeRun(spec: RunSpec, opts: ExecuteOptions = {}): Prom
       resume = true;
     }
     const file = dir ? join(dir, CHECKPOINT_FILE) : '';
+    const epochs: EpochReport[] = resume ? [...(opts.resumeEpochs ?? [])] : [];
     let seen = resume ? statSync(file).mtimeMs : 0;
     // the trainer writes checkpoints atomically (rename) at chunk boundaries; the next progress
     // callback finds the new file and hands it over
@@ -75,7 +78,7 @@ export async function executeRun(spec: RunSpec, opts: ExecuteOptions = {}): Prom
       }
       if (m === seen) return;
       seen = m;
-      opts.onCheckpoint(readFileSync(file, 'utf8'));
+      opts.onCheckpoint(readFileSync(file, 'utf8'), [...epochs]);
     };
     const base = {
       network: structuredClone(spec.network),
@@ -87,6 +90,7 @@ export async function executeRun(spec: RunSpec, opts: ExecuteOptions = {}): Prom
       checkpointDir: dir,
       checkpointEvery: dir ? (opts.checkpointEvery ?? 1000) : undefined,
       signal: opts.signal,
+      onEpoch: (e: EpochReport) => epochs.push(e),
       onProgress: (p: { epoch: number; done: number; total: number }) => {
         handOver();
         opts.onProgress?.((p.epoch - 1) * p.total + p.done, spec.options.epochs * p.total);
@@ -98,9 +102,11 @@ export async function executeRun(spec: RunSpec, opts: ExecuteOptions = {}): Prom
     } catch (e) {
       // a checkpoint that is not this run's, or is damaged, is dropped: the run starts over
       if (!(resume && e instanceof CheckpointError)) throw e;
+      epochs.length = 0;
       report = await train({ ...base, network: structuredClone(spec.network), resume: false });
     }
-    return resultOf(spec, report);
+    // a resumed run reports the epochs finished before the checkpoint too
+    return resultOf(spec, { ...report, epochReports: epochs });
   } finally {
     if (dir) rmSync(dir, { recursive: true, force: true });
   }

@@ -20,7 +20,7 @@ const reason = 'redis-server not found: install Debian redis-server (apt-get ins
 if (!exe && !process.env.CI) console.warn(`SKIPPED sweep queue test: ${reason}`);
 
 const PASSWORD = 'sweep-test-secret';
-const SWEEP = { name: 'q', base: { preset: 'mnist-sparse-38', samples: 1200, epochs: 1 }, grid: { seed: [1, 2, 3], lrShift: [4, 5] } };
+const SWEEP = { name: 'q', base: { preset: 'mnist-sparse-38', samples: 600, epochs: 2 }, grid: { seed: [1, 2, 3], lrShift: [4, 5] } };
 
 describe.skipIf(!exe && !process.env.CI)('sweeps through BullMQ on a real redis-server', () => {
   let redis: RedisServer | undefined;
@@ -98,6 +98,8 @@ describe.skipIf(!exe && !process.env.CI)('sweeps through BullMQ on a real redis-
     for (const r of report.runs) {
       expect(r.weightsSha256, r.name).toBe(byKey.get(r.key)!.weightsSha256);
       expect(r.testAccuracy, r.name).toBe(byKey.get(r.key)!.testAccuracy);
+      // a resumed run still reports both epochs, as the local run does
+      expect(r.epochReports.map((e) => [e.epoch, e.testAccuracy]), r.name).toEqual(byKey.get(r.key)!.epochReports.map((e) => [e.epoch, e.testAccuracy]));
     }
     const resumed = report.runs.find((r) => r.key === victim!.key)!;
     expect(resumed.resumed).toBe(true);
