@@ -42,13 +42,14 @@ export async function runOnQueue(specs: RunSpec[], o: QueueSweepOptions): Promis
   const failures: RunFailure[] = [];
   let reused = 0;
   let wake: () => void = () => {};
-  const finish = (key: string, r: RunResult | undefined, failed?: string) => {
+  const finish = (key: string, r: RunResult | undefined, failed?: string, wasDone = false) => {
     const spec = pending.get(key);
     if (!spec) return;
     pending.delete(key);
     if (r) {
       results.push(r);
-      o.onResult?.(r);
+      if (wasDone) o.onReused?.(r);
+      else o.onResult?.(r);
     } else {
       const f: RunFailure = { key, name: spec.name, message: failed ?? 'failed', code: 'run_failed' };
       failures.push(f);
@@ -85,9 +86,7 @@ export async function runOnQueue(specs: RunSpec[], o: QueueSweepOptions): Promis
         const state = await existing.getState();
         if (state === 'completed') {
           reused++;
-          const r = { ...(existing.returnvalue as RunResult), name: spec.name, sweep: spec.sweep, fields: spec.fields };
-          o.onReused?.(r);
-          finish(spec.key, r);
+          finish(spec.key, { ...(existing.returnvalue as RunResult), name: spec.name, sweep: spec.sweep, fields: spec.fields }, undefined, true);
           continue;
         }
         if (state === 'failed') await existing.retry('failed');

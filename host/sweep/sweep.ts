@@ -66,12 +66,17 @@ export async function runSweep(o: SweepOptions): Promise<SweepReport> {
   if (todo.length && o.queue) {
     // BullMQ and ioredis load only for queued sweeps (a local sweep starts faster without them)
     const { runOnQueue } = await import('./queue.ts');
-    const q = await runOnQueue(todo, { url: o.queue, password: o.password, timeoutMs: o.timeoutMs ?? 24 * 3600_000, onProgress: o.onProgress, onResult, onFailure: o.onFailure, onReused: o.onReused, onIdle: o.onIdle });
+    const onReused = (r: RunResult) => {
+      done.set(r.key, r);
+      if (o.out) writeRunJson(o.out, r);
+      o.onReused?.(r);
+    };
+    const q = await runOnQueue(todo, { url: o.queue, password: o.password, timeoutMs: o.timeoutMs ?? 24 * 3600_000, onProgress: o.onProgress, onResult, onFailure: o.onFailure, onReused, onIdle: o.onIdle });
     failures = q.failures;
     reused += q.reused;
   } else if (todo.length) {
     const other = todo.find((s) => s.options.device !== 'emu');
-    if (other) throw Object.assign(new Error( `run '${other.name}' asks for a ${other.options.device} device: run the sweep with --queue and start a worker holding one (seedwire worker --queue URL --device ${other.options.device}:...)`), { code: 'needs_queue' });
+    if (other) throw Object.assign(new Error(`run '${other.name}' asks for a ${other.options.device} device: run the sweep with --queue and start a worker holding one (seedwire worker --queue URL --device ${other.options.device}:...)`), { code: 'needs_queue' });
     const workers = o.workers ?? availableParallelism();
     failures = (await runLocalPool(todo, workers, { onProgress: o.onProgress, onResult, onFailure: o.onFailure })).failures;
   }

@@ -152,3 +152,67 @@ describe.skipIf(!exe && !process.env.CI)('sweeps over rediss:// (TLS) with a pas
     }
   }, 200_000);
 });
+
+describe.skipIf(!exe && !process.env.CI)('a board worker takes only runs asking for its device kind', () => {
+  it('serial runs go to the worker holding a serial device (the emulator behind a pty), emu runs to the emu worker', async () => {
+    if (!exe) throw new Error(`CI is set and ${reason}`);
+    const redis = await startRedis(exe);
+    const dir = mkdtempSync(join(tmpdir(), 'seedwire-sweep-kinds-'));
+    const file = join(dir, 'sweep.json');
+    writeFileSync(file, JSON.stringify({ name: 'kinds', base: { preset: 'mnist-sparse-3', samples: 200 }, list: [{ device: 'emu' }, { device: 'serial' }] }));
+    const procs: ChildProcess[] = [];
+    const start = (args: string[]) => {
+      const p = spawn(process.execPath, ['--import', 'tsx', 'host/cli/main.ts', ...args], { cwd: REPO, detached: true, stdio: ['ignore', 'pipe', 'ignore'] });
+      procs.push(p);
+      return p;
+    };
+    try {
+      // the "board": the emulator served over a pty; it prints its /dev/pts/N on the first line
+      const emu = start(['emulator', 'serve', '--pty']);
+      const pty = await new Promise<string>((resolve, reject) => {
+        let text = '';
+        const t = setTimeout(() => reject(new Error(`emulator serve --pty printed no pty: ${text}`)), 30_000);
+        emu.stdout!.on('data', (d) => {
+          text += d;
+          const m = /\/dev\/pts\/\d+/.exec(text);
+          if (m) {
+            clearTimeout(t);
+            resolve(m[0]);
+          }
+        });
+      });
+      start(['worker', '--queue', redis.url, '--device', `serial:${pty}`]);
+      const sweep = runSweep({ file, queue: redis.url, timeoutMs: 150_000 });
+      // with only the board worker up, the serial run finishes and the emu run waits
+      const serialQ = new Queue(queueName('serial'), { connection: connectionOf(redis.url) });
+      const emuQ = new Queue(queueName('emu'), { connection: connectionOf(redis.url) });
+      try {
+        const deadline = Date.now() + 90_000;
+        while ((await serialQ.getCompletedCount()) < 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+        expect(await serialQ.getCompletedCount()).toBe(1);
+        expect(await emuQ.getWaitingCount()).toBe(1);
+      } finally {
+        await serialQ.close();
+        await emuQ.close();
+      }
+      start(['worker', '--queue', redis.url]);
+      const done = await sweep;
+      expect(done.failures).toEqual([]);
+      const [onEmu, onBoard] = done.runs;
+      expect(onEmu.device).toBe('emu');
+      expect(onBoard.device).toBe(`serial:${pty}`);
+      // bit-exact across devices: the same network and samples give the same weights
+      expect(onBoard.weightsSha256).toBe(onEmu.weightsSha256);
+      expect(onBoard.key).not.toBe(onEmu.key);
+    } finally {
+      for (const p of procs) {
+        try {
+          process.kill(-p.pid!, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      }
+      await redis.stop();
+    }
+  }, 200_000);
+});
