@@ -7,3 +7,4 @@ export { saveModel, loadModel, evaluateModel, exportModel, ModelError, type Save
 export { plan, type Plan, type ResolvedConfig } from './partition/index.ts';
 export { ConfigError, loadPreset, loadConfigFile, parseConfig, PRESETS, type NetworkConfig } from './config/index.ts';
 export { loadDatasetSpec, loadMnist, loadIdxDir, DatasetError, type Dataset } from './datasets/index.ts';
+export { runSweep, startWorker, expandSweep, loadSweepFile, QueueError, type SweepReport, type RunResult, type RunSpec } from './sweep/index.ts';

@@ -10,6 +10,8 @@ import { registerEvaluate } from './commands/evaluate.ts';
 import { registerExport } from './commands/export.ts';
 import { registerPresets } from './commands/presets.ts';
 import pkg from '../../package.json' with { type: 'json' };
+import { registerSweep } from './commands/sweep.ts';
+import { registerWorker } from './commands/worker.ts';
 
 /**
  * The seedwire command line. Each command lives in commands/<name>.ts and registers itself here.
@@ -29,6 +31,8 @@ export function buildProgram(): Command {
   registerDevices(program);
   registerBitstream(program);
   registerFlash(program);
+  registerSweep(program);
+  registerWorker(program);
   // a bad option or argument: one line saying what is wrong, then the command's usage line
   for (const cmd of [program, ...program.commands]) cmd.showHelpAfterError(`usage: ${cmd === program ? 'seedwire' : `seedwire ${cmd.name()}`} ${cmd.usage()}  (--help for all options)`);
   return program;
