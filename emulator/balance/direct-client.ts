@@ -65,7 +65,7 @@ export class DirectClient implements DeviceClient {
     return this.device.status();
   }
   linkStats(): LinkStats {
-    return { bytesOut: 0, bytesIn: 0, frameBytesOut: 0, frameBytesIn: 0, framesOut: 0, framesIn: 0, retransmits: 0, badFrames: 0, linkSeconds: 0 };
+    return { bytesOut: 0, bytesIn: 0, frameBytesOut: 0, frameBytesIn: 0, commandBytesOut: 0, commandBytesIn: 0, framesOut: 0, framesIn: 0, retransmits: 0, badFrames: 0, linkSeconds: 0 };
   }
   async close(): Promise<void> {}
 }

@@ -19,6 +19,14 @@ export interface LinkStats {
    */
   frameBytesOut: number;
   frameBytesIn: number;
+  /**
+   * protocol frame bytes of the run's command sequence: each request's frame once (its first
+   * transmission) and the one response (ACK or NAK) that completed it. Retransmissions, replays and
+   * rejected candidates are left out, so this is the same for the same command sequence on every
+   * transport, clean link or lossy (SPEC.md section 13, wireBytes)
+   */
+  commandBytesOut: number;
+  commandBytesIn: number;
   framesOut: number;
   framesIn: number;
   retransmits: number;

@@ -111,7 +111,7 @@ export class LinkClient implements DeviceClient {
   private badSinceProgress = 0;
   private goodSinceProgress = 0;
   private busySince = 0;
-  private readonly s: LinkStats = { bytesOut: 0, bytesIn: 0, frameBytesOut: 0, frameBytesIn: 0, framesOut: 0, framesIn: 0, retransmits: 0, badFrames: 0, linkSeconds: 0 };
+  private readonly s: LinkStats = { bytesOut: 0, bytesIn: 0, frameBytesOut: 0, frameBytesIn: 0, commandBytesOut: 0, commandBytesIn: 0, framesOut: 0, framesIn: 0, retransmits: 0, badFrames: 0, linkSeconds: 0 };
   /** the last network configured through this client: weight word size and pixels per sample */
   private net?: NetworkDescriptor;
   private capability?: Capability;
@@ -476,6 +476,7 @@ export class LinkClient implements DeviceClient {
     p.sentAt = performance.now();
     this.s.framesOut++;
     this.s.frameBytesOut += p.frame!.length;
+    if (!retransmit) this.s.commandBytesOut += p.frame!.length;
     this.transport.send(p.frame!);
   }
 
@@ -562,9 +563,11 @@ export class LinkClient implements DeviceClient {
       const err = dcode
         ? new DeviceError(dcode, `${this.uri}: ${p.op}: ${nak.message}`)
         : new LinkError('nak', this.uri, `${p.op} refused: ${linkNakName(nak.code)}: ${nak.message}`);
+      this.s.commandBytesIn += candidate.length;
       return this.complete(p, undefined, err);
     }
     if (f.opcode !== (RESPONSE_FLAG | OPCODES[p.op].code)) return; // not an answer to this request
+    this.s.commandBytesIn += candidate.length;
     this.complete(p, Buffer.from(f.payload));
   }
 

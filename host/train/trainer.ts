@@ -341,7 +341,7 @@ async function trainOnce(opts: TrainOptions, session: Session): Promise<TrainRep
     const linkAtStart = dev.linkStats();
     // wireBytes: protocol frame bytes both ways (LinkStats.frameBytes*), the same on every transport
     // for the same run; SLIP's END and escape bytes are the line's own and stay out
-    const wireAtStart = linkAtStart.frameBytesIn + linkAtStart.frameBytesOut;
+    const wireAtStart = linkAtStart.commandBytesIn + linkAtStart.commandBytesOut;
     let interrupted = false;
     /** stopped inside an epoch: no test figure belongs to the weights it stopped with */
     let stoppedMidEpoch = false;
@@ -374,7 +374,7 @@ async function trainOnce(opts: TrainOptions, session: Session): Promise<TrainRep
         roundingState: st.roundingState,
         weights,
         ...(savedMasks ? { masks: savedMasks } : {}),
-        totals: { ...totals, wireBytes: totals.wireBytes + link.frameBytesIn + link.frameBytesOut - wireAtStart },
+        totals: { ...totals, wireBytes: totals.wireBytes + link.commandBytesIn + link.commandBytesOut - wireAtStart },
       });
       lastCheckpointAt = totals.trained;
     };
@@ -524,7 +524,7 @@ async function trainOnce(opts: TrainOptions, session: Session): Promise<TrainRep
       deviceClocks: totals.deviceClocks,
       deviceSeconds: totals.deviceClocks / clockHz,
       linkSeconds: link.linkSeconds - linkAtStart.linkSeconds,
-      wireBytes: totals.wireBytes + link.frameBytesIn + link.frameBytesOut - wireAtStart,
+      wireBytes: totals.wireBytes + link.commandBytesIn + link.commandBytesOut - wireAtStart,
       encoding,
       bytesPerSample: bytesPerSample(encoding, px, trainSet.images.subarray(0, Math.min(trainSet.count, 500) * px)),
       seconds: 0,
