@@ -3,7 +3,7 @@ import { BALANCE_POLICIES } from '../../firmware-spec/balance.ts';
 import { maskStepToWire, type MaskStep, type MaskStepResult, packMask, unpackMask } from '../../firmware-spec/masks.ts';
 import type { BalanceReport } from '../../emulator/balance/index.ts';
 import type { Capability, SampleEncoding } from '../../firmware-spec/capability.ts';
-import { decodeFrame, decodeNak, decodeResponse, encodeFrame, encodeRequest, type NakPayload, PayloadError } from '../../firmware-spec/codec.ts';
+import { decodeFrame, decodeNak, decodeResponse, encodeRequestFrame, type NakPayload, PayloadError, sealFrame } from '../../firmware-spec/codec.ts';
 import type { DeviceCounters } from '../../firmware-spec/counters.ts';
 import { encodeSamples, fixedBytesPerImage } from '../../firmware-spec/encodings.ts';
 import { DeviceError, deviceErrorName } from '../../firmware-spec/errors.ts';
@@ -58,7 +58,8 @@ const DEVICE_TIME_MARGIN = 2;
 
 interface Pending {
   op: Opcode;
-  payload: Buffer;
+  /** the request's frame: the payload encoded in place at call time, header and CRC written when its seq is given */
+  frame: Buffer;
   /** IDENTIFY resynchronises the device's seq: it goes alone, with nothing else in flight */
   barrier: boolean;
   seq: number;
@@ -66,7 +67,6 @@ interface Pending {
   ownMs: number;
   /** ownMs plus that of every request ahead of it when it was sent (the device runs them first): added to its timeout */
   budgetMs: number;
-  frame?: Buffer;
   /** order of this frame's latest transmission among all transmissions */
   sendIndex: number;
   /** order of its first transmission */
@@ -278,8 +278,9 @@ export class LinkClient implements DeviceClient {
       const n = last - first + 1;
       const size = n + ends[last] - start;
       if (size > (n === 1 ? single : room)) throw new LinkError('bad_argument', this.uri, `sample ${first} encodes to ${ends[first] - start} bytes; a frame carries ${single - 1} with its label`);
-      const data = Buffer.concat([labels.subarray(first, first + n), encoded.subarray(start, ends[last])]);
-      bytes += data.length;
+      // labels then images, as two blocks: the codec writes them straight into the frame
+      const data = [labels.subarray(first, first + n), encoded.subarray(start, ends[last])];
+      bytes += size;
       calls.push(this.call('STREAM_SAMPLES', { encoding, count: n, data }));
       first = last + 1;
     }
@@ -429,16 +430,18 @@ export class LinkClient implements DeviceClient {
   private call(op: Opcode, value: unknown, barrier = false): Promise<Record<string, unknown>> {
     if (this.dead) return Promise.reject(this.dead);
     if (this.closing) return Promise.reject(new LinkError('disconnected', this.uri, 'the client is closing'));
-    let payload: Buffer;
+    let frame: Buffer;
     try {
-      payload = encodeRequest(op, value);
+      // encoded once, into the frame that carries it (pump seals it with its seq)
+      frame = encodeRequestFrame(op, value);
     } catch (e) {
       const msg = e instanceof PayloadError ? e.message : String(e);
       return Promise.reject(new LinkError('bad_argument', this.uri, `${op}: ${msg}`, { cause: e }));
     }
-    if (payload.length > MAX_PAYLOAD) return Promise.reject(new LinkError('bad_argument', this.uri, `${op}: payload of ${payload.length} bytes exceeds ${MAX_PAYLOAD}`));
+    const size = frame.length - FRAME_OVERHEAD_BYTES;
+    if (size > MAX_PAYLOAD) return Promise.reject(new LinkError('bad_argument', this.uri, `${op}: payload of ${size} bytes exceeds ${MAX_PAYLOAD}`));
     return new Promise<Buffer>((resolve, reject) => {
-      this.queue.push({ op, payload, barrier, seq: -1, ownMs: this.deviceBudgetMs(op, value), budgetMs: 0, sendIndex: 0, firstSendIndex: 0, sentAt: 0, recovering: false, done: false, resolve, reject });
+      this.queue.push({ op, frame, barrier, seq: -1, ownMs: this.deviceBudgetMs(op, value), budgetMs: 0, sendIndex: 0, firstSendIndex: 0, sentAt: 0, recovering: false, done: false, resolve, reject });
       this.pump();
     }).then((body) => {
       try {
@@ -457,7 +460,7 @@ export class LinkClient implements DeviceClient {
       this.queue.shift();
       head.seq = this.nextSeq;
       this.nextSeq = (this.nextSeq + 1) % SEQ_MODULO;
-      head.frame = encodeFrame(head.seq, OPCODES[head.op].code, head.payload);
+      sealFrame(head.frame, head.seq, OPCODES[head.op].code);
       if (this.inflight.length === 0) this.busySince = performance.now();
       head.budgetMs = this.inflight.reduce((ms, x) => (x.done ? ms : ms + x.ownMs), head.ownMs);
       this.inflight.push(head);
@@ -475,8 +478,8 @@ export class LinkClient implements DeviceClient {
     if (!retransmit) p.firstSendIndex = p.sendIndex;
     p.sentAt = performance.now();
     this.s.framesOut++;
-    this.s.frameBytesOut += p.frame!.length;
-    this.transport.send(p.frame!);
+    this.s.frameBytesOut += p.frame.length;
+    this.transport.send(p.frame);
   }
 
   /** Retransmit `from` and every later unanswered request, in order (go-back-N). */
