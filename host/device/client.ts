@@ -92,6 +92,8 @@ export class LinkClient implements DeviceClient {
   private nextSeq = randomInt(SEQ_MODULO);
   private sendCounter = 0;
   private timer?: NodeJS.Timeout;
+  /** when `timer` fires (performance.now() ms, less the 1 ms it adds) */
+  private timerDue = 0;
   /** the configured first timeout: also the floor of the adaptive one (set again when IDENTIFY sets the bulk size) */
   private rtoFloor = 0;
   /** current timeout without backoff: max(floor, srtt + 4 rttvar) (Jacobson/Karels, RFC 6298) */
@@ -115,6 +117,8 @@ export class LinkClient implements DeviceClient {
   /** the last network configured through this client: weight word size and pixels per sample */
   private net?: NetworkDescriptor;
   private capability?: Capability;
+  /** trainClocks by sample count for one capability and network (deviceBudgetMs) */
+  private clocksMemo?: { cap: Capability; net: NetworkDescriptor; byN: Map<number, number> };
   private deviceMaxPayload = MAX_PAYLOAD;
 
   constructor(
@@ -415,11 +419,23 @@ export class LinkClient implements DeviceClient {
     let clocks = 0;
     if (op === 'TRAIN' || op === 'INFER') {
       const n = (value as { n: number }).n;
-      if (Number.isInteger(n) && n > 0) clocks = trainClocks(cap.timing, net, n);
+      if (Number.isInteger(n) && n > 0) clocks = this.trainClocksFor(cap, net, n);
     } else if (op === 'CONFIGURE' || op === 'LOAD_SEEDS' || op === 'MASK_STEP' || op === 'BALANCE' || op === 'WRITE_MASK') {
       clocks = DEVICE_CLOCKS_PER_WEIGHT * net.junctions.reduce((a, j) => a + j.n * j.fi, 0);
     }
     return (DEVICE_TIME_MARGIN * clocks * 1000) / cap.clockHz;
+  }
+
+  /**
+   * trainClocks for n samples on this device and network, remembered per n (a training run asks for
+   * the same chunk size on every TRAIN; the timing model walks every cycle of the schedule).
+   */
+  private trainClocksFor(cap: Capability, net: NetworkDescriptor, n: number): number {
+    if (this.clocksMemo?.cap !== cap || this.clocksMemo.net !== net) this.clocksMemo = { cap, net, byN: new Map() };
+    const byN = this.clocksMemo.byN;
+    let clocks = byN.get(n);
+    if (clocks === undefined) byN.set(n, (clocks = trainClocks(cap.timing, net, n)));
+    return clocks;
   }
 
   private badResponse(op: Opcode, why: string): LinkError {
@@ -489,13 +505,23 @@ export class LinkClient implements DeviceClient {
     this.arm();
   }
 
+  /**
+   * Keep a timer for the oldest unanswered request. A timer already due no later than that stays
+   * (onTimeout looks again when it fires, and re-arms if nothing is due yet): a window of requests
+   * answered one by one then costs one timer, not a clear and a set per frame.
+   */
   private arm(): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
     const oldest = this.inflight.find((p) => !p.done);
-    if (!oldest || this.dead) return;
-    const wait = Math.max(0, oldest.sentAt + this.rto + oldest.budgetMs - performance.now());
-    this.timer = setTimeout(() => this.onTimeout(), wait + 1);
+    if (!oldest || this.dead) {
+      if (this.timer) clearTimeout(this.timer);
+      this.timer = undefined;
+      return;
+    }
+    const due = oldest.sentAt + this.rto + oldest.budgetMs;
+    if (this.timer && this.timerDue <= due) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timerDue = due;
+    this.timer = setTimeout(() => this.onTimeout(), Math.max(0, due - performance.now()) + 1);
   }
 
   private onTimeout(): void {
