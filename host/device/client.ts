@@ -254,19 +254,31 @@ export class LinkClient implements DeviceClient {
 
   /**
    * Encode raw u8 images in `encoding` and send them in as few frames as fit, whole samples per frame.
-   * Returns the payload bytes the samples took (labels and encoded images).
+   * Images given one view each go into the frames as they are in u8 (each copied once, into its
+   * frame); other encodings encode them as one block. Returns the payload bytes the samples took
+   * (labels and encoded images).
    */
-  async streamSamples(encoding: SampleEncoding, pixels: Uint8Array, labels: Uint8Array): Promise<{ bytes: number }> {
+  async streamSamples(encoding: SampleEncoding, pixels: Uint8Array | readonly Uint8Array[], labels: Uint8Array): Promise<{ bytes: number }> {
     const count = labels.length;
     if (count === 0) return { bytes: 0 };
-    if (pixels.length % count !== 0) throw new LinkError('bad_argument', this.uri, `${pixels.length} pixels is not a whole number of images for ${count} labels`);
-    const px = pixels.length / count;
-    const encoded = encodeSamples(pixels, px, encoding);
+    let views: readonly Uint8Array[] | undefined;
+    if (!(pixels instanceof Uint8Array)) {
+      if (pixels.length !== count) throw new LinkError('bad_argument', this.uri, `${pixels.length} images for ${count} labels`);
+      const size = pixels[0].length;
+      if (size === 0 || pixels.some((v) => v.length !== size)) throw new LinkError('bad_argument', this.uri, `images of ${[...new Set(pixels.map((v) => v.length))].join(', ')} pixels: every image must have the same number, at least one`);
+      if (encoding !== 'u8') return this.streamSamples(encoding, Buffer.concat(pixels), labels);
+      views = pixels;
+    }
+    const block = views ? undefined : (pixels as Uint8Array);
+    if (block && block.length % count !== 0) throw new LinkError('bad_argument', this.uri, `${block.length} pixels is not a whole number of images for ${count} labels`);
+    const px = block ? block.length / count : views![0].length;
+    // u8 views are their own encoding; a block is encoded here (for u8, a view of it)
+    const encoded = block ? encodeSamples(block, px, encoding) : undefined;
     // image boundaries in the encoded bytes (zrl images vary in size: each starts with its u16 length)
     const ends: number[] = new Array(count);
     const fixed = fixedBytesPerImage(encoding, px);
     for (let i = 0, at = 0; i < count; i++) {
-      at += fixed ?? 2 + encoded.readUInt16LE(at);
+      at += fixed ?? 2 + encoded!.readUInt16LE(at);
       ends[i] = at;
     }
     // whole samples per frame: frames of at most one bulk payload; a sample too big for one goes alone,
@@ -282,8 +294,8 @@ export class LinkClient implements DeviceClient {
       const n = last - first + 1;
       const size = n + ends[last] - start;
       if (size > (n === 1 ? single : room)) throw new LinkError('bad_argument', this.uri, `sample ${first} encodes to ${ends[first] - start} bytes; a frame carries ${single - 1} with its label`);
-      // labels then images, as two blocks: the codec writes them straight into the frame
-      const data = [labels.subarray(first, first + n), encoded.subarray(start, ends[last])];
+      // labels, then the images: the codec writes the blocks straight into the frame
+      const data = [labels.subarray(first, first + n), ...(views ? views.slice(first, last + 1) : [encoded!.subarray(start, ends[last])])];
       bytes += size;
       calls.push(this.call('STREAM_SAMPLES', { encoding, count: n, data }));
       first = last + 1;
