@@ -50,14 +50,26 @@ export type FrameResult = { ok: true; frame: Frame } | { ok: false; reject: Fram
 export function encodeFrame(seq: number, opcode: number, payload: Uint8Array = EMPTY, version = PROTOCOL_VERSION): Buffer {
   if (payload.length > MAX_PAYLOAD) throw new RangeError(`payload of ${payload.length} bytes exceeds MAX_PAYLOAD ${MAX_PAYLOAD}`);
   const b = Buffer.allocUnsafe(FRAME_OVERHEAD_BYTES + payload.length);
-  b.writeUInt8(version, 0);
-  b.writeUInt16LE(seq, 1);
-  b.writeUInt8(opcode, 3);
-  b.writeUInt32LE(payload.length, 4);
   b.set(payload, FRAME_HEADER_BYTES);
-  const end = FRAME_HEADER_BYTES + payload.length;
-  b.writeUInt32LE(crc32(b.subarray(0, end)), end);
-  return b;
+  return sealFrame(b, seq, opcode, version);
+}
+
+/**
+ * Write a frame's header and CRC around the payload already in place in `frame` (bytes
+ * FRAME_HEADER_BYTES .. length - FRAME_CRC_BYTES, as encodeRequestFrame leaves them), so a request
+ * encoded before its seq is known becomes a frame without copying its payload again. Returns `frame`.
+ */
+export function sealFrame(frame: Buffer, seq: number, opcode: number, version = PROTOCOL_VERSION): Buffer {
+  const len = frame.length - FRAME_OVERHEAD_BYTES;
+  if (len < 0) throw new RangeError(`a frame of ${frame.length} bytes has no room for the header and CRC`);
+  if (len > MAX_PAYLOAD) throw new RangeError(`payload of ${len} bytes exceeds MAX_PAYLOAD ${MAX_PAYLOAD}`);
+  frame.writeUInt8(version, 0);
+  frame.writeUInt16LE(seq, 1);
+  frame.writeUInt8(opcode, 3);
+  frame.writeUInt32LE(len, 4);
+  const end = FRAME_HEADER_BYTES + len;
+  frame.writeUInt32LE(crc32(frame.subarray(0, end)), end);
+  return frame;
 }
 
 const EMPTY = Buffer.alloc(0);
@@ -81,9 +93,9 @@ export function decodeFrame(buf: Uint8Array): FrameResult {
 // ---- payload schemas -----------------------------------------------------------------------------
 
 class Writer {
-  private parts: Buffer[] = [];
+  private parts: Uint8Array[] = [];
   size = 0;
-  push(b: Buffer): void {
+  push(b: Uint8Array): void {
     this.parts.push(b);
     this.size += b.length;
   }
@@ -99,8 +111,17 @@ class Writer {
     else b.writeBigUInt64LE(BigInt(v));
     this.push(b);
   }
-  done(): Buffer {
-    return this.parts.length === 1 ? this.parts[0] : Buffer.concat(this.parts, this.size);
+  /** The payload; with `head` or `tail`, in a buffer with that many bytes free before and after it (one copy). */
+  done(head = 0, tail = 0): Buffer {
+    const p = this.parts;
+    if (head === 0 && tail === 0 && p.length === 1) return Buffer.isBuffer(p[0]) ? p[0] : Buffer.from(p[0].buffer, p[0].byteOffset, p[0].byteLength);
+    const out = Buffer.allocUnsafe(head + this.size + tail);
+    let at = head;
+    for (const b of p) {
+      out.set(b, at);
+      at += b.length;
+    }
+    return out;
   }
 }
 
@@ -132,8 +153,10 @@ function writeType(w: Writer, t: WireType, v: unknown, path: string): void {
         return w.push(s);
       }
       case 'rest':
+        // bytes, or a list of byte blocks that follow one another (a caller need not concatenate them)
+        if (Array.isArray(v) && v.every((x) => x instanceof Uint8Array)) return v.forEach((x: Uint8Array) => w.push(x));
         if (!(v instanceof Uint8Array)) throw new PayloadError(`${path}: expected bytes`);
-        return w.push(Buffer.isBuffer(v) ? v : Buffer.from(v.buffer, v.byteOffset, v.byteLength));
+        return w.push(v);
     }
   }
   if ('enum' in t) {
@@ -288,6 +311,15 @@ export function decodePayload(schema: Schema, payload: Buffer): Record<string, u
 
 export function encodeRequest(op: Opcode, value: unknown): Buffer {
   return encodePayload(OPCODES[op].request, value);
+}
+/**
+ * A request encoded straight into the frame that will carry it: FRAME_HEADER_BYTES free, the payload,
+ * FRAME_CRC_BYTES free. sealFrame fills in header and CRC once the seq is known. Throws PayloadError.
+ */
+export function encodeRequestFrame(op: Opcode, value: unknown): Buffer {
+  const w = new Writer();
+  writeSchema(w, OPCODES[op].request, value, '');
+  return w.done(FRAME_HEADER_BYTES, FRAME_CRC_BYTES);
 }
 export function decodeRequest(op: Opcode, payload: Buffer): Record<string, unknown> {
   return decodePayload(OPCODES[op].request, payload);

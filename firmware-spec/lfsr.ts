@@ -134,6 +134,8 @@ export class Lfsr {
 
 /** ceil(log2 m) for m >= 1: the bits needed to index m values. */
 export function bitsFor(m: number): number {
+  // whole m up to 2^32: the bit length of m - 1 (below() calls this once per draw, e.g. every shuffle step)
+  if (Number.isInteger(m) && m >= 1 && m <= 2 ** 32) return 32 - Math.clz32(m - 1);
   let b = 0;
   while (2 ** b < m) b++;
   return b;

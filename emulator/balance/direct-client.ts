@@ -33,9 +33,10 @@ export class DirectClient implements DeviceClient {
   async readWeights(junction: number, offset: number, count: number): Promise<Int32Array> {
     return Int32Array.from(this.device.readWeights(junction, offset, count));
   }
-  async streamSamples(_encoding: SampleEncoding, pixels: Uint8Array, labels: Uint8Array): Promise<{ bytes: number }> {
-    this.device.streamSamples(pixels, labels);
-    return { bytes: pixels.length + labels.length };
+  async streamSamples(_encoding: SampleEncoding, pixels: Uint8Array | readonly Uint8Array[], labels: Uint8Array): Promise<{ bytes: number }> {
+    const block = pixels instanceof Uint8Array ? pixels : Buffer.concat(pixels);
+    this.device.streamSamples(block, labels);
+    return { bytes: block.length + labels.length };
   }
   async train(n: number): Promise<TrainResult> {
     return this.device.train(n);

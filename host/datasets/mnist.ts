@@ -24,8 +24,17 @@ let cached: Dataset | undefined;
  * The parsed bytes are cached in the module; every call returns fresh copies, so callers may mutate.
  */
 export function loadMnist(): Dataset {
+  const ds = mnistShared();
+  return { ...ds, images: ds.images.slice(), labels: ds.labels.slice() };
+}
+
+/**
+ * The cached digits themselves, not a copy: for callers that copy what they keep (splitDataset's
+ * subsets), so loading the split costs one copy of the data set, not two. Never write to it.
+ */
+export function mnistShared(): Readonly<Dataset> {
   cached ??= readMnistPackage();
-  return { ...cached, images: cached.images.slice(), labels: cached.labels.slice() };
+  return cached;
 }
 
 function readMnistPackage(): Dataset {

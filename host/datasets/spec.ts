@@ -1,7 +1,7 @@
 import type { Dataset } from './dataset.ts';
 import { DatasetError } from './errors.ts';
 import { loadIdxDir } from './idx.ts';
-import { loadMnist } from './mnist.ts';
+import { mnistShared } from './mnist.ts';
 import { pooledSubset } from './pooled.ts';
 import { DEFAULT_SPLIT_SEED, splitDataset } from './split.ts';
 
@@ -29,10 +29,11 @@ export function parseDatasetSpec(spec: string): DatasetSpec {
  */
 export function loadDatasetSpec(spec: string | DatasetSpec, seed = DEFAULT_SPLIT_SEED): { train: Dataset; test: Dataset } {
   const s = typeof spec === 'string' ? parseDatasetSpec(spec) : spec;
-  if (s.kind === 'mnist') return splitDataset(loadMnist(), { trainCount: MNIST_TRAIN_COUNT, seed });
+  // the split copies what it keeps: it reads the cached digits, not a copy of them
+  if (s.kind === 'mnist') return splitDataset(mnistShared(), { trainCount: MNIST_TRAIN_COUNT, seed });
   if (s.kind === 'mnist-4x4') {
     // the same split as 'mnist', then digits 0-3 pooled to 4x4: a data set the tiny preset fits
-    const { train, test } = splitDataset(loadMnist(), { trainCount: MNIST_TRAIN_COUNT, seed });
+    const { train, test } = splitDataset(mnistShared(), { trainCount: MNIST_TRAIN_COUNT, seed });
     return { train: pooledSubset(train, 4, 4, 4, 'mnist-4x4'), test: pooledSubset(test, 4, 4, 4, 'mnist-4x4') };
   }
   return loadIdxDir(s.dir);

@@ -55,8 +55,13 @@ export interface DeviceClient {
   /** canonical weight order; chunked into frames by the client */
   writeWeights(junction: number, offset: number, words: Int32Array): Promise<void>;
   readWeights(junction: number, offset: number, count: number): Promise<Int32Array>;
-  /** raw u8 images (count * pixels) and labels; the client encodes them in `encoding` */
-  streamSamples(encoding: SampleEncoding, pixels: Uint8Array, labels: Uint8Array): Promise<{ bytes: number }>;
+  /**
+   * raw u8 images and labels; the client encodes them in `encoding`. The images are one block
+   * (count * pixels bytes) or one view per image (e.g. picked out of a data set in epoch order, with
+   * no gathering copy: a client may copy them straight into its frames). The client is done with
+   * them when the call returns (the promise need not have settled).
+   */
+  streamSamples(encoding: SampleEncoding, pixels: Uint8Array | readonly Uint8Array[], labels: Uint8Array): Promise<{ bytes: number }>;
   train(n: number): Promise<TrainResult>;
   infer(n: number): Promise<InferResult>;
   /**

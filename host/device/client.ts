@@ -3,7 +3,7 @@ import { BALANCE_POLICIES } from '../../firmware-spec/balance.ts';
 import { maskStepToWire, type MaskStep, type MaskStepResult, packMask, unpackMask } from '../../firmware-spec/masks.ts';
 import type { BalanceReport } from '../../emulator/balance/index.ts';
 import type { Capability, SampleEncoding } from '../../firmware-spec/capability.ts';
-import { decodeFrame, decodeNak, decodeResponse, encodeFrame, encodeRequest, type NakPayload, PayloadError } from '../../firmware-spec/codec.ts';
+import { decodeFrame, decodeNak, decodeResponse, encodeRequestFrame, type NakPayload, PayloadError, sealFrame } from '../../firmware-spec/codec.ts';
 import type { DeviceCounters } from '../../firmware-spec/counters.ts';
 import { encodeSamples, fixedBytesPerImage } from '../../firmware-spec/encodings.ts';
 import { DeviceError, deviceErrorName } from '../../firmware-spec/errors.ts';
@@ -58,7 +58,8 @@ const DEVICE_TIME_MARGIN = 2;
 
 interface Pending {
   op: Opcode;
-  payload: Buffer;
+  /** the request's frame: the payload encoded in place at call time, header and CRC written when its seq is given */
+  frame: Buffer;
   /** IDENTIFY resynchronises the device's seq: it goes alone, with nothing else in flight */
   barrier: boolean;
   seq: number;
@@ -66,7 +67,6 @@ interface Pending {
   ownMs: number;
   /** ownMs plus that of every request ahead of it when it was sent (the device runs them first): added to its timeout */
   budgetMs: number;
-  frame?: Buffer;
   /** order of this frame's latest transmission among all transmissions */
   sendIndex: number;
   /** order of its first transmission */
@@ -92,6 +92,8 @@ export class LinkClient implements DeviceClient {
   private nextSeq = randomInt(SEQ_MODULO);
   private sendCounter = 0;
   private timer?: NodeJS.Timeout;
+  /** when `timer` fires (performance.now() ms, less the 1 ms it adds) */
+  private timerDue = 0;
   /** the configured first timeout: also the floor of the adaptive one (set again when IDENTIFY sets the bulk size) */
   private rtoFloor = 0;
   /** current timeout without backoff: max(floor, srtt + 4 rttvar) (Jacobson/Karels, RFC 6298) */
@@ -115,6 +117,8 @@ export class LinkClient implements DeviceClient {
   /** the last network configured through this client: weight word size and pixels per sample */
   private net?: NetworkDescriptor;
   private capability?: Capability;
+  /** trainClocks by sample count for one capability and network (deviceBudgetMs) */
+  private clocksMemo?: { cap: Capability; net: NetworkDescriptor; byN: Map<number, number> };
   private deviceMaxPayload = MAX_PAYLOAD;
 
   constructor(
@@ -250,19 +254,31 @@ export class LinkClient implements DeviceClient {
 
   /**
    * Encode raw u8 images in `encoding` and send them in as few frames as fit, whole samples per frame.
-   * Returns the payload bytes the samples took (labels and encoded images).
+   * Images given one view each go into the frames as they are in u8 (each copied once, into its
+   * frame); other encodings encode them as one block. Returns the payload bytes the samples took
+   * (labels and encoded images).
    */
-  async streamSamples(encoding: SampleEncoding, pixels: Uint8Array, labels: Uint8Array): Promise<{ bytes: number }> {
+  async streamSamples(encoding: SampleEncoding, pixels: Uint8Array | readonly Uint8Array[], labels: Uint8Array): Promise<{ bytes: number }> {
     const count = labels.length;
     if (count === 0) return { bytes: 0 };
-    if (pixels.length % count !== 0) throw new LinkError('bad_argument', this.uri, `${pixels.length} pixels is not a whole number of images for ${count} labels`);
-    const px = pixels.length / count;
-    const encoded = encodeSamples(pixels, px, encoding);
+    let views: readonly Uint8Array[] | undefined;
+    if (!(pixels instanceof Uint8Array)) {
+      if (pixels.length !== count) throw new LinkError('bad_argument', this.uri, `${pixels.length} images for ${count} labels`);
+      const size = pixels[0].length;
+      if (size === 0 || pixels.some((v) => v.length !== size)) throw new LinkError('bad_argument', this.uri, `images of ${[...new Set(pixels.map((v) => v.length))].join(', ')} pixels: every image must have the same number, at least one`);
+      if (encoding !== 'u8') return this.streamSamples(encoding, Buffer.concat(pixels), labels);
+      views = pixels;
+    }
+    const block = views ? undefined : (pixels as Uint8Array);
+    if (block && block.length % count !== 0) throw new LinkError('bad_argument', this.uri, `${block.length} pixels is not a whole number of images for ${count} labels`);
+    const px = block ? block.length / count : views![0].length;
+    // u8 views are their own encoding; a block is encoded here (for u8, a view of it)
+    const encoded = block ? encodeSamples(block, px, encoding) : undefined;
     // image boundaries in the encoded bytes (zrl images vary in size: each starts with its u16 length)
     const ends: number[] = new Array(count);
     const fixed = fixedBytesPerImage(encoding, px);
     for (let i = 0, at = 0; i < count; i++) {
-      at += fixed ?? 2 + encoded.readUInt16LE(at);
+      at += fixed ?? 2 + encoded!.readUInt16LE(at);
       ends[i] = at;
     }
     // whole samples per frame: frames of at most one bulk payload; a sample too big for one goes alone,
@@ -278,8 +294,9 @@ export class LinkClient implements DeviceClient {
       const n = last - first + 1;
       const size = n + ends[last] - start;
       if (size > (n === 1 ? single : room)) throw new LinkError('bad_argument', this.uri, `sample ${first} encodes to ${ends[first] - start} bytes; a frame carries ${single - 1} with its label`);
-      const data = Buffer.concat([labels.subarray(first, first + n), encoded.subarray(start, ends[last])]);
-      bytes += data.length;
+      // labels, then the images: the codec writes the blocks straight into the frame
+      const data = [labels.subarray(first, first + n), ...(views ? views.slice(first, last + 1) : [encoded!.subarray(start, ends[last])])];
+      bytes += size;
       calls.push(this.call('STREAM_SAMPLES', { encoding, count: n, data }));
       first = last + 1;
     }
@@ -414,11 +431,23 @@ export class LinkClient implements DeviceClient {
     let clocks = 0;
     if (op === 'TRAIN' || op === 'INFER') {
       const n = (value as { n: number }).n;
-      if (Number.isInteger(n) && n > 0) clocks = trainClocks(cap.timing, net, n);
+      if (Number.isInteger(n) && n > 0) clocks = this.trainClocksFor(cap, net, n);
     } else if (op === 'CONFIGURE' || op === 'LOAD_SEEDS' || op === 'MASK_STEP' || op === 'BALANCE' || op === 'WRITE_MASK') {
       clocks = DEVICE_CLOCKS_PER_WEIGHT * net.junctions.reduce((a, j) => a + j.n * j.fi, 0);
     }
     return (DEVICE_TIME_MARGIN * clocks * 1000) / cap.clockHz;
+  }
+
+  /**
+   * trainClocks for n samples on this device and network, remembered per n (a training run asks for
+   * the same chunk size on every TRAIN; the timing model walks every cycle of the schedule).
+   */
+  private trainClocksFor(cap: Capability, net: NetworkDescriptor, n: number): number {
+    if (this.clocksMemo?.cap !== cap || this.clocksMemo.net !== net) this.clocksMemo = { cap, net, byN: new Map() };
+    const byN = this.clocksMemo.byN;
+    let clocks = byN.get(n);
+    if (clocks === undefined) byN.set(n, (clocks = trainClocks(cap.timing, net, n)));
+    return clocks;
   }
 
   private badResponse(op: Opcode, why: string): LinkError {
@@ -429,16 +458,18 @@ export class LinkClient implements DeviceClient {
   private call(op: Opcode, value: unknown, barrier = false): Promise<Record<string, unknown>> {
     if (this.dead) return Promise.reject(this.dead);
     if (this.closing) return Promise.reject(new LinkError('disconnected', this.uri, 'the client is closing'));
-    let payload: Buffer;
+    let frame: Buffer;
     try {
-      payload = encodeRequest(op, value);
+      // encoded once, into the frame that carries it (pump seals it with its seq)
+      frame = encodeRequestFrame(op, value);
     } catch (e) {
       const msg = e instanceof PayloadError ? e.message : String(e);
       return Promise.reject(new LinkError('bad_argument', this.uri, `${op}: ${msg}`, { cause: e }));
     }
-    if (payload.length > MAX_PAYLOAD) return Promise.reject(new LinkError('bad_argument', this.uri, `${op}: payload of ${payload.length} bytes exceeds ${MAX_PAYLOAD}`));
+    const size = frame.length - FRAME_OVERHEAD_BYTES;
+    if (size > MAX_PAYLOAD) return Promise.reject(new LinkError('bad_argument', this.uri, `${op}: payload of ${size} bytes exceeds ${MAX_PAYLOAD}`));
     return new Promise<Buffer>((resolve, reject) => {
-      this.queue.push({ op, payload, barrier, seq: -1, ownMs: this.deviceBudgetMs(op, value), budgetMs: 0, sendIndex: 0, firstSendIndex: 0, sentAt: 0, recovering: false, done: false, resolve, reject });
+      this.queue.push({ op, frame, barrier, seq: -1, ownMs: this.deviceBudgetMs(op, value), budgetMs: 0, sendIndex: 0, firstSendIndex: 0, sentAt: 0, recovering: false, done: false, resolve, reject });
       this.pump();
     }).then((body) => {
       try {
@@ -457,7 +488,7 @@ export class LinkClient implements DeviceClient {
       this.queue.shift();
       head.seq = this.nextSeq;
       this.nextSeq = (this.nextSeq + 1) % SEQ_MODULO;
-      head.frame = encodeFrame(head.seq, OPCODES[head.op].code, head.payload);
+      sealFrame(head.frame, head.seq, OPCODES[head.op].code);
       if (this.inflight.length === 0) this.busySince = performance.now();
       head.budgetMs = this.inflight.reduce((ms, x) => (x.done ? ms : ms + x.ownMs), head.ownMs);
       this.inflight.push(head);
@@ -475,9 +506,9 @@ export class LinkClient implements DeviceClient {
     if (!retransmit) p.firstSendIndex = p.sendIndex;
     p.sentAt = performance.now();
     this.s.framesOut++;
-    this.s.frameBytesOut += p.frame!.length;
-    if (!retransmit) this.s.commandBytesOut += p.frame!.length;
-    this.transport.send(p.frame!);
+    this.s.frameBytesOut += p.frame.length;
+    if (!retransmit) this.s.commandBytesOut += p.frame.length;
+    this.transport.send(p.frame);
   }
 
   /** Retransmit `from` and every later unanswered request, in order (go-back-N). */
@@ -487,13 +518,23 @@ export class LinkClient implements DeviceClient {
     this.arm();
   }
 
+  /**
+   * Keep a timer for the oldest unanswered request. A timer already due no later than that stays
+   * (onTimeout looks again when it fires, and re-arms if nothing is due yet): a window of requests
+   * answered one by one then costs one timer, not a clear and a set per frame.
+   */
   private arm(): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
     const oldest = this.inflight.find((p) => !p.done);
-    if (!oldest || this.dead) return;
-    const wait = Math.max(0, oldest.sentAt + this.rto + oldest.budgetMs - performance.now());
-    this.timer = setTimeout(() => this.onTimeout(), wait + 1);
+    if (!oldest || this.dead) {
+      if (this.timer) clearTimeout(this.timer);
+      this.timer = undefined;
+      return;
+    }
+    const due = oldest.sentAt + this.rto + oldest.budgetMs;
+    if (this.timer && this.timerDue <= due) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timerDue = due;
+    this.timer = setTimeout(() => this.onTimeout(), Math.max(0, due - performance.now()) + 1);
   }
 
   private onTimeout(): void {

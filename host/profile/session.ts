@@ -78,7 +78,7 @@ export class ProfilingClient implements DeviceClient {
   readWeights(j: number, o: number, c: number) {
     return this.inner.readWeights(j, o, c);
   }
-  streamSamples(e: SampleEncoding, p: Uint8Array, l: Uint8Array) {
+  streamSamples(e: SampleEncoding, p: Uint8Array | readonly Uint8Array[], l: Uint8Array) {
     return this.inner.streamSamples(e, p, l);
   }
   train(n: number) {

@@ -381,14 +381,15 @@ async function trainOnce(opts: TrainOptions, session: Session): Promise<TrainRep
 
     const streamChunk = (order: Int32Array, from: number, to: number) => {
       const n = to - from;
-      const pixels = new Uint8Array(n * px);
+      // the chunk's images in epoch order as views into the data set: the client copies each once, into its frame
+      const images: Uint8Array[] = new Array(n);
       const labels = new Uint8Array(n);
       for (let i = 0; i < n; i++) {
         const s = order[from + i];
-        pixels.set(trainSet.images.subarray(s * px, (s + 1) * px), i * px);
+        images[i] = trainSet.images.subarray(s * px, (s + 1) * px);
         labels[i] = trainSet.labels[s];
       }
-      const sent = dev.streamSamples(encoding, pixels, labels);
+      const sent = dev.streamSamples(encoding, images, labels);
       // the chunk is prefetched: if the run stops before awaiting it (the link died while the device
       // trained the previous chunk), its rejection is expected, not unhandled
       sent.catch(() => {});

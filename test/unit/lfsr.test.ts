@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Lfsr, LfsrError, LFSR_MAX_WIDTH, LFSR_MIN_WIDTH, LFSR_TAPS, lfsrMask } from '../../firmware-spec/lfsr.ts';
+import { bitsFor, Lfsr, LfsrError, LFSR_MAX_WIDTH, LFSR_MIN_WIDTH, LFSR_TAPS, lfsrMask } from '../../firmware-spec/lfsr.ts';
 
 /**
  * The tap table of firmware-spec/lfsr.ts against its cited source, P. Alfke, "Efficient Shift
@@ -98,6 +98,19 @@ function primeFactors(v: bigint): bigint[] {
   if (v > 1n) out.push(v);
   return out;
 }
+
+describe('bitsFor', () => {
+  it('is ceil(log2 m): the least b with 2^b >= m, for whole m up to 2^32 and beyond, and for fractions', () => {
+    const definition = (m: number) => {
+      let b = 0;
+      while (2 ** b < m) b++;
+      return b;
+    };
+    const ms = [0, 0.5, 1, 1.5, 2, 2.5, 3, 4, 5, 7, 8, 9, 255, 256, 257, 8000, 2 ** 31 - 1, 2 ** 31, 2 ** 31 + 1, 2 ** 32 - 1, 2 ** 32, 2 ** 32 + 1, 2 ** 40 + 3];
+    for (let m = 1; m <= 5000; m++) ms.push(m);
+    for (const m of ms) expect(bitsFor(m), `m = ${m}`).toBe(definition(m));
+  });
+});
 
 describe('LFSR tap table', () => {
   it('matches XAPP052 Table 3, rows 3..32', () => {

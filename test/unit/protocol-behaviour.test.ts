@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { decodeFrame, decodeNak, decodeResponse, encodeFrame, encodeRequest, type Frame } from '../../firmware-spec/codec.ts';
 import { capabilityFor } from '../../firmware-spec/capability.ts';
+import { fixedBytesPerImage } from '../../firmware-spec/encodings.ts';
 import { DEVICE_ERRORS } from '../../firmware-spec/errors.ts';
 import { specHash } from '../../firmware-spec/hash.ts';
 import { BULK_PAYLOAD, MAX_PAYLOAD, NAK, type Opcode, OPCODES } from '../../firmware-spec/protocol.ts';
@@ -102,6 +103,45 @@ describe('protocol behaviours', () => {
     send('CONFIGURE', wide);
     const one = send('STREAM_SAMPLES', { encoding: 'u8', count: 1, data: Buffer.concat([Buffer.of(1), Buffer.alloc(2048, 3)]) });
     expect(one.opcode).toBe(0x80 | OPCODES.STREAM_SAMPLES.code);
+  });
+
+  it('samples streamed as one view per image travel in the same frames as the same samples in one block', async () => {
+    const px = net.junctions[0].p;
+    const count = 5;
+    const block = Uint8Array.from({ length: count * px }, (_, i) => (i * 37) % 256);
+    const labels = Uint8Array.from({ length: count }, (_, i) => i % net.junctions.at(-1)!.n);
+    const views = Array.from({ length: count }, (_, s) => block.subarray(s * px, (s + 1) * px));
+    for (const encoding of ['u8', 'u4'] as const) {
+      const sent: Buffer[][] = [];
+      for (const images of [block, views]) {
+        const dev = await openDevice('emu');
+        try {
+          await dev.configure(net);
+          await dev.loadSeeds(seeds);
+          const t = dev.transport as EmuTransport;
+          const frames: Buffer[] = [];
+          const send = t.send.bind(t);
+          t.send = (f: Buffer) => (frames.push(Buffer.from(f)), send(f));
+          const { bytes } = await dev.streamSamples(encoding, images, labels);
+          expect(frames.length).toBeGreaterThan(0);
+          expect(bytes).toBe(count * (1 + fixedBytesPerImage(encoding, px)!));
+          expect((await dev.status()).bufferedSamples).toBe(count);
+          // seqs differ between sessions: compare from the opcode on
+          sent.push(frames.map((f) => f.subarray(3, f.length - 4)));
+        } finally {
+          await dev.close();
+        }
+      }
+      expect(sent[1], encoding).toEqual(sent[0]);
+    }
+    const dev = await openDevice('emu');
+    try {
+      await dev.configure(net);
+      await expect(dev.streamSamples('u8', [block.subarray(0, px), block.subarray(0, px - 1)], labels.subarray(0, 2))).rejects.toMatchObject({ code: 'bad_argument' });
+      await expect(dev.streamSamples('u8', views.slice(0, 2), labels)).rejects.toMatchObject({ code: 'bad_argument' });
+    } finally {
+      await dev.close();
+    }
   });
 
   it('a training run sends IDENTIFY once: the handshake answers the trainer too (item 14)', async () => {

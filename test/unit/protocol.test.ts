@@ -12,8 +12,10 @@ import {
   encodeNak,
   encodePayload,
   encodeRequest,
+  encodeRequestFrame,
   encodeResponse,
   PayloadError,
+  sealFrame,
 } from '../../firmware-spec/codec.ts';
 import { emptyCounters } from '../../firmware-spec/counters.ts';
 import { DEVICE_ERRORS } from '../../firmware-spec/errors.ts';
@@ -85,6 +87,19 @@ describe('frames', () => {
       expect(r.ok, `bit ${bit}`).toBe(false);
     }
     expect(() => encodeFrame(1, 1, Buffer.alloc(MAX_PAYLOAD + 1))).toThrow(RangeError);
+  });
+
+  it('come out the same encoded in place (encodeRequestFrame, then sealFrame with the seq) as from a payload', () => {
+    const labels = Uint8Array.of(3, 7);
+    const images = Uint8Array.from({ length: 2 * 5 }, (_, i) => i * 9);
+    const whole = encodeRequest('STREAM_SAMPLES', { encoding: 'u8', count: 2, data: Buffer.concat([labels, images]) });
+    // `rest` bytes given as blocks encode as the blocks one after another
+    expect(encodeRequest('STREAM_SAMPLES', { encoding: 'u8', count: 2, data: [labels, images] })).toEqual(whole);
+    const framed = sealFrame(encodeRequestFrame('STREAM_SAMPLES', { encoding: 'u8', count: 2, data: [labels, images] }), 0xfffe, OPCODES.STREAM_SAMPLES.code);
+    expect(framed).toEqual(encodeFrame(0xfffe, OPCODES.STREAM_SAMPLES.code, whole));
+    const train = sealFrame(encodeRequestFrame('TRAIN', { n: 32 }), 0x1234, OPCODES.TRAIN.code);
+    expect(train.toString('hex')).toBe('013412080400000020000000' + '97e038c4');
+    expect(() => encodeRequest('STREAM_SAMPLES', { encoding: 'u8', count: 2, data: [labels, 5] })).toThrow(PayloadError);
   });
 
   it('pass a frame of another version through the CRC check (the device answers it with bad_version)', () => {
