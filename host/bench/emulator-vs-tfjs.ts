@@ -2,7 +2,7 @@ import { EmulatedDevice } from '../../emulator/device.ts';
 import { loadPreset } from '../config/load.ts';
 import { loadDatasetSpec, type Dataset } from '../datasets/index.ts';
 import { plan } from '../partition/partition.ts';
-import { selectTfBackend, type Tf } from '../reference/index.ts';
+import { startTfjsContenders, TFJS_BATCH } from './tfjs-contenders.ts';
 import { train } from '../train/index.ts';
 
 /**
@@ -57,8 +57,6 @@ function median(v: number[]): number {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }
 
-const TFJS_BATCH = 32;
-const LEARNING_RATE = 2 ** -5;
 
 /** The device model on a preset, driven as the trainer drives it (stream a chunk, TRAIN it). */
 function deviceModelRunner(preset: string, data: Dataset, samples: number) {
@@ -97,66 +95,6 @@ function connectivityMasks(dev: EmulatedDevice, layers: number[]): Float32Array[
   });
 }
 
-/** tfjs training of 784-112-10 two ordinary ways, batch 32; with masks, the masked network. */
-function tfjsRunners(tf: Tf, data: Dataset, samples: number, masks?: Float32Array[]) {
-  const px = data.pixels;
-  const n = samples - (samples % TFJS_BATCH);
-  const xs = tf.tidy(() => tf.tensor2d(Float32Array.from(data.images.subarray(0, n * px), (v) => v / 256), [n, px]));
-  const ys = tf.tidy(() => tf.oneHot(tf.tensor1d(Array.from(data.labels.subarray(0, n)), 'int32'), 10).toFloat());
-  const batches = Array.from({ length: n / TFJS_BATCH }, (_, b) => ({
-    x: tf.slice(xs, [b * TFJS_BATCH, 0], [TFJS_BATCH, px]),
-    y: tf.slice(ys, [b * TFJS_BATCH, 0], [TFJS_BATCH, 10]),
-  }));
-  const layers = [px, 112, 10];
-  const init = (i: number) => tf.randomUniform([layers[i], layers[i + 1]], -Math.sqrt(6 / layers[i]), Math.sqrt(6 / layers[i]), 'float32', 7 + i);
-  const runners: Record<string, () => Promise<number>> = {};
-  const disposers: Array<() => void> = [];
-
-  // a plain optimizer.minimize loop on variables (the masks multiply the weights in the forward pass)
-  const ws = [tf.variable(init(0)), tf.variable(init(1))];
-  const ms = masks?.map((m, i) => tf.tensor2d(m, [layers[i], layers[i + 1]]));
-  const opt = tf.train.sgd(LEARNING_RATE);
-  runners.minimize = async () => {
-    const t0 = performance.now();
-    for (const { x, y } of batches) {
-      opt.minimize(() => {
-        const w0 = ms ? tf.mul(ws[0], ms[0]) : ws[0];
-        const w1 = ms ? tf.mul(ws[1], ms[1]) : ws[1];
-        const logits = tf.matMul(tf.relu(tf.matMul(x, w0)), w1);
-        return tf.losses.sigmoidCrossEntropy(y, logits) as ReturnType<typeof tf.scalar>;
-      }, false);
-    }
-    await ws[1].data(); // wait for the backend to finish
-    return n / ((performance.now() - t0) / 1000);
-  };
-  disposers.push(() => {
-    ws.forEach((w) => w.dispose());
-    ms?.forEach((m) => m.dispose());
-    opt.dispose();
-  });
-
-  // model.fit: the layers API (dense layers only: it has no masked layer)
-  if (!masks) {
-    const model = tf.sequential();
-    model.add(tf.layers.dense({ units: 112, activation: 'relu', inputShape: [px], useBias: false }));
-    model.add(tf.layers.dense({ units: 10, activation: 'sigmoid', useBias: false }));
-    model.compile({ optimizer: tf.train.sgd(LEARNING_RATE), loss: 'binaryCrossentropy' });
-    runners.fit = async () => {
-      const t0 = performance.now();
-      await model.fit(xs, ys, { batchSize: TFJS_BATCH, epochs: 1, shuffle: false, verbose: 0 });
-      return n / ((performance.now() - t0) / 1000);
-    };
-    disposers.push(() => model.dispose());
-  }
-  const dispose = () => {
-    disposers.forEach((d) => d());
-    batches.forEach(({ x, y }) => (x.dispose(), y.dispose()));
-    xs.dispose();
-    ys.dispose();
-  };
-  return { runners, dispose };
-}
-
 /**
  * `train --device emu`: the trainer run as the CLI runs it, over 2 x `samples`; the figure is the
  * training loop's samples/s over the second half, timed between the trainer's own progress reports
@@ -184,23 +122,25 @@ export async function benchEmulatorVsTfjs(opts: { rounds?: number; samples?: num
 
   const dense = deviceModelRunner('mnist-fc', data, samples);
   const sparse = deviceModelRunner('mnist-sparse-38', data, samples);
-  const { tf, backend, note } = await selectTfBackend();
-  const tfDense = tfjsRunners(tf, data, samples);
-  const tfSparse = tfjsRunners(tf, data, samples, connectivityMasks(sparse.dev, [data.pixels, ...sparse.net.junctions.map((j) => j.n)]));
-
+  // tfjs trains in a worker thread (tfjs-contenders.ts): its own heap, so the garbage its tensors leave
+  // is collected there, not during the emulator's rounds; one round at a time, so rounds still alternate
+  const tfjs = await startTfjsContenders(samples, connectivityMasks(sparse.dev, [data.pixels, ...sparse.net.junctions.map((j) => j.n)]));
   const contenders: Record<string, () => number | Promise<number>> = {
     denseEmulator: dense.run,
-    ...Object.fromEntries(Object.entries(tfDense.runners).map(([k, f]) => [`denseTfjs.${k}`, f])),
+    ...Object.fromEntries(tfjs.names.filter((k) => k.startsWith('denseTfjs.')).map((k) => [k, () => tfjs.run(k)])),
     sparseEmulator: sparse.run,
-    ...Object.fromEntries(Object.entries(tfSparse.runners).map(([k, f]) => [`sparseTfjs.${k}`, f])),
+    ...Object.fromEntries(tfjs.names.filter((k) => k.startsWith('sparseTfjs.')).map((k) => [k, () => tfjs.run(k)])),
     e2e: () => e2eRound(samples),
   };
-  // warm up every contender (JIT, wasm compile), then alternate
-  for (const f of Object.values(contenders)) await f();
   const seen: Record<string, number[]> = Object.fromEntries(Object.keys(contenders).map((k) => [k, []]));
-  for (let r = 0; r < rounds; r++) for (const [k, f] of Object.entries(contenders)) seen[k].push(await f());
-  tfDense.dispose();
-  tfSparse.dispose();
+  try {
+    // warm up every contender (JIT, wasm compile), then alternate
+    for (const f of Object.values(contenders)) await f();
+    for (let r = 0; r < rounds; r++) for (const [k, f] of Object.entries(contenders)) seen[k].push(await f());
+  } finally {
+    await tfjs.close();
+  }
+  const { backend, note } = tfjs;
 
   const med = Object.fromEntries(Object.entries(seen).map(([k, v]) => [k, median(v)]));
   const best = (prefix: string) => Math.max(...Object.entries(med).filter(([k]) => k.startsWith(prefix)).map(([, v]) => v));
