@@ -137,4 +137,23 @@
 `define SW_SEQ_ADDR_BITS 10
 `define SW_NEURON_BITS 11
 
+// framed protocol in the RTL (sw_proto.v): CRC-32 register, fixed responses of the up5k board
+`define SW_CRC32_POLY 32'hedb88320 // reflected; register starts at all ones, final value inverted
+`define SW_CRC32_RESIDUE 32'hdebb20e3 // register after a frame and its own CRC: the frame is good
+`define SW_BOOT_COUNT 1 // an FPGA keeps no state across power cycles
+`define SW_IDENT_BYTES 83 // IDENTIFY response payload bytes
+`define SW_IDENT_PAYLOAD 664'h080000400000000001010107021208000e100e100c100000800000000c00000100000400020008016e3600a97951623779841f218ccd03792d9edf8e0d7e2d3764a16b7cdd01fbcf441cef00016b3570750004 // byte i in bits [8i +: 8]
+`define SW_NAK_BYTES 6 // NAK payload: opcode, code, expected u16, empty message
+`define SW_STATUS_BYTES 18
+`define SW_STATUS_AT_CONFIGURED 0
+`define SW_STATUS_AT_SEEDED 1
+`define SW_STATUS_AT_BUFFERED_SAMPLES 2
+`define SW_STATUS_AT_BUFFERED_BYTES 6
+`define SW_STATUS_AT_ROUNDING_STATE 10
+`define SW_STATUS_AT_BOOT_COUNT 14
+`define SW_COUNTERS_AT_WIRE_BYTES_IN 48 // READ_COUNTERS: u64 fields before the junction list
+`define SW_COUNTERS_AT_WIRE_BYTES_OUT 56
+`define SW_COUNTERS_AT_JUNCTIONS 64 // the junction list's u8 count
+`define SW_COUNTERS_BYTES_UNCONFIGURED 65 // no junctions
+
 `endif

@@ -21,6 +21,9 @@ import {
   WINDOW,
 } from '../protocol.ts';
 import { JUNCTION_PIPELINE_CLOCKS } from '../schedule.ts';
+import { capabilityFor } from '../capability.ts';
+import { crc32, encodePayload, encodeResponse } from '../codec.ts';
+import { NAK_SCHEMA, type Schema } from '../protocol.ts';
 import { SPEC_VERSION } from '../version.ts';
 
 /**
@@ -204,8 +207,71 @@ function specVh(): string {
   def('SW_SEQ_ADDR_BITS', bitsFor(RTL_SEQ_STORE_WORDS));
   def('SW_NEURON_BITS', bitsFor(g.maxNeurons) + 1);
   L.push('');
+  protocolRtl(def, L);
+  L.push('');
   L.push('`endif');
   return `${L.join('\n')}\n`;
+}
+
+/**
+ * CRC-32/ISO-HDLC as the RTL computes it, bit-serially: reflected polynomial, register initialised to
+ * all ones. The codec's CRC (the crc-32 library) is the reference; the generator checks they agree.
+ */
+export const CRC32_POLY_REFLECTED = 0xedb88320;
+
+function crcRegister(bytes: Uint8Array): number {
+  let c = 0xffffffff;
+  for (const b of bytes) {
+    for (let i = 0; i < 8; i++) c = (c >>> 1) ^ (((c ^ (b >>> i)) & 1) !== 0 ? CRC32_POLY_REFLECTED : 0);
+  }
+  return c >>> 0;
+}
+
+/**
+ * The board's power-up count as IDENTIFY and STATUS report it: an FPGA keeps nothing across power
+ * cycles, so every configuration of the bitstream is boot 1 (as a freshly started emulator is).
+ */
+export const RTL_BOOT_COUNT = 1;
+
+/** Byte offset of a top-level field in a schema whose fields before it have fixed sizes. */
+function fieldOffset(schema: Schema, name: string): number {
+  const size: Record<string, number> = { u8: 1, bool: 1, u16: 2, u32: 4, i32: 4, u64: 8 };
+  let at = 0;
+  for (const [n, t] of schema) {
+    if (n === name) return at;
+    const s = typeof t === 'string' ? size[t] : 'enum' in t || 'flags' in t ? 1 : undefined;
+    if (s === undefined) throw new Error(`fieldOffset: field ${n} before ${name} has no fixed size`);
+    at += s;
+  }
+  throw new Error(`fieldOffset: no field ${name}`);
+}
+
+/** Constants of the framed protocol in the RTL (bitstreams-src/rtl/sw_proto.v). */
+function protocolRtl(def: (name: string, value: string | number, comment?: string) => void, L: string[]): void {
+  const check = Buffer.from('123456789');
+  if (((crcRegister(check) ^ 0xffffffff) >>> 0) !== crc32(check)) throw new Error('CRC32_POLY_REFLECTED disagrees with the codec\'s CRC-32');
+  const withCrc = Buffer.alloc(check.length + 4);
+  check.copy(withCrc);
+  withCrc.writeUInt32LE(crc32(check), check.length);
+  L.push('// framed protocol in the RTL (sw_proto.v): CRC-32 register, fixed responses of the up5k board');
+  def('SW_CRC32_POLY', `32'h${hex(CRC32_POLY_REFLECTED, 8)}`, 'reflected; register starts at all ones, final value inverted');
+  def('SW_CRC32_RESIDUE', `32'h${hex(crcRegister(withCrc), 8)}`, 'register after a frame and its own CRC: the frame is good');
+  def('SW_BOOT_COUNT', RTL_BOOT_COUNT, 'an FPGA keeps no state across power cycles');
+  // IDENTIFY's whole response payload is constant on the board: the up5k capability as the codec
+  // encodes it, the boot count and the link limits. Byte i is bits [8i +: 8].
+  const ident = encodeResponse('IDENTIFY', { capability: capabilityFor('up5k', specHash()), bootCount: RTL_BOOT_COUNT, maxPayload: MAX_PAYLOAD, window: WINDOW });
+  def('SW_IDENT_BYTES', ident.length, 'IDENTIFY response payload bytes');
+  def('SW_IDENT_PAYLOAD', `${ident.length * 8}'h${Buffer.from(ident).reverse().toString('hex')}`, 'byte i in bits [8i +: 8]');
+  const nak = encodePayload(NAK_SCHEMA, { opcode: 0, code: 0, expected: 0, message: '' });
+  def('SW_NAK_BYTES', nak.length, 'NAK payload: opcode, code, expected u16, empty message');
+  const status = OPCODES.STATUS.response;
+  def('SW_STATUS_BYTES', encodeResponse('STATUS', { configured: false, seeded: false, bufferedSamples: 0, bufferedBytes: 0, roundingState: 0, bootCount: 0 }).length);
+  for (const f of ['configured', 'seeded', 'bufferedSamples', 'bufferedBytes', 'roundingState', 'bootCount']) def(`SW_STATUS_AT_${f.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`, fieldOffset(status, f));
+  const counters = OPCODES.READ_COUNTERS.response;
+  def('SW_COUNTERS_AT_WIRE_BYTES_IN', fieldOffset(counters, 'wireBytesIn'), 'READ_COUNTERS: u64 fields before the junction list');
+  def('SW_COUNTERS_AT_WIRE_BYTES_OUT', fieldOffset(counters, 'wireBytesOut'));
+  def('SW_COUNTERS_AT_JUNCTIONS', fieldOffset(counters, 'junctions'), 'the junction list\'s u8 count');
+  def('SW_COUNTERS_BYTES_UNCONFIGURED', fieldOffset(counters, 'junctions') + 1, 'no junctions');
 }
 
 function sigmoidHex(): string {

@@ -1,0 +1,316 @@
+`default_nettype none
+`include "spec.vh"
+// The device's protocol endpoint in RTL: the same rules as emulator/endpoint/endpoint.ts, on a byte
+// stream from the UART (firmware-spec/protocol.ts has the normative text; every number is spec.vh's).
+//
+// Receive: SLIP decode (END ends a candidate; ESC ESC_END / ESC ESC_ESC unescape; a bad escape spoils
+// the candidate), header latched from the first 8 bytes, CRC-32 over every byte (sw_crc32, bit-serial).
+// At END a candidate is a frame when it has at least header + CRC bytes, its length field equals the
+// bytes received minus header and CRC (so at most SW_MAX_PAYLOAD), and the CRC register ends at
+// SW_CRC32_RESIDUE. Anything else is dropped in silence (a frame whose CRC fails cannot name its seq).
+//
+// Then, in the endpoint's order:
+//   1. a response opcode (SW_NAK, or SW_RESPONSE_FLAG set) is ignored;
+//   2. a byte-identical copy (same seq, same CRC) of one of the last SW_WINDOW requests run gets its
+//      response again, and is not run again;
+//   3. a version other than SW_PROTOCOL_VERSION gets NAK bad_version naming `expected`; not run;
+//   4. IDENTIFY is the sync point: it runs at any seq (expected := its seq) and empties the cache;
+//   5. a seq ahead of `expected` (by less than half the seq space) gets NAK out_of_order naming
+//      `expected`; one behind is dropped in silence;
+//   6. seq == expected runs: the response (ACK, or NAK with a device error code and expected + 1) is
+//      cached under the seq and sent, and expected := seq + 1.
+//
+// Replay cache: SW_WINDOW entries, indexed by seq mod SW_WINDOW, each the request's CRC, opcode and
+// result code. The host never has more than SW_WINDOW requests unanswered, so a retransmission it
+// makes is always among the last SW_WINDOW seqs run; the emulator keeps SW_REPLAY_CACHE (4 windows)
+// only to also answer copies delayed beyond that, which the host ignores. The seq is implied by the
+// index and by being 1..SW_WINDOW behind `expected`, so it is not stored. A response is rebuilt from
+// the cached opcode and code rather than stored: every response this endpoint makes is a function of
+// them, the seq and the board's state (STATUS and READ_COUNTERS replay the state at replay time).
+//
+// Responses wait in a queue of SW_WINDOW descriptors (seq, opcode, code, expected) so requests that
+// arrive back to back while a response is on the wire are all answered, in order; the transmitter
+// builds each frame byte by byte (header, payload from a mux, CRC) and SLIP-encodes it (END after).
+//
+// Implemented requests: IDENTIFY (the up5k capability, generated into spec.vh), RESET, STATUS,
+// READ_COUNTERS, CLEAR_COUNTERS. A wrong payload length is NAK bad_payload; every other opcode is NAK
+// bad_opcode. The network opcodes (CONFIGURE .. INFER) are not yet joined to the sequencer: see the
+// sequencer port in sw_top.v.
+module sw_proto (
+  input  wire       clk,
+  input  wire       rst,
+  input  wire       rx_valid,
+  input  wire [7:0] rx_data,
+  output reg        tx_start,
+  output reg  [7:0] tx_data,
+  input  wire       tx_busy,
+  output wire       busy       // a response is queued or on the wire
+);
+  localparam integer HDR = `SW_FRAME_HEADER_BYTES;
+  localparam integer CRCB = `SW_FRAME_CRC_BYTES;
+  localparam integer OVH = HDR + CRCB;
+  localparam integer MAXF = OVH + `SW_MAX_PAYLOAD;
+  localparam integer CW = $clog2(MAXF + 1);
+  localparam integer W = `SW_WINDOW;
+  localparam integer WB = $clog2(W);
+  localparam [7:0] END = `SW_SLIP_END, ESC = `SW_SLIP_ESC, ESC_END = `SW_SLIP_ESC_END, ESC_ESC = `SW_SLIP_ESC_ESC;
+  localparam [7:0] ERR_BAD_OPCODE = `SW_ERR_BAD_OPCODE, ERR_BAD_PAYLOAD = `SW_ERR_BAD_PAYLOAD;
+  localparam [7:0] ERR_OUT_OF_ORDER = `SW_LINK_ERR_OUT_OF_ORDER, ERR_BAD_VERSION = `SW_LINK_ERR_BAD_VERSION;
+
+  // ---- receive: SLIP decode, header, CRC ------------------------------------------------------------
+  reg esc, spoilt;
+  reg [CW-1:0] cnt;           // decoded bytes of this candidate
+  reg [7:0] h_ver, h_op;
+  reg [15:0] h_seq;
+  reg [31:0] h_len;
+  reg [31:0] last4;           // the last 4 bytes: at END, the frame's CRC field (little-endian)
+  reg [31:0] wire_in, wire_out;  // frame bytes in and out since RESET (READ_COUNTERS' wire counters)
+
+  reg d_valid;
+  reg [7:0] d;
+  always @(*) begin
+    d_valid = 1'b0;
+    d = rx_data;
+    if (rx_valid && rx_data != END) begin
+      if (esc) begin
+        d_valid = rx_data == ESC_END || rx_data == ESC_ESC;
+        d = (rx_data == ESC_END) ? END : ESC;
+      end else d_valid = rx_data != ESC;
+    end
+  end
+  wire is_end = rx_valid && rx_data == END;
+
+  wire rx_crc_busy;
+  wire [31:0] rx_crc;
+  sw_crc32 u_rx_crc (.clk(clk), .init(rst || is_end), .start(d_valid && !spoilt), .data(d), .busy(rx_crc_busy), .crc(rx_crc));
+
+  // a whole frame, evaluated at END (the last byte's CRC finished 10 bit periods ago)
+  wire frame_ok = !spoilt && cnt >= OVH && h_len == (cnt - OVH) && rx_crc == `SW_CRC32_RESIDUE;
+  reg req;                    // a frame to decide on (its header stays until the next frame's bytes)
+
+  // ---- endpoint ------------------------------------------------------------------------------------
+  reg [15:0] expected;
+  reg [W-1:0] cvalid;
+  reg [47:0] cache [0:W-1];   // {request CRC, opcode, code}
+  reg [47:0] centry;
+  reg look;                   // centry holds the entry for h_seq
+  wire [WB-1:0] idx = h_seq[WB-1:0];
+  wire [15:0] back = expected - h_seq;
+  wire [15:0] ahead = h_seq - expected;
+  wire [15:0] seq_next = h_seq + 1'b1;
+  wire is_resp = h_op == `SW_NAK || h_op[7];
+  wire hit = back != 0 && back <= W && cvalid[idx] && centry[47:16] == last4;
+  wire identify = h_op == `SW_OP_IDENTIFY;
+  wire in_order = identify || h_seq == expected;
+
+  // what running the request answers: 0 = ACK, else a device error code
+  reg [7:0] run_code;
+  always @(*) begin
+    case (h_op)
+      `SW_OP_IDENTIFY: run_code = (h_len == 4) ? 8'd0 : ERR_BAD_PAYLOAD;   // u32 nonce
+      `SW_OP_RESET, `SW_OP_STATUS, `SW_OP_READ_COUNTERS, `SW_OP_CLEAR_COUNTERS:
+        run_code = (h_len == 0) ? 8'd0 : ERR_BAD_PAYLOAD;
+      default: run_code = ERR_BAD_OPCODE;
+    endcase
+  end
+
+  // response queue: {seq, opcode, code, expected}
+  reg [47:0] rq [0:W-1];
+  reg [WB:0] rq_wr, rq_rd;
+  wire [WB:0] rq_used = rq_wr - rq_rd;
+  wire rq_full = rq_used == W;
+  reg push;
+  reg [47:0] push_d;
+
+  always @(posedge clk) begin
+    push <= 1'b0;
+    if (rst) begin
+      esc <= 1'b0;
+      spoilt <= 1'b0;
+      cnt <= 0;
+      req <= 1'b0;
+      look <= 1'b0;
+      expected <= 0;
+      cvalid <= 0;
+      wire_in <= 0;
+    end else begin
+      // receive
+      if (is_end) begin
+        esc <= 1'b0;
+        spoilt <= 1'b0;
+        cnt <= 0;
+        req <= cnt != 0 && frame_ok;
+      end else if (rx_valid) begin
+        esc <= !esc && rx_data == ESC;
+        if (esc && !d_valid) spoilt <= 1'b1;
+      end
+      if (d_valid && !spoilt) begin
+        if (cnt == MAXF) spoilt <= 1'b1;   // longer than any legal frame
+        else cnt <= cnt + 1'b1;
+        case (cnt)
+          0: h_ver <= d;
+          1: h_seq[7:0] <= d;
+          2: h_seq[15:8] <= d;
+          3: h_op <= d;
+          4: h_len[7:0] <= d;
+          5: h_len[15:8] <= d;
+          6: h_len[23:16] <= d;
+          7: h_len[31:24] <= d;
+          default: ;
+        endcase
+        last4 <= {d, last4[31:8]};
+        wire_in <= wire_in + 1'b1;
+      end
+      // decide: one clock to read the cache entry, one to act
+      if (req && !look) begin
+        centry <= cache[idx];
+        look <= 1'b1;
+      end else if (req) begin
+        req <= 1'b0;
+        look <= 1'b0;
+        if (is_resp) begin
+          // a response echoed back: not a request
+        end else if (hit) begin
+          push <= 1'b1;
+          push_d <= {h_seq, centry[15:8], centry[7:0], seq_next};
+        end else if (h_ver != `SW_PROTOCOL_VERSION) begin
+          push <= 1'b1;
+          push_d <= {h_seq, h_op, ERR_BAD_VERSION, expected};
+        end else if (!in_order) begin
+          if (!ahead[15]) begin
+            push <= 1'b1;
+            push_d <= {h_seq, h_op, ERR_OUT_OF_ORDER, expected};
+          end
+        end else begin
+          push <= 1'b1;
+          push_d <= {h_seq, h_op, run_code, seq_next};
+          cache[idx] <= {last4, h_op, run_code};
+          cvalid <= (identify ? {W{1'b0}} : cvalid) | ({{(W-1){1'b0}}, 1'b1} << idx);
+          expected <= seq_next;
+          if (h_op == `SW_OP_RESET && run_code == 0) wire_in <= 0;   // the boot state (after counting this frame)
+        end
+      end
+    end
+  end
+
+  // ---- transmit: frame builder, CRC, SLIP encoder ---------------------------------------------------
+  localparam [2:0] T_IDLE = 0, T_BYTE = 1, T_SEND = 2, T_SEND2 = 3, T_END = 4;
+  reg [2:0] ts;
+  reg [15:0] t_seq, t_exp;
+  reg [7:0] t_op, t_code;
+  reg [6:0] t_n;              // payload bytes (the largest fixed response is IDENTIFY's)
+  reg [7:0] t_i;              // frame byte index
+  reg [7:0] cur;
+  reg [31:0] snap_in, snap_out;
+  wire tx_ready = !tx_busy && !tx_start;
+  wire t_nak = t_code != 0;
+
+  always @(posedge clk) begin
+    if (rst) rq_wr <= 0;
+    else if (push && !rq_full) begin
+      rq[rq_wr[WB-1:0]] <= push_d;
+      rq_wr <= rq_wr + 1'b1;
+    end
+  end
+  assign busy = ts != T_IDLE || rq_wr != rq_rd;
+
+  reg [6:0] n_of;
+  always @(*) begin
+    case (rq[rq_rd[WB-1:0]][31:24])   // the queued response's opcode
+      `SW_OP_IDENTIFY: n_of = `SW_IDENT_BYTES;
+      `SW_OP_STATUS: n_of = `SW_STATUS_BYTES;
+      `SW_OP_READ_COUNTERS: n_of = `SW_COUNTERS_BYTES_UNCONFIGURED;
+      default: n_of = 0;
+    endcase
+    if (rq[rq_rd[WB-1:0]][23:16] != 0) n_of = `SW_NAK_BYTES;
+  end
+
+  reg [7:0] pb, tb;           // payload byte, frame byte (below)
+  wire tx_crc_busy;
+  wire [31:0] tx_crc;
+  reg tx_crc_init, tx_crc_start;
+  sw_crc32 u_tx_crc (.clk(clk), .init(tx_crc_init), .start(tx_crc_start), .data(tb), .busy(tx_crc_busy), .crc(tx_crc));
+
+  // byte t_i of the response frame
+  wire [7:0] p = t_i - HDR;                 // payload byte index
+  wire [7:0] k = t_i - HDR - t_n;           // CRC byte index
+  wire [`SW_IDENT_BYTES*8-1:0] ident = `SW_IDENT_PAYLOAD;
+  wire [31:0] boot = `SW_BOOT_COUNT;
+  wire [31:0] crc_out = ~tx_crc;
+  always @(*) begin
+    pb = 8'd0;
+    if (t_nak) case (p)
+      0: pb = t_op;
+      1: pb = t_code;
+      2: pb = t_exp[7:0];
+      3: pb = t_exp[15:8];
+      default: pb = 8'd0;             // message: empty string (u16 length 0)
+    endcase else case (t_op)
+      `SW_OP_IDENTIFY: pb = ident[p*8 +: 8];
+      `SW_OP_STATUS:
+        if (p >= `SW_STATUS_AT_BOOT_COUNT && p < `SW_STATUS_AT_BOOT_COUNT + 4) pb = boot[(p - `SW_STATUS_AT_BOOT_COUNT)*8 +: 8];
+      `SW_OP_READ_COUNTERS:
+        if (p >= `SW_COUNTERS_AT_WIRE_BYTES_IN && p < `SW_COUNTERS_AT_WIRE_BYTES_IN + 4) pb = snap_in[(p - `SW_COUNTERS_AT_WIRE_BYTES_IN)*8 +: 8];
+        else if (p >= `SW_COUNTERS_AT_WIRE_BYTES_OUT && p < `SW_COUNTERS_AT_WIRE_BYTES_OUT + 4) pb = snap_out[(p - `SW_COUNTERS_AT_WIRE_BYTES_OUT)*8 +: 8];
+      default: pb = 8'd0;
+    endcase
+    case (t_i)
+      0: tb = `SW_PROTOCOL_VERSION;
+      1: tb = t_seq[7:0];
+      2: tb = t_seq[15:8];
+      3: tb = t_nak ? `SW_NAK : (`SW_RESPONSE_FLAG | t_op);
+      4: tb = {1'b0, t_n};
+      5, 6, 7: tb = 8'd0;
+      default: tb = (t_i < HDR + t_n) ? pb : crc_out[k[1:0]*8 +: 8];
+    endcase
+  end
+
+  always @(posedge clk) begin
+    tx_start <= 1'b0;
+    tx_crc_init <= 1'b0;
+    tx_crc_start <= 1'b0;
+    if (rst) begin
+      ts <= T_IDLE;
+      rq_rd <= 0;
+      wire_out <= 0;
+    end else begin
+      case (ts)
+        T_IDLE: if (rq_wr != rq_rd) begin
+          {t_seq, t_op, t_code, t_exp} <= rq[rq_rd[WB-1:0]];
+          t_n <= n_of;
+          rq_rd <= rq_rd + 1'b1;
+          t_i <= 0;
+          snap_in <= wire_in;
+          snap_out <= wire_out;
+          tx_crc_init <= 1'b1;
+          ts <= T_BYTE;
+        end
+        T_BYTE: if (!tx_crc_busy && !tx_crc_init && !tx_crc_start) begin
+          cur <= tb;
+          if (t_i < HDR + t_n) tx_crc_start <= 1'b1;
+          ts <= T_SEND;
+        end
+        T_SEND, T_SEND2: if (tx_ready) begin
+          tx_start <= 1'b1;
+          if (ts == T_SEND && (cur == END || cur == ESC)) begin
+            tx_data <= ESC;
+            ts <= T_SEND2;
+          end else begin
+            tx_data <= (ts == T_SEND) ? cur : (cur == END) ? ESC_END : ESC_ESC;
+            t_i <= t_i + 1'b1;
+            ts <= (t_i + 1'b1 == HDR + t_n + CRCB) ? T_END : T_BYTE;
+          end
+        end
+        T_END: if (tx_ready) begin
+          tx_start <= 1'b1;
+          tx_data <= END;
+          wire_out <= wire_out + HDR + CRCB + t_n;
+          ts <= T_IDLE;
+        end
+        default: ts <= T_IDLE;
+      endcase
+      // RESET: the counters start again (the reset's own response counts, as the emulator's does)
+      if (push && push_d[31:24] == `SW_OP_RESET && push_d[23:16] == 0) wire_out <= 0;
+    end
+  end
+endmodule
