@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { PROFILES } from '../../firmware-spec/capability.ts';
 import { UART } from '../../firmware-spec/protocol.ts';
-import { SIGMOID_HEX_PATH, SPEC_VH_PATH } from '../../firmware-spec/gen/verilog.ts';
+import { IDENT_ROM_PATH, SIGMOID_HEX_PATH, SPEC_VH_PATH } from '../../firmware-spec/gen/verilog.ts';
 
 const run = promisify(execFile);
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -79,7 +79,7 @@ function rtlSources(): string[] {
 /** Build (or find in the cache) the model for UART divisor `div`. */
 export async function buildCosim(div: number, log: (line: string) => void = () => {}): Promise<CosimModel> {
   const version = await verilatorVersion();
-  const inputs = [...rtlSources(), join(REPO, SPEC_VH_PATH), join(REPO, SIGMOID_HEX_PATH), HARNESS, join(HERE, 'build.ts')];
+  const inputs = [...rtlSources(), join(REPO, SPEC_VH_PATH), join(REPO, SIGMOID_HEX_PATH), join(REPO, IDENT_ROM_PATH), HARNESS, join(HERE, 'build.ts')];
   const h = createHash('sha256');
   h.update(`${version}\0div=${div}\0`);
   for (const f of inputs) h.update(`${f.slice(REPO.length)}\0`).update(readFileSync(f)).update('\0');

@@ -141,8 +141,8 @@
 `define SW_CRC32_POLY 32'hedb88320 // reflected; register starts at all ones, final value inverted
 `define SW_CRC32_RESIDUE 32'hdebb20e3 // register after a frame and its own CRC: the frame is good
 `define SW_BOOT_COUNT 1 // an FPGA keeps no state across power cycles
-`define SW_IDENT_BYTES 83 // IDENTIFY response payload bytes
-`define SW_IDENT_PAYLOAD 664'h080000400000000001010107021208000e100e100c100000800000000c00000100000400020008016e3600a97951623779841f218ccd03792d9edf8e0d7e2d3764a16b7cdd01fbcf441cef00016b3570750004 // byte i in bits [8i +: 8]
+`define SW_IDENT_BYTES 83 // IDENTIFY response payload bytes: sw_ident_byte() in ident_rom.vh
+`define SW_IDENT_ROM "ident_rom.vh" // include inside a module
 `define SW_NAK_BYTES 6 // NAK payload: opcode, code, expected u16, empty message
 `define SW_STATUS_BYTES 18
 `define SW_STATUS_AT_CONFIGURED 0

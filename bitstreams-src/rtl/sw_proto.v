@@ -20,16 +20,22 @@
 //   6. seq == expected runs: the response (ACK, or NAK with a device error code and expected + 1) is
 //      cached under the seq and sent, and expected := seq + 1.
 //
-// Replay cache: SW_WINDOW entries, indexed by seq mod SW_WINDOW, each the request's CRC, opcode and
-// result code. The host never has more than SW_WINDOW requests unanswered, so a retransmission it
+// Replay cache: SW_WINDOW entries, indexed by seq mod SW_WINDOW, each the low 16 bits of the request's
+// CRC, its opcode and its result code (device error codes fit 4 bits). The host never has more than SW_WINDOW requests unanswered, so a retransmission it
 // makes is always among the last SW_WINDOW seqs run; the emulator keeps SW_REPLAY_CACHE (4 windows)
 // only to also answer copies delayed beyond that, which the host ignores. The seq is implied by the
-// index and by being 1..SW_WINDOW behind `expected`, so it is not stored. A response is rebuilt from
+// index and by being 1..SW_WINDOW behind `expected`, so it is not stored; a request the host did not
+// send twice with one seq (a new session's requests come after IDENTIFY, which empties the cache), so
+// 16 CRC bits tell a copy from another request as well as 32 would here. A response is rebuilt from
 // the cached opcode and code rather than stored: every response this endpoint makes is a function of
 // them, the seq and the board's state (STATUS and READ_COUNTERS replay the state at replay time).
 //
-// Responses wait in a queue of SW_WINDOW descriptors (seq, opcode, code, expected) so requests that
-// arrive back to back while a response is on the wire are all answered, in order; the transmitter
+// Responses wait in a queue of RQ descriptors (seq, opcode, code, expected) so requests that arrive
+// back to back while a response is on the wire are answered in order. A response is rarely longer
+// than its request (IDENTIFY and READ_COUNTERS are), and the line runs the same rate both ways, so the
+// queue seldom holds more than one; if it is full a response is dropped, the request stays cached and
+// the host's retransmission gets the replay. The memories are flip-flops (ram_style logic): the
+// engine uses every EBR. The transmitter
 // builds each frame byte by byte (header, payload from a mux, CRC) and SLIP-encodes it (END after).
 //
 // Implemented requests: IDENTIFY (the up5k capability, generated into spec.vh), RESET, STATUS,
@@ -53,6 +59,8 @@ module sw_proto (
   localparam integer CW = $clog2(MAXF + 1);
   localparam integer W = `SW_WINDOW;
   localparam integer WB = $clog2(W);
+  localparam integer RQ = W / 2;            // response queue entries
+  localparam integer RQB = $clog2(RQ);
   localparam [7:0] END = `SW_SLIP_END, ESC = `SW_SLIP_ESC, ESC_END = `SW_SLIP_ESC_END, ESC_ESC = `SW_SLIP_ESC_ESC;
   localparam [7:0] ERR_BAD_OPCODE = `SW_ERR_BAD_OPCODE, ERR_BAD_PAYLOAD = `SW_ERR_BAD_PAYLOAD;
   localparam [7:0] ERR_OUT_OF_ORDER = `SW_LINK_ERR_OUT_OF_ORDER, ERR_BAD_VERSION = `SW_LINK_ERR_BAD_VERSION;
@@ -91,15 +99,14 @@ module sw_proto (
   // ---- endpoint ------------------------------------------------------------------------------------
   reg [15:0] expected;
   reg [W-1:0] cvalid;
-  reg [47:0] cache [0:W-1];   // {request CRC, opcode, code}
-  reg [47:0] centry;
+  (* ram_style = "logic" *) reg [27:0] cache [0:W-1];   // {request CRC[15:0], opcode, code[3:0]}
+  reg [27:0] centry;
   reg look;                   // centry holds the entry for h_seq
   wire [WB-1:0] idx = h_seq[WB-1:0];
-  wire [15:0] back = expected - h_seq;
-  wire [15:0] ahead = h_seq - expected;
+  wire [15:0] ahead = h_seq - expected;    // 1..W behind: -W..-1
   wire [15:0] seq_next = h_seq + 1'b1;
   wire is_resp = h_op == `SW_NAK || h_op[7];
-  wire hit = back != 0 && back <= W && cvalid[idx] && centry[47:16] == last4;
+  wire hit = (&ahead[15:WB]) && cvalid[idx] && centry[27:12] == last4[15:0];
   wire identify = h_op == `SW_OP_IDENTIFY;
   wire in_order = identify || h_seq == expected;
 
@@ -115,10 +122,10 @@ module sw_proto (
   end
 
   // response queue: {seq, opcode, code, expected}
-  reg [47:0] rq [0:W-1];
-  reg [WB:0] rq_wr, rq_rd;
-  wire [WB:0] rq_used = rq_wr - rq_rd;
-  wire rq_full = rq_used == W;
+  (* ram_style = "logic" *) reg [47:0] rq [0:RQ-1];
+  reg [RQB:0] rq_wr, rq_rd;
+  wire [RQB:0] rq_used = rq_wr - rq_rd;
+  wire rq_full = rq_used == RQ;
   reg push;
   reg [47:0] push_d;
 
@@ -172,19 +179,19 @@ module sw_proto (
           // a response echoed back: not a request
         end else if (hit) begin
           push <= 1'b1;
-          push_d <= {h_seq, centry[15:8], centry[7:0], seq_next};
+          push_d <= {h_seq, centry[11:4], 4'd0, centry[3:0], seq_next};
         end else if (h_ver != `SW_PROTOCOL_VERSION) begin
           push <= 1'b1;
           push_d <= {h_seq, h_op, ERR_BAD_VERSION, expected};
         end else if (!in_order) begin
-          if (!ahead[15]) begin
+          if (!ahead[15]) begin      // ahead by less than half the seq space
             push <= 1'b1;
             push_d <= {h_seq, h_op, ERR_OUT_OF_ORDER, expected};
           end
         end else begin
           push <= 1'b1;
           push_d <= {h_seq, h_op, run_code, seq_next};
-          cache[idx] <= {last4, h_op, run_code};
+          cache[idx] <= {last4[15:0], h_op, run_code[3:0]};
           cvalid <= (identify ? {W{1'b0}} : cvalid) | ({{(W-1){1'b0}}, 1'b1} << idx);
           expected <= seq_next;
           if (h_op == `SW_OP_RESET && run_code == 0) wire_in <= 0;   // the boot state (after counting this frame)
@@ -201,14 +208,14 @@ module sw_proto (
   reg [6:0] t_n;              // payload bytes (the largest fixed response is IDENTIFY's)
   reg [7:0] t_i;              // frame byte index
   reg [7:0] cur;
-  reg [31:0] snap_in, snap_out;
+  reg [31:0] snap_in;          // wire_in when the response started (later requests may count meanwhile)
   wire tx_ready = !tx_busy && !tx_start;
   wire t_nak = t_code != 0;
 
   always @(posedge clk) begin
     if (rst) rq_wr <= 0;
     else if (push && !rq_full) begin
-      rq[rq_wr[WB-1:0]] <= push_d;
+      rq[rq_wr[RQB-1:0]] <= push_d;
       rq_wr <= rq_wr + 1'b1;
     end
   end
@@ -216,13 +223,13 @@ module sw_proto (
 
   reg [6:0] n_of;
   always @(*) begin
-    case (rq[rq_rd[WB-1:0]][31:24])   // the queued response's opcode
+    case (rq[rq_rd[RQB-1:0]][31:24])   // the queued response's opcode
       `SW_OP_IDENTIFY: n_of = `SW_IDENT_BYTES;
       `SW_OP_STATUS: n_of = `SW_STATUS_BYTES;
       `SW_OP_READ_COUNTERS: n_of = `SW_COUNTERS_BYTES_UNCONFIGURED;
       default: n_of = 0;
     endcase
-    if (rq[rq_rd[WB-1:0]][23:16] != 0) n_of = `SW_NAK_BYTES;
+    if (rq[rq_rd[RQB-1:0]][23:16] != 0) n_of = `SW_NAK_BYTES;
   end
 
   reg [7:0] pb, tb;           // payload byte, frame byte (below)
@@ -234,8 +241,11 @@ module sw_proto (
   // byte t_i of the response frame
   wire [7:0] p = t_i - HDR;                 // payload byte index
   wire [7:0] k = t_i - HDR - t_n;           // CRC byte index
-  wire [`SW_IDENT_BYTES*8-1:0] ident = `SW_IDENT_PAYLOAD;
-  wire [31:0] boot = `SW_BOOT_COUNT;
+  `include `SW_IDENT_ROM
+  localparam integer IB = $clog2(`SW_IDENT_BYTES);
+  localparam [31:0] BOOT = `SW_BOOT_COUNT;
+  localparam integer ST_BOOT = `SW_STATUS_AT_BOOT_COUNT;
+  localparam integer C_IN = `SW_COUNTERS_AT_WIRE_BYTES_IN, C_OUT = `SW_COUNTERS_AT_WIRE_BYTES_OUT;
   wire [31:0] crc_out = ~tx_crc;
   always @(*) begin
     pb = 8'd0;
@@ -246,12 +256,25 @@ module sw_proto (
       3: pb = t_exp[15:8];
       default: pb = 8'd0;             // message: empty string (u16 length 0)
     endcase else case (t_op)
-      `SW_OP_IDENTIFY: pb = ident[p*8 +: 8];
-      `SW_OP_STATUS:
-        if (p >= `SW_STATUS_AT_BOOT_COUNT && p < `SW_STATUS_AT_BOOT_COUNT + 4) pb = boot[(p - `SW_STATUS_AT_BOOT_COUNT)*8 +: 8];
-      `SW_OP_READ_COUNTERS:
-        if (p >= `SW_COUNTERS_AT_WIRE_BYTES_IN && p < `SW_COUNTERS_AT_WIRE_BYTES_IN + 4) pb = snap_in[(p - `SW_COUNTERS_AT_WIRE_BYTES_IN)*8 +: 8];
-        else if (p >= `SW_COUNTERS_AT_WIRE_BYTES_OUT && p < `SW_COUNTERS_AT_WIRE_BYTES_OUT + 4) pb = snap_out[(p - `SW_COUNTERS_AT_WIRE_BYTES_OUT)*8 +: 8];
+      `SW_OP_IDENTIFY: pb = sw_ident_byte(p[IB-1:0]);
+      `SW_OP_STATUS: case (p)
+        ST_BOOT + 0: pb = BOOT[7:0];
+        ST_BOOT + 1: pb = BOOT[15:8];
+        ST_BOOT + 2: pb = BOOT[23:16];
+        ST_BOOT + 3: pb = BOOT[31:24];
+        default: pb = 8'd0;
+      endcase
+      `SW_OP_READ_COUNTERS: case (p)   // u64 fields: the low 32 bits counted, the rest 0
+        C_IN + 0: pb = snap_in[7:0];
+        C_IN + 1: pb = snap_in[15:8];
+        C_IN + 2: pb = snap_in[23:16];
+        C_IN + 3: pb = snap_in[31:24];
+        C_OUT + 0: pb = wire_out[7:0];   // changes only after a response is sent: no snapshot needed
+        C_OUT + 1: pb = wire_out[15:8];
+        C_OUT + 2: pb = wire_out[23:16];
+        C_OUT + 3: pb = wire_out[31:24];
+        default: pb = 8'd0;
+      endcase
       default: pb = 8'd0;
     endcase
     case (t_i)
@@ -261,7 +284,13 @@ module sw_proto (
       3: tb = t_nak ? `SW_NAK : (`SW_RESPONSE_FLAG | t_op);
       4: tb = {1'b0, t_n};
       5, 6, 7: tb = 8'd0;
-      default: tb = (t_i < HDR + t_n) ? pb : crc_out[k[1:0]*8 +: 8];
+      default: if (t_i < HDR + t_n) tb = pb;
+        else case (k[1:0])
+          2'd0: tb = crc_out[7:0];
+          2'd1: tb = crc_out[15:8];
+          2'd2: tb = crc_out[23:16];
+          default: tb = crc_out[31:24];
+        endcase
     endcase
   end
 
@@ -276,12 +305,11 @@ module sw_proto (
     end else begin
       case (ts)
         T_IDLE: if (rq_wr != rq_rd) begin
-          {t_seq, t_op, t_code, t_exp} <= rq[rq_rd[WB-1:0]];
+          {t_seq, t_op, t_code, t_exp} <= rq[rq_rd[RQB-1:0]];
           t_n <= n_of;
           rq_rd <= rq_rd + 1'b1;
           t_i <= 0;
           snap_in <= wire_in;
-          snap_out <= wire_out;
           tx_crc_init <= 1'b1;
           ts <= T_BYTE;
         end
