@@ -30,13 +30,13 @@
 // the cached opcode and code rather than stored: every response this endpoint makes is a function of
 // them, the seq and the board's state (STATUS and READ_COUNTERS replay the state at replay time).
 //
-// Responses wait in a queue of RQ descriptors (seq, opcode, code, expected) so requests that arrive
-// back to back while a response is on the wire are answered in order. A response is rarely longer
-// than its request (IDENTIFY and READ_COUNTERS are), and the line runs the same rate both ways, so the
-// queue seldom holds more than one; if it is full a response is dropped, the request stays cached and
-// the host's retransmission gets the replay. The memories are flip-flops (ram_style logic): the
-// engine uses every EBR. The transmitter
-// builds each frame byte by byte (header, payload from a mux, CRC) and SLIP-encodes it (END after).
+// No response queue: the responses of requests run wait in the cache itself. `sent` is the seq of the
+// next one to transmit; those of sent .. expected-1 are pending (at most SW_WINDOW: the host has no
+// more unanswered, so none is overwritten before it is sent). A replay or a link NAK waits in one
+// extra slot; a second one while that slot is full is dropped (the host's timer retransmits). The
+// cache is flip-flops (ram_style logic: the engine uses every EBR); its read for the transmitter needs
+// only the opcode and code. The transmitter builds each frame byte by byte (header, payload from a mux,
+// CRC) and SLIP-encodes it (END after).
 //
 // Implemented requests: IDENTIFY (the up5k capability, generated into spec.vh), RESET, STATUS,
 // READ_COUNTERS, CLEAR_COUNTERS. A wrong payload length is NAK bad_payload; every other opcode is NAK
@@ -59,8 +59,6 @@ module sw_proto (
   localparam integer CW = $clog2(MAXF + 1);
   localparam integer W = `SW_WINDOW;
   localparam integer WB = $clog2(W);
-  localparam integer RQ = W / 2;            // response queue entries
-  localparam integer RQB = $clog2(RQ);
   localparam [7:0] END = `SW_SLIP_END, ESC = `SW_SLIP_ESC, ESC_END = `SW_SLIP_ESC_END, ESC_ESC = `SW_SLIP_ESC_ESC;
   localparam [7:0] ERR_BAD_OPCODE = `SW_ERR_BAD_OPCODE, ERR_BAD_PAYLOAD = `SW_ERR_BAD_PAYLOAD;
   localparam [7:0] ERR_OUT_OF_ORDER = `SW_LINK_ERR_OUT_OF_ORDER, ERR_BAD_VERSION = `SW_LINK_ERR_BAD_VERSION;
@@ -122,16 +120,22 @@ module sw_proto (
   end
 
   // response queue: {seq, opcode, code, expected}
-  (* ram_style = "logic" *) reg [47:0] rq [0:RQ-1];
-  reg [RQB:0] rq_wr, rq_rd;
-  wire [RQB:0] rq_used = rq_wr - rq_rd;
-  wire rq_full = rq_used == RQ;
-  reg push;
-  reg [47:0] push_d;
+  // pending responses: runs sent .. expected-1 (from the cache), and one replay or link NAK
+  reg [15:0] sent;
+  reg x_valid;                // the extra slot
+  reg [15:0] x_seq, x_exp;
+  reg [7:0] x_op, x_code;
+  wire x_take;                // the transmitter takes the slot (below)
+  wire run_take;              // the transmitter takes the run response of seq `sent`
+  reg reset_run;              // RESET ran: the transmitter's counter restarts too
 
   always @(posedge clk) begin
-    push <= 1'b0;
+    reset_run <= 1'b0;
+    if (x_take) x_valid <= 1'b0;
+    if (run_take) sent <= sent + 1'b1;
     if (rst) begin
+      x_valid <= 1'b0;
+      sent <= 0;
       esc <= 1'b0;
       spoilt <= 1'b0;
       cnt <= 0;
@@ -178,23 +182,27 @@ module sw_proto (
         if (is_resp) begin
           // a response echoed back: not a request
         end else if (hit) begin
-          push <= 1'b1;
-          push_d <= {h_seq, centry[11:4], 4'd0, centry[3:0], seq_next};
+          if (!x_valid || x_take) begin
+            x_valid <= 1'b1;
+            {x_seq, x_op, x_code, x_exp} <= {h_seq, centry[11:4], 4'd0, centry[3:0], seq_next};
+          end
         end else if (h_ver != `SW_PROTOCOL_VERSION) begin
-          push <= 1'b1;
-          push_d <= {h_seq, h_op, ERR_BAD_VERSION, expected};
+          if (!x_valid || x_take) begin
+            x_valid <= 1'b1;
+            {x_seq, x_op, x_code, x_exp} <= {h_seq, h_op, ERR_BAD_VERSION, expected};
+          end
         end else if (!in_order) begin
-          if (!ahead[15]) begin      // ahead by less than half the seq space
-            push <= 1'b1;
-            push_d <= {h_seq, h_op, ERR_OUT_OF_ORDER, expected};
+          if (!ahead[15] && (!x_valid || x_take)) begin   // ahead by less than half the seq space
+            x_valid <= 1'b1;
+            {x_seq, x_op, x_code, x_exp} <= {h_seq, h_op, ERR_OUT_OF_ORDER, expected};
           end
         end else begin
-          push <= 1'b1;
-          push_d <= {h_seq, h_op, run_code, seq_next};
+          if (identify) sent <= h_seq;   // a new session: its first response is the next to send
           cache[idx] <= {last4[15:0], h_op, run_code[3:0]};
           cvalid <= (identify ? {W{1'b0}} : cvalid) | ({{(W-1){1'b0}}, 1'b1} << idx);
           expected <= seq_next;
           if (h_op == `SW_OP_RESET && run_code == 0) wire_in <= 0;   // the boot state (after counting this frame)
+          reset_run <= h_op == `SW_OP_RESET && run_code == 0;
         end
       end
     end
@@ -212,24 +220,27 @@ module sw_proto (
   wire tx_ready = !tx_busy && !tx_start;
   wire t_nak = t_code != 0;
 
-  always @(posedge clk) begin
-    if (rst) rq_wr <= 0;
-    else if (push && !rq_full) begin
-      rq[rq_wr[RQB-1:0]] <= push_d;
-      rq_wr <= rq_wr + 1'b1;
-    end
-  end
-  assign busy = ts != T_IDLE || rq_wr != rq_rd;
+  // the next response: the extra slot first, else the run response of seq `sent`
+  wire run_pending = sent != expected;
+  wire [11:0] run_entry = cache[sent[WB-1:0]][11:0];   // {opcode, code}
+  wire pick_x = x_valid;
+  wire [15:0] n_seq = pick_x ? x_seq : sent;
+  wire [7:0] n_op = pick_x ? x_op : run_entry[11:4];
+  wire [7:0] n_code = pick_x ? x_code : {4'd0, run_entry[3:0]};
+  wire [15:0] n_exp = pick_x ? x_exp : sent + 1'b1;
+  assign busy = ts != T_IDLE || x_valid || run_pending;
+  assign x_take = ts == T_IDLE && pick_x;
+  assign run_take = ts == T_IDLE && !pick_x && run_pending;
 
   reg [6:0] n_of;
   always @(*) begin
-    case (rq[rq_rd[RQB-1:0]][31:24])   // the queued response's opcode
+    case (n_op)
       `SW_OP_IDENTIFY: n_of = `SW_IDENT_BYTES;
       `SW_OP_STATUS: n_of = `SW_STATUS_BYTES;
       `SW_OP_READ_COUNTERS: n_of = `SW_COUNTERS_BYTES_UNCONFIGURED;
       default: n_of = 0;
     endcase
-    if (rq[rq_rd[RQB-1:0]][23:16] != 0) n_of = `SW_NAK_BYTES;
+    if (n_code != 0) n_of = `SW_NAK_BYTES;
   end
 
   reg [7:0] pb, tb;           // payload byte, frame byte (below)
@@ -300,14 +311,12 @@ module sw_proto (
     tx_crc_start <= 1'b0;
     if (rst) begin
       ts <= T_IDLE;
-      rq_rd <= 0;
       wire_out <= 0;
     end else begin
       case (ts)
-        T_IDLE: if (rq_wr != rq_rd) begin
-          {t_seq, t_op, t_code, t_exp} <= rq[rq_rd[RQB-1:0]];
+        T_IDLE: if (pick_x || run_pending) begin
+          {t_seq, t_op, t_code, t_exp} <= {n_seq, n_op, n_code, n_exp};
           t_n <= n_of;
-          rq_rd <= rq_rd + 1'b1;
           t_i <= 0;
           snap_in <= wire_in;
           tx_crc_init <= 1'b1;
@@ -338,7 +347,7 @@ module sw_proto (
         default: ts <= T_IDLE;
       endcase
       // RESET: the counters start again (the reset's own response counts, as the emulator's does)
-      if (push && push_d[31:24] == `SW_OP_RESET && push_d[23:16] == 0) wire_out <= 0;
+      if (reset_run) wire_out <= 0;
     end
   end
 endmodule
