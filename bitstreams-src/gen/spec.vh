@@ -144,6 +144,7 @@
 `define SW_IDENT_BYTES 83 // IDENTIFY response payload bytes: sw_ident_byte() in ident_rom.vh
 `define SW_IDENT_ROM "ident_rom.vh" // include inside a module
 `define SW_NAK_BYTES 6 // NAK payload: opcode, code, expected u16, empty message
+`define SW_SAMPLE_ENCODINGS 4 // STREAM_SAMPLES encoding enum values (any device)
 `define SW_STATUS_BYTES 18
 `define SW_STATUS_AT_CONFIGURED 0
 `define SW_STATUS_AT_SEEDED 1

@@ -38,10 +38,12 @@
 // only the opcode and code. The transmitter builds each frame byte by byte (header, payload from a mux,
 // CRC) and SLIP-encodes it (END after).
 //
-// Implemented requests: IDENTIFY (the up5k capability, generated into spec.vh), RESET, STATUS,
-// READ_COUNTERS, CLEAR_COUNTERS. A wrong payload length is NAK bad_payload; every other opcode is NAK
-// bad_opcode. The network opcodes (CONFIGURE .. INFER) are not yet joined to the sequencer: see the
-// sequencer port in sw_top.v.
+// Implemented requests: IDENTIFY (the up5k capability, generated into ident_rom.vh), RESET, STATUS,
+// READ_COUNTERS, CLEAR_COUNTERS. A payload that does not match its schema is NAK bad_payload. The
+// network opcodes are not yet joined to the sequencer (see the sequencer port in sw_top.v): CONFIGURE
+// is NAK bad_opcode, and LOAD_SEEDS, WRITE_WEIGHTS, READ_WEIGHTS, STREAM_SAMPLES, TRAIN and INFER
+// are NAK not_configured, as on an emulator that was never configured. Every other opcode (masks,
+// the balancer: not in the up5k capability) is NAK bad_opcode.
 module sw_proto (
   input  wire       clk,
   input  wire       rst,
@@ -61,6 +63,7 @@ module sw_proto (
   localparam integer WB = $clog2(W);
   localparam [7:0] END = `SW_SLIP_END, ESC = `SW_SLIP_ESC, ESC_END = `SW_SLIP_ESC_END, ESC_ESC = `SW_SLIP_ESC_ESC;
   localparam [7:0] ERR_BAD_OPCODE = `SW_ERR_BAD_OPCODE, ERR_BAD_PAYLOAD = `SW_ERR_BAD_PAYLOAD;
+  localparam [7:0] ERR_NOT_CONFIGURED = `SW_ERR_NOT_CONFIGURED;
   localparam [7:0] ERR_OUT_OF_ORDER = `SW_LINK_ERR_OUT_OF_ORDER, ERR_BAD_VERSION = `SW_LINK_ERR_BAD_VERSION;
 
   // ---- receive: SLIP decode, header, CRC ------------------------------------------------------------
@@ -70,6 +73,9 @@ module sw_proto (
   reg [15:0] h_seq;
   reg [31:0] h_len;
   reg [31:0] last4;           // the last 4 bytes: at END, the frame's CRC field (little-endian)
+  reg [7:0] pl0;              // payload byte 0 (STREAM_SAMPLES encoding, LOAD_SEEDS first list count)
+  reg [7:0] pl_b;             // LOAD_SEEDS: the second list's count, at payload byte 1 + 4 * pl0
+  reg pl_b_seen;
   reg [31:0] wire_in, wire_out;  // frame bytes in and out since RESET (READ_COUNTERS' wire counters)
 
   reg d_valid;
@@ -108,14 +114,27 @@ module sw_proto (
   wire identify = h_op == `SW_OP_IDENTIFY;
   wire in_order = identify || h_seq == expected;
 
-  // what running the request answers: 0 = ACK, else a device error code
+  // What running the request answers: 0 = ACK, else a device error code. The payload is checked
+  // against its schema first (bad_payload), as the emulator's codec does; the network opcodes then
+  // find no network (not_configured: the board has no CONFIGURE yet, so it is never configured).
+  wire [15:0] ls_len = 16'd10 + {pl0, 2'b00} + {pl_b, 2'b00};   // LOAD_SEEDS: 1 + 4a + 1 + 4b + 8
   reg [7:0] run_code;
   always @(*) begin
     case (h_op)
       `SW_OP_IDENTIFY: run_code = (h_len == 4) ? 8'd0 : ERR_BAD_PAYLOAD;   // u32 nonce
       `SW_OP_RESET, `SW_OP_STATUS, `SW_OP_READ_COUNTERS, `SW_OP_CLEAR_COUNTERS:
         run_code = (h_len == 0) ? 8'd0 : ERR_BAD_PAYLOAD;
-      default: run_code = ERR_BAD_OPCODE;
+      `SW_OP_TRAIN, `SW_OP_INFER:                     // n u32
+        run_code = (h_len == 4) ? ERR_NOT_CONFIGURED : ERR_BAD_PAYLOAD;
+      `SW_OP_READ_WEIGHTS:                            // junction u8, offset u32, count u32
+        run_code = (h_len == 9) ? ERR_NOT_CONFIGURED : ERR_BAD_PAYLOAD;
+      `SW_OP_WRITE_WEIGHTS:                           // junction u8, offset u32, words
+        run_code = (h_len >= 5) ? ERR_NOT_CONFIGURED : ERR_BAD_PAYLOAD;
+      `SW_OP_STREAM_SAMPLES:                          // encoding enum, count u16, data
+        run_code = (h_len >= 3 && pl0 < `SW_SAMPLE_ENCODINGS) ? ERR_NOT_CONFIGURED : ERR_BAD_PAYLOAD;
+      `SW_OP_LOAD_SEEDS:                              // list u32, list u32, u32, u32
+        run_code = (pl_b_seen && h_len == {16'd0, ls_len}) ? ERR_NOT_CONFIGURED : ERR_BAD_PAYLOAD;
+      default: run_code = ERR_BAD_OPCODE;             // CONFIGURE (not yet in RTL) and what up5k lacks
     endcase
   end
 
@@ -167,8 +186,14 @@ module sw_proto (
           5: h_len[15:8] <= d;
           6: h_len[23:16] <= d;
           7: h_len[31:24] <= d;
+          HDR: pl0 <= d;
           default: ;
         endcase
+        if (cnt == HDR) pl_b_seen <= 1'b0;
+        if (cnt > HDR && cnt == HDR + 1 + {pl0, 2'b00}) begin
+          pl_b <= d;
+          pl_b_seen <= 1'b1;
+        end
         last4 <= {d, last4[31:8]};
         wire_in <= wire_in + 1'b1;
       end

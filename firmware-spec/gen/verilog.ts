@@ -21,7 +21,7 @@ import {
   WINDOW,
 } from '../protocol.ts';
 import { JUNCTION_PIPELINE_CLOCKS } from '../schedule.ts';
-import { capabilityFor } from '../capability.ts';
+import { capabilityFor, SAMPLE_ENCODINGS } from '../capability.ts';
 import { crc32, encodePayload, encodeResponse } from '../codec.ts';
 import { NAK_SCHEMA, type Schema } from '../protocol.ts';
 import { SPEC_VERSION } from '../version.ts';
@@ -262,6 +262,7 @@ function protocolRtl(def: (name: string, value: string | number, comment?: strin
   def('SW_IDENT_ROM', '"ident_rom.vh"', 'include inside a module');
   const nak = encodePayload(NAK_SCHEMA, { opcode: 0, code: 0, expected: 0, message: '' });
   def('SW_NAK_BYTES', nak.length, 'NAK payload: opcode, code, expected u16, empty message');
+  def('SW_SAMPLE_ENCODINGS', SAMPLE_ENCODINGS.length, 'STREAM_SAMPLES encoding enum values (any device)');
   const status = OPCODES.STATUS.response;
   def('SW_STATUS_BYTES', encodeResponse('STATUS', { configured: false, seeded: false, bufferedSamples: 0, bufferedBytes: 0, roundingState: 0, bootCount: 0 }).length);
   for (const f of ['configured', 'seeded', 'bufferedSamples', 'bufferedBytes', 'roundingState', 'bootCount']) def(`SW_STATUS_AT_${f.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`, fieldOffset(status, f));

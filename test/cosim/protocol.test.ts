@@ -172,4 +172,31 @@ describe.skipIf(!!missing)(`RTL protocol endpoint under co-simulation${missing ?
     await both(frameOf(514, OPCODES.READ_COUNTERS.code), 1);
     await both(frameOf(515, OPCODES.CLEAR_COUNTERS.code), 1);
   });
+
+  it('answers the network opcodes as an unconfigured device: payload checks, then not_configured', async () => {
+    const req = (op: keyof typeof OPCODES, v: unknown) => [OPCODES[op].code, encodeRequest(op, v)] as const;
+    const cases: Array<readonly [number, Buffer]> = [
+      req('TRAIN', { n: 5 }),
+      req('INFER', { n: 5 }),
+      req('READ_WEIGHTS', { junction: 0, offset: 3, count: 7 }),
+      req('WRITE_WEIGHTS', { junction: 1, offset: 0, words: Buffer.alloc(6, 0xc0) }),
+      req('STREAM_SAMPLES', { encoding: 'bin', count: 1, data: Buffer.of(3, 0xdb, 0xc0) }),
+      req('LOAD_SEEDS', { connectivity: [1, 2], init: [3, 4, 5], feedback: 6, rounding: 7 }),
+      [OPCODES.TRAIN.code, Buffer.of(1, 0, 0)],
+      [OPCODES.READ_WEIGHTS.code, Buffer.alloc(10)],
+      [OPCODES.WRITE_WEIGHTS.code, Buffer.alloc(4)],
+      [OPCODES.STREAM_SAMPLES.code, Buffer.of(9, 1, 0, 0)],
+      [OPCODES.LOAD_SEEDS.code, Buffer.of(1, 1, 0, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 0)],
+      [OPCODES.LOAD_SEEDS.code, Buffer.of(2, 1, 0)],
+    ];
+    let seq = 530;
+    await both(frameOf(seq++, OPCODES.IDENTIFY.code, encodeRequest('IDENTIFY', { nonce: 9 })), 1);
+    for (const [k, [op, payload]] of cases.entries()) {
+      const r = await both(frameOf(seq++, op, payload), 1);
+      expect(r[3]).toBe(NAK);
+      const want = k < 6 ? DEVICE_ERRORS.not_configured : DEVICE_ERRORS.bad_payload;
+      expect(decodeNak(r.subarray(8, r.length - 4)), `case ${k}`).toMatchObject({ opcode: op, code: want, expected: seq });
+    }
+    await works(seq);
+  });
 });
