@@ -45,23 +45,41 @@ module sw_top #(
   sw_uart_rx #(.DIV(UART_DIV)) u_rx (.clk(clk), .rst(rst), .rx(uart_rx), .valid(rx_valid), .data(rx_data));
   sw_uart_tx #(.DIV(UART_DIV)) u_tx (.clk(clk), .rst(rst), .start(tx_start), .data(tx_data), .busy(tx_busy), .tx(uart_tx));
 
+  // the sequencer port (see above)
+  wire st_we;
+  wire [SAB-1:0] st_addr;
+  wire [15:0] st_wdata;
+  wire cmd_valid;
+  wire [1:0] cmd;
+  wire [15:0] cmd_n;
+  wire [2:0] hp_sel;
+  wire hp_start, hp_wr, hp_rd;
+  wire busy, ready, paused, cycle_done, hp_rvalid;
+  wire [15:0] correct, jcycles, hp_rdata;
+  wire [31:0] clocks;
+`ifndef SW_BRINGUP_PORT
   wire proto_busy;
   sw_proto u_proto (
     .clk(clk), .rst(rst), .rx_valid(rx_valid), .rx_data(rx_data),
     .tx_start(tx_start), .tx_data(tx_data), .tx_busy(tx_busy), .busy(proto_busy));
-
-  // the sequencer port (see above): idle until the network opcodes are joined
-  wire st_we = 1'b0;
-  wire [SAB-1:0] st_addr = {SAB{1'b0}};
-  wire [15:0] st_wdata = 16'd0;
-  wire cmd_valid = 1'b0;
-  wire [1:0] cmd = 2'd0;
-  wire [15:0] cmd_n = 16'd0;
-  wire [2:0] hp_sel = 3'd0;
-  wire hp_start = 1'b0, hp_wr = 1'b0, hp_rd = 1'b0;
-  wire busy, ready, paused, cycle_done, hp_rvalid;
-  wire [15:0] correct, jcycles, hp_rdata;
-  wire [31:0] clocks;
+  // idle until the network opcodes are joined (synthesis then removes the sequencer and the engine)
+  assign st_we = 1'b0;
+  assign st_addr = {SAB{1'b0}};
+  assign st_wdata = 16'd0;
+  assign cmd_valid = 1'b0;
+  assign cmd = 2'd0;
+  assign cmd_n = 16'd0;
+  assign hp_sel = 3'd0;
+  assign {hp_start, hp_wr, hp_rd} = 3'b000;
+`else
+  // transitional: the bring-up byte-command port instead of the protocol (see sw_bringup.v)
+  sw_bringup #(.SAB(SAB)) u_bringup (
+    .clk(clk), .rst(rst), .rx_valid(rx_valid), .rx_data(rx_data),
+    .tx_start(tx_start), .tx_data(tx_data), .tx_busy(tx_busy),
+    .st_we(st_we), .st_addr(st_addr), .wdata(st_wdata), .cmd_valid(cmd_valid), .cmd(cmd), .cmd_n(cmd_n),
+    .busy(busy), .ready(ready), .correct(correct), .jcycles(jcycles), .clocks(clocks),
+    .hp_sel(hp_sel), .hp_start(hp_start), .hp_wr(hp_wr), .hp_rd(hp_rd), .hp_rvalid(hp_rvalid), .hp_rdata(hp_rdata));
+`endif
   sw_seq #(.SAB(SAB)) u_seq (
     .clk(clk), .rst(rst), .st_we(st_we), .st_addr(st_addr), .st_wdata(st_wdata),
     .cmd_valid(cmd_valid), .cmd(cmd), .cmd_n(cmd_n), .busy(busy), .ready(ready), .hold(1'b0), .resume(1'b0),
