@@ -34,9 +34,9 @@
 // next one to transmit; those of sent .. expected-1 are pending (at most SW_WINDOW: the host has no
 // more unanswered, so none is overwritten before it is sent). A replay or a link NAK waits in one
 // extra slot; a second one while that slot is full is dropped (the host's timer retransmits). The
-// cache is flip-flops (ram_style logic: the engine uses every EBR); its read for the transmitter needs
-// only the opcode and code. The transmitter builds each frame byte by byte (header, payload from a mux,
-// CRC) and SLIP-encodes it (END after).
+// cache is one EBR (16 words of 16 bits; as flip-flops it would cost about 200 LUTs and 170 FFs more).
+// The transmitter builds each frame byte by byte (header, payload from a mux, CRC) and SLIP-encodes it
+// (END after).
 //
 // Implemented requests: IDENTIFY (the up5k capability, generated into ident_rom.vh), RESET, STATUS,
 // READ_COUNTERS, CLEAR_COUNTERS. A payload that does not match its schema is NAK bad_payload. The
@@ -103,16 +103,32 @@ module sw_proto (
   // ---- endpoint ------------------------------------------------------------------------------------
   reg [15:0] expected;
   reg [W-1:0] cvalid;
-  (* ram_style = "logic" *) reg [27:0] cache [0:W-1];   // {request CRC[15:0], opcode, code[3:0]}
-  reg [27:0] centry;
-  reg look;                   // centry holds the entry for h_seq
+  // The cache memory: entry e in word 2e (the request's CRC[15:0]) and word 2e+1 ({opcode, code[3:0],
+  // 0}); one EBR with a registered read port that the decision and the transmitter share.
+  (* ram_style = "block" *) reg [15:0] cmem [0:2*W-1];
+  reg [15:0] cq;              // read data, the clock after the read
+  wire c_re, c_we;
+  wire [WB:0] c_raddr, c_waddr;
+  wire [15:0] c_wdata;
+  always @(posedge clk) begin
+    if (c_we) cmem[c_waddr] <= c_wdata;
+    if (c_re) cq <= cmem[c_raddr];
+  end
+  // deciding a frame: dph 0 read the CRC word, 1 read the opcode word (CRC word arrives), 2 decide
+  // (opcode word arrives; a request run writes its opcode word), then `wb` writes its CRC word and
+  // advances `expected` (so the transmitter never reads an opcode word before it is written)
+  reg [1:0] dph;
+  reg [15:0] ctag;
+  reg wb;
   wire [WB-1:0] idx = h_seq[WB-1:0];
   wire [15:0] ahead = h_seq - expected;    // 1..W behind: -W..-1
   wire [15:0] seq_next = h_seq + 1'b1;
   wire is_resp = h_op == `SW_NAK || h_op[7];
-  wire hit = (&ahead[15:WB]) && cvalid[idx] && centry[27:12] == last4[15:0];
+  wire hit = (&ahead[15:WB]) && cvalid[idx] && ctag == last4[15:0];
   wire identify = h_op == `SW_OP_IDENTIFY;
   wire in_order = identify || h_seq == expected;
+  wire run_now = req && dph == 2 && !is_resp && !hit && h_ver == `SW_PROTOCOL_VERSION && in_order;
+  wire dec_rd = req && dph < 2;
 
   // What running the request answers: 0 = ACK, else a device error code. The payload is checked
   // against its schema first (bad_payload), as the emulator's codec does; the network opcodes then
@@ -159,7 +175,8 @@ module sw_proto (
       spoilt <= 1'b0;
       cnt <= 0;
       req <= 1'b0;
-      look <= 1'b0;
+      dph <= 0;
+      wb <= 1'b0;
       expected <= 0;
       cvalid <= 0;
       wire_in <= 0;
@@ -197,19 +214,20 @@ module sw_proto (
         last4 <= {d, last4[31:8]};
         wire_in <= wire_in + 1'b1;
       end
-      // decide: one clock to read the cache entry, one to act
-      if (req && !look) begin
-        centry <= cache[idx];
-        look <= 1'b1;
+      // decide
+      wb <= 1'b0;
+      if (req && dph < 2) begin
+        dph <= dph + 1'b1;
+        if (dph == 1) ctag <= cq;
       end else if (req) begin
         req <= 1'b0;
-        look <= 1'b0;
+        dph <= 0;
         if (is_resp) begin
           // a response echoed back: not a request
         end else if (hit) begin
           if (!x_valid || x_take) begin
             x_valid <= 1'b1;
-            {x_seq, x_op, x_code, x_exp} <= {h_seq, centry[11:4], 4'd0, centry[3:0], seq_next};
+            {x_seq, x_op, x_code, x_exp} <= {h_seq, cq[15:8], 4'd0, cq[7:4], seq_next};
           end
         end else if (h_ver != `SW_PROTOCOL_VERSION) begin
           if (!x_valid || x_take) begin
@@ -222,19 +240,21 @@ module sw_proto (
             {x_seq, x_op, x_code, x_exp} <= {h_seq, h_op, ERR_OUT_OF_ORDER, expected};
           end
         end else begin
-          if (identify) sent <= h_seq;   // a new session: its first response is the next to send
-          cache[idx] <= {last4[15:0], h_op, run_code[3:0]};
-          cvalid <= (identify ? {W{1'b0}} : cvalid) | ({{(W-1){1'b0}}, 1'b1} << idx);
-          expected <= seq_next;
-          if (h_op == `SW_OP_RESET && run_code == 0) wire_in <= 0;   // the boot state (after counting this frame)
-          reset_run <= h_op == `SW_OP_RESET && run_code == 0;
+          wb <= 1'b1;                  // run (the opcode word is written now, see c_we)
         end
+      end
+      if (wb) begin
+        if (identify) sent <= h_seq;   // a new session: its first response is the next to send
+        cvalid <= (identify ? {W{1'b0}} : cvalid) | ({{(W-1){1'b0}}, 1'b1} << idx);
+        expected <= seq_next;
+        if (h_op == `SW_OP_RESET && run_code == 0) wire_in <= 0;   // the boot state (after counting this frame)
+        reset_run <= h_op == `SW_OP_RESET && run_code == 0;
       end
     end
   end
 
   // ---- transmit: frame builder, CRC, SLIP encoder ---------------------------------------------------
-  localparam [2:0] T_IDLE = 0, T_BYTE = 1, T_SEND = 2, T_SEND2 = 3, T_END = 4;
+  localparam [2:0] T_IDLE = 0, T_BYTE = 1, T_SEND = 2, T_SEND2 = 3, T_END = 4, T_FETCH = 5;
   reg [2:0] ts;
   reg [15:0] t_seq, t_exp;
   reg [7:0] t_op, t_code;
@@ -245,17 +265,23 @@ module sw_proto (
   wire tx_ready = !tx_busy && !tx_start;
   wire t_nak = t_code != 0;
 
-  // the next response: the extra slot first, else the run response of seq `sent`
+  // the next response: the extra slot first, else the run response of seq `sent`, whose opcode word
+  // is read from the cache when the decision leaves the read port free (T_IDLE), used in T_FETCH
   wire run_pending = sent != expected;
-  wire [11:0] run_entry = cache[sent[WB-1:0]][11:0];   // {opcode, code}
-  wire pick_x = x_valid;
-  wire [15:0] n_seq = pick_x ? x_seq : sent;
-  wire [7:0] n_op = pick_x ? x_op : run_entry[11:4];
-  wire [7:0] n_code = pick_x ? x_code : {4'd0, run_entry[3:0]};
-  wire [15:0] n_exp = pick_x ? x_exp : sent + 1'b1;
+  wire tx_rd = ts == T_IDLE && !x_valid && run_pending && !dec_rd;
+  wire fetched = ts == T_FETCH;
+  wire [15:0] n_seq = fetched ? sent : x_seq;
+  wire [7:0] n_op = fetched ? cq[15:8] : x_op;
+  wire [7:0] n_code = fetched ? {4'd0, cq[7:4]} : x_code;
+  wire [15:0] n_exp = fetched ? sent + 1'b1 : x_exp;
   assign busy = ts != T_IDLE || x_valid || run_pending;
-  assign x_take = ts == T_IDLE && pick_x;
-  assign run_take = ts == T_IDLE && !pick_x && run_pending;
+  assign x_take = ts == T_IDLE && x_valid;
+  assign run_take = fetched;
+  assign c_re = dec_rd || tx_rd;
+  assign c_raddr = dec_rd ? {idx, dph[0]} : {sent[WB-1:0], 1'b1};
+  assign c_we = run_now || wb;
+  assign c_waddr = {idx, !wb};
+  assign c_wdata = wb ? last4[15:0] : {h_op, run_code[3:0], 4'd0};
 
   reg [6:0] n_of;
   always @(*) begin
@@ -339,7 +365,16 @@ module sw_proto (
       wire_out <= 0;
     end else begin
       case (ts)
-        T_IDLE: if (pick_x || run_pending) begin
+        T_IDLE: if (tx_rd) ts <= T_FETCH;
+        else if (x_valid) begin
+          {t_seq, t_op, t_code, t_exp} <= {n_seq, n_op, n_code, n_exp};
+          t_n <= n_of;
+          t_i <= 0;
+          snap_in <= wire_in;
+          tx_crc_init <= 1'b1;
+          ts <= T_BYTE;
+        end
+        T_FETCH: begin
           {t_seq, t_op, t_code, t_exp} <= {n_seq, n_op, n_code, n_exp};
           t_n <= n_of;
           t_i <= 0;
