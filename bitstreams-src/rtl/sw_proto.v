@@ -104,11 +104,17 @@ module sw_proto (
   reg [15:0] expected;
   reg [W-1:0] cvalid;
   // The cache memory: entry e in word 2e (the request's CRC[15:0]) and word 2e+1 ({opcode, code[3:0],
-  // 0}); one EBR with a registered read port that the decision and the transmitter share.
-  (* ram_style = "block" *) reg [15:0] cmem [0:2*W-1];
+  // 0}); IDENTIFY's payload bytes (constant) from word ROM_AT on. One EBR (256 x 16) with a registered
+  // read port that the decision and the transmitter share.
+  localparam integer MW = 8;                 // word address bits
+  localparam integer ROM_AT = 1 << (MW - 1);
+  (* ram_style = "block" *) reg [15:0] cmem [0:(1 << MW)-1];
+  `include `SW_IDENT_ROM
+  integer ri;
+  initial for (ri = 0; ri < `SW_IDENT_BYTES; ri = ri + 1) cmem[ROM_AT + ri] = {8'd0, sw_ident_byte(ri)};
   reg [15:0] cq;              // read data, the clock after the read
   wire c_re, c_we;
-  wire [WB:0] c_raddr, c_waddr;
+  wire [MW-1:0] c_raddr, c_waddr;
   wire [15:0] c_wdata;
   always @(posedge clk) begin
     if (c_we) cmem[c_waddr] <= c_wdata;
@@ -263,6 +269,12 @@ module sw_proto (
   reg [7:0] cur;
   reg [31:0] snap_in;          // wire_in when the response started (later requests may count meanwhile)
   wire tx_ready = !tx_busy && !tx_start;
+  wire crc_ready = !tx_crc_busy && !tx_crc_init && !tx_crc_start;
+  // an IDENTIFY payload byte comes from the EBR: read it (when the decision leaves the port free),
+  // then take it the next clock (nothing else reads in between: the CRC stays ready, the state stays)
+  wire rom_need = ts == T_BYTE && !t_nak && t_op == `SW_OP_IDENTIFY && t_i >= HDR && t_i < HDR + t_n;
+  reg rom_got;
+  wire rom_rd = crc_ready && rom_need && !rom_got && !dec_rd;
   wire t_nak = t_code != 0;
 
   // the next response: the extra slot first, else the run response of seq `sent`, whose opcode word
@@ -277,10 +289,10 @@ module sw_proto (
   assign busy = ts != T_IDLE || x_valid || run_pending;
   assign x_take = ts == T_IDLE && x_valid;
   assign run_take = fetched;
-  assign c_re = dec_rd || tx_rd;
-  assign c_raddr = dec_rd ? {idx, dph[0]} : {sent[WB-1:0], 1'b1};
+  assign c_re = dec_rd || tx_rd || rom_rd;
+  assign c_raddr = dec_rd ? {{(MW-WB-1){1'b0}}, idx, dph[0]} : rom_rd ? ROM_AT + p : {{(MW-WB-1){1'b0}}, sent[WB-1:0], 1'b1};
   assign c_we = run_now || wb;
-  assign c_waddr = {idx, !wb};
+  assign c_waddr = {{(MW-WB-1){1'b0}}, idx, !wb};
   assign c_wdata = wb ? last4[15:0] : {h_op, run_code[3:0], 4'd0};
 
   reg [6:0] n_of;
@@ -303,8 +315,6 @@ module sw_proto (
   // byte t_i of the response frame
   wire [7:0] p = t_i - HDR;                 // payload byte index
   wire [7:0] k = t_i - HDR - t_n;           // CRC byte index
-  `include `SW_IDENT_ROM
-  localparam integer IB = $clog2(`SW_IDENT_BYTES);
   localparam [31:0] BOOT = `SW_BOOT_COUNT;
   localparam integer ST_BOOT = `SW_STATUS_AT_BOOT_COUNT;
   localparam integer C_IN = `SW_COUNTERS_AT_WIRE_BYTES_IN, C_OUT = `SW_COUNTERS_AT_WIRE_BYTES_OUT;
@@ -318,7 +328,7 @@ module sw_proto (
       3: pb = t_exp[15:8];
       default: pb = 8'd0;             // message: empty string (u16 length 0)
     endcase else case (t_op)
-      `SW_OP_IDENTIFY: pb = sw_ident_byte(p[IB-1:0]);
+      `SW_OP_IDENTIFY: pb = cq[7:0];           // read from the EBR (rom_rd) the clock before
       `SW_OP_STATUS: case (p)
         ST_BOOT + 0: pb = BOOT[7:0];
         ST_BOOT + 1: pb = BOOT[15:8];
@@ -363,6 +373,7 @@ module sw_proto (
     if (rst) begin
       ts <= T_IDLE;
       wire_out <= 0;
+      rom_got <= 1'b0;
     end else begin
       case (ts)
         T_IDLE: if (tx_rd) ts <= T_FETCH;
@@ -382,7 +393,10 @@ module sw_proto (
           tx_crc_init <= 1'b1;
           ts <= T_BYTE;
         end
-        T_BYTE: if (!tx_crc_busy && !tx_crc_init && !tx_crc_start) begin
+        T_BYTE: if (crc_ready && rom_need && !rom_got) begin
+          if (rom_rd) rom_got <= 1'b1;        // cq holds the byte next clock
+        end else if (crc_ready) begin
+          rom_got <= 1'b0;
           cur <= tb;
           if (t_i < HDR + t_n) tx_crc_start <= 1'b1;
           ts <= T_SEND;

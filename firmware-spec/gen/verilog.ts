@@ -281,7 +281,7 @@ function identPayload(): Buffer {
   return encodeResponse('IDENTIFY', { capability: capabilityFor('up5k', specHash()), bootCount: RTL_BOOT_COUNT, maxPayload: MAX_PAYLOAD, window: WINDOW });
 }
 
-/** The IDENTIFY payload as a function of the byte index: a case table (a LUT ROM, no EBR). */
+/** The IDENTIFY payload as a function of the byte index (sw_proto.v loads it into its EBR at start-up). */
 function identRom(): string {
   const b = identPayload();
   const ib = bitsFor(b.length);
