@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { runYosys } from '@yowasp/yosys';
 import { runIcepack, runNextpnrIce40 } from '@yowasp/nextpnr-ice40';
 import { PROFILES } from '../firmware-spec/capability.ts';
-import { SIGMOID_HEX_PATH, SPEC_VH_PATH, verilogFiles } from '../firmware-spec/gen/verilog.ts';
+import { IDENT_ROM_PATH, SIGMOID_HEX_PATH, SPEC_VH_PATH, verilogFiles } from '../firmware-spec/gen/verilog.ts';
 
 type Tree = { [name: string]: Tree | string | Uint8Array };
 
@@ -73,7 +73,7 @@ export function rtlSources(): string[] {
 /** The generated constants, by file name (spec.vh, sigmoid_lut.hex). */
 export function generatedFiles(): Record<string, string> {
   const g = verilogFiles();
-  return { 'spec.vh': g[SPEC_VH_PATH], 'sigmoid_lut.hex': g[SIGMOID_HEX_PATH] };
+  return { 'spec.vh': g[SPEC_VH_PATH], 'sigmoid_lut.hex': g[SIGMOID_HEX_PATH], 'ident_rom.vh': g[IDENT_ROM_PATH] };
 }
 
 function text(t: Tree | undefined, name: string): string {

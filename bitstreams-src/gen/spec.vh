@@ -138,4 +138,24 @@
 `define SW_SEQ_ADDR_BITS 10
 `define SW_NEURON_BITS 11
 
+// framed protocol in the RTL (sw_proto.v): CRC-32 register, fixed responses of the up5k board
+`define SW_CRC32_POLY 32'hedb88320 // reflected; register starts at all ones, final value inverted
+`define SW_CRC32_RESIDUE 32'hdebb20e3 // register after a frame and its own CRC: the frame is good
+`define SW_BOOT_COUNT 1 // an FPGA keeps no state across power cycles
+`define SW_IDENT_BYTES 83 // IDENTIFY response payload bytes: sw_ident_byte() in ident_rom.vh
+`define SW_IDENT_ROM "ident_rom.vh" // include inside a module
+`define SW_NAK_BYTES 6 // NAK payload: opcode, code, expected u16, empty message
+`define SW_SAMPLE_ENCODINGS 4 // STREAM_SAMPLES encoding enum values (any device)
+`define SW_STATUS_BYTES 18
+`define SW_STATUS_AT_CONFIGURED 0
+`define SW_STATUS_AT_SEEDED 1
+`define SW_STATUS_AT_BUFFERED_SAMPLES 2
+`define SW_STATUS_AT_BUFFERED_BYTES 6
+`define SW_STATUS_AT_ROUNDING_STATE 10
+`define SW_STATUS_AT_BOOT_COUNT 14
+`define SW_COUNTERS_AT_WIRE_BYTES_IN 48 // READ_COUNTERS: u64 fields before the junction list
+`define SW_COUNTERS_AT_WIRE_BYTES_OUT 56
+`define SW_COUNTERS_AT_JUNCTIONS 64 // the junction list's u8 count
+`define SW_COUNTERS_BYTES_UNCONFIGURED 65 // no junctions
+
 `endif

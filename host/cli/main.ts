@@ -6,6 +6,7 @@ import { registerBitstream } from './commands/bitstream.ts';
 import { registerFlash } from './commands/flash.ts';
 import { registerTrain } from './commands/train.ts';
 import { registerProfile } from './commands/profile.ts';
+import { registerCosim } from './commands/cosim.ts';
 
 /**
  * The seedwire command line. Each command lives in commands/<name>.ts and registers itself here.
@@ -22,6 +23,7 @@ export function buildProgram(): Command {
   registerDevices(program);
   registerBitstream(program);
   registerFlash(program);
+  registerCosim(program);
   return program;
 }
 

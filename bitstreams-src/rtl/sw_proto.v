@@ -1,0 +1,427 @@
+`default_nettype none
+`include "spec.vh"
+// The device's protocol endpoint in RTL: the same rules as emulator/endpoint/endpoint.ts, on a byte
+// stream from the UART (firmware-spec/protocol.ts has the normative text; every number is spec.vh's).
+//
+// Receive: SLIP decode (END ends a candidate; ESC ESC_END / ESC ESC_ESC unescape; a bad escape spoils
+// the candidate), header latched from the first 8 bytes, CRC-32 over every byte (sw_crc32, bit-serial).
+// At END a candidate is a frame when it has at least header + CRC bytes, its length field equals the
+// bytes received minus header and CRC (so at most SW_MAX_PAYLOAD), and the CRC register ends at
+// SW_CRC32_RESIDUE. Anything else is dropped in silence (a frame whose CRC fails cannot name its seq).
+//
+// Then, in the endpoint's order:
+//   1. a response opcode (SW_NAK, or SW_RESPONSE_FLAG set) is ignored;
+//   2. a byte-identical copy (same seq, same CRC) of one of the last SW_WINDOW requests run gets its
+//      response again, and is not run again;
+//   3. a version other than SW_PROTOCOL_VERSION gets NAK bad_version naming `expected`; not run;
+//   4. IDENTIFY is the sync point: it runs at any seq (expected := its seq) and empties the cache;
+//   5. a seq ahead of `expected` (by less than half the seq space) gets NAK out_of_order naming
+//      `expected`; one behind is dropped in silence;
+//   6. seq == expected runs: the response (ACK, or NAK with a device error code and expected + 1) is
+//      cached under the seq and sent, and expected := seq + 1.
+//
+// Replay cache: SW_WINDOW entries, indexed by seq mod SW_WINDOW, each the low 16 bits of the request's
+// CRC, its opcode and its result code (device error codes fit 4 bits). The host never has more than SW_WINDOW requests unanswered, so a retransmission it
+// makes is always among the last SW_WINDOW seqs run; the emulator keeps SW_REPLAY_CACHE (4 windows)
+// only to also answer copies delayed beyond that, which the host ignores. The seq is implied by the
+// index and by being 1..SW_WINDOW behind `expected`, so it is not stored; a request the host did not
+// send twice with one seq (a new session's requests come after IDENTIFY, which empties the cache), so
+// 16 CRC bits tell a copy from another request as well as 32 would here. A response is rebuilt from
+// the cached opcode and code rather than stored: every response this endpoint makes is a function of
+// them, the seq and the board's state (STATUS and READ_COUNTERS replay the state at replay time).
+//
+// No response queue: the responses of requests run wait in the cache itself. `sent` is the seq of the
+// next one to transmit; those of sent .. expected-1 are pending (at most SW_WINDOW: the host has no
+// more unanswered, so none is overwritten before it is sent). A replay or a link NAK waits in one
+// extra slot; a second one while that slot is full is dropped (the host's timer retransmits). The
+// cache is one EBR (16 words of 16 bits; as flip-flops it would cost about 200 LUTs and 170 FFs more).
+// The transmitter builds each frame byte by byte (header, payload from a mux, CRC) and SLIP-encodes it
+// (END after).
+//
+// Implemented requests: IDENTIFY (the up5k capability, generated into ident_rom.vh), RESET, STATUS,
+// READ_COUNTERS, CLEAR_COUNTERS. A payload that does not match its schema is NAK bad_payload. The
+// network opcodes are not yet joined to the sequencer (see the sequencer port in sw_top.v): CONFIGURE
+// is NAK bad_opcode, and LOAD_SEEDS, WRITE_WEIGHTS, READ_WEIGHTS, STREAM_SAMPLES, TRAIN and INFER
+// are NAK not_configured, as on an emulator that was never configured. Every other opcode (masks,
+// the balancer: not in the up5k capability) is NAK bad_opcode.
+module sw_proto (
+  input  wire       clk,
+  input  wire       rst,
+  input  wire       rx_valid,
+  input  wire [7:0] rx_data,
+  output reg        tx_start,
+  output reg  [7:0] tx_data,
+  input  wire       tx_busy,
+  output wire       busy       // a response is queued or on the wire
+);
+  localparam integer HDR = `SW_FRAME_HEADER_BYTES;
+  localparam integer CRCB = `SW_FRAME_CRC_BYTES;
+  localparam integer OVH = HDR + CRCB;
+  localparam integer MAXF = OVH + `SW_MAX_PAYLOAD;
+  localparam integer CW = $clog2(MAXF + 1);
+  localparam integer W = `SW_WINDOW;
+  localparam integer WB = $clog2(W);
+  localparam [7:0] END = `SW_SLIP_END, ESC = `SW_SLIP_ESC, ESC_END = `SW_SLIP_ESC_END, ESC_ESC = `SW_SLIP_ESC_ESC;
+  localparam [7:0] ERR_BAD_OPCODE = `SW_ERR_BAD_OPCODE, ERR_BAD_PAYLOAD = `SW_ERR_BAD_PAYLOAD;
+  localparam [7:0] ERR_NOT_CONFIGURED = `SW_ERR_NOT_CONFIGURED;
+  localparam [7:0] ERR_OUT_OF_ORDER = `SW_LINK_ERR_OUT_OF_ORDER, ERR_BAD_VERSION = `SW_LINK_ERR_BAD_VERSION;
+
+  // ---- receive: SLIP decode, header, CRC ------------------------------------------------------------
+  reg esc, spoilt;
+  reg [CW-1:0] cnt;           // decoded bytes of this candidate
+  reg [7:0] h_ver, h_op;
+  reg [15:0] h_seq;
+  reg [31:0] h_len;
+  reg [31:0] last4;           // the last 4 bytes: at END, the frame's CRC field (little-endian)
+  reg [7:0] pl0;              // payload byte 0 (STREAM_SAMPLES encoding, LOAD_SEEDS first list count)
+  reg [7:0] pl_b;             // LOAD_SEEDS: the second list's count, at payload byte 1 + 4 * pl0
+  reg pl_b_seen;
+  reg [31:0] wire_in, wire_out;  // frame bytes in and out since RESET (READ_COUNTERS' wire counters)
+
+  reg d_valid;
+  reg [7:0] d;
+  always @(*) begin
+    d_valid = 1'b0;
+    d = rx_data;
+    if (rx_valid && rx_data != END) begin
+      if (esc) begin
+        d_valid = rx_data == ESC_END || rx_data == ESC_ESC;
+        d = (rx_data == ESC_END) ? END : ESC;
+      end else d_valid = rx_data != ESC;
+    end
+  end
+  wire is_end = rx_valid && rx_data == END;
+
+  wire rx_crc_busy;
+  wire [31:0] rx_crc;
+  sw_crc32 u_rx_crc (.clk(clk), .init(rst || is_end), .start(d_valid && !spoilt), .data(d), .busy(rx_crc_busy), .crc(rx_crc));
+
+  // a whole frame, evaluated at END (the last byte's CRC finished 10 bit periods ago)
+  wire frame_ok = !spoilt && cnt >= OVH && h_len == (cnt - OVH) && rx_crc == `SW_CRC32_RESIDUE;
+  reg req;                    // a frame to decide on (its header stays until the next frame's bytes)
+
+  // ---- endpoint ------------------------------------------------------------------------------------
+  reg [15:0] expected;
+  reg [W-1:0] cvalid;
+  // The cache memory: entry e in word 2e (the request's CRC[15:0]) and word 2e+1 ({opcode, code[3:0],
+  // 0}); IDENTIFY's payload bytes (constant) from word ROM_AT on. One EBR (256 x 16) with a registered
+  // read port that the decision and the transmitter share.
+  localparam integer MW = 8;                 // word address bits
+  localparam integer ROM_AT = 1 << (MW - 1);
+  (* ram_style = "block" *) reg [15:0] cmem [0:(1 << MW)-1];
+  `include `SW_IDENT_ROM
+  integer ri;
+  initial for (ri = 0; ri < `SW_IDENT_BYTES; ri = ri + 1) cmem[ROM_AT + ri] = {8'd0, sw_ident_byte(ri)};
+  reg [15:0] cq;              // read data, the clock after the read
+  wire c_re, c_we;
+  wire [MW-1:0] c_raddr, c_waddr;
+  wire [15:0] c_wdata;
+  always @(posedge clk) begin
+    if (c_we) cmem[c_waddr] <= c_wdata;
+    if (c_re) cq <= cmem[c_raddr];
+  end
+  // deciding a frame: dph 0 read the CRC word, 1 read the opcode word (CRC word arrives), 2 decide
+  // (opcode word arrives; a request run writes its opcode word), then `wb` writes its CRC word and
+  // advances `expected` (so the transmitter never reads an opcode word before it is written)
+  reg [1:0] dph;
+  reg [15:0] ctag;
+  reg wb;
+  wire [WB-1:0] idx = h_seq[WB-1:0];
+  wire [15:0] ahead = h_seq - expected;    // 1..W behind: -W..-1
+  wire [15:0] seq_next = h_seq + 1'b1;
+  wire is_resp = h_op == `SW_NAK || h_op[7];
+  wire hit = (&ahead[15:WB]) && cvalid[idx] && ctag == last4[15:0];
+  wire identify = h_op == `SW_OP_IDENTIFY;
+  wire in_order = identify || h_seq == expected;
+  wire run_now = req && dph == 2 && !is_resp && !hit && h_ver == `SW_PROTOCOL_VERSION && in_order;
+  wire dec_rd = req && dph < 2;
+
+  // What running the request answers: 0 = ACK, else a device error code. The payload is checked
+  // against its schema first (bad_payload), as the emulator's codec does; the network opcodes then
+  // find no network (not_configured: the board has no CONFIGURE yet, so it is never configured).
+  wire [15:0] ls_len = 16'd10 + {pl0, 2'b00} + {pl_b, 2'b00};   // LOAD_SEEDS: 1 + 4a + 1 + 4b + 8
+  reg [7:0] run_code;
+  always @(*) begin
+    case (h_op)
+      `SW_OP_IDENTIFY: run_code = (h_len == 4) ? 8'd0 : ERR_BAD_PAYLOAD;   // u32 nonce
+      `SW_OP_RESET, `SW_OP_STATUS, `SW_OP_READ_COUNTERS, `SW_OP_CLEAR_COUNTERS:
+        run_code = (h_len == 0) ? 8'd0 : ERR_BAD_PAYLOAD;
+      `SW_OP_TRAIN, `SW_OP_INFER:                     // n u32
+        run_code = (h_len == 4) ? ERR_NOT_CONFIGURED : ERR_BAD_PAYLOAD;
+      `SW_OP_READ_WEIGHTS:                            // junction u8, offset u32, count u32
+        run_code = (h_len == 9) ? ERR_NOT_CONFIGURED : ERR_BAD_PAYLOAD;
+      `SW_OP_WRITE_WEIGHTS:                           // junction u8, offset u32, words
+        run_code = (h_len >= 5) ? ERR_NOT_CONFIGURED : ERR_BAD_PAYLOAD;
+      `SW_OP_STREAM_SAMPLES:                          // encoding enum, count u16, data
+        run_code = (h_len >= 3 && pl0 < `SW_SAMPLE_ENCODINGS) ? ERR_NOT_CONFIGURED : ERR_BAD_PAYLOAD;
+      `SW_OP_LOAD_SEEDS:                              // list u32, list u32, u32, u32
+        run_code = (pl_b_seen && h_len == {16'd0, ls_len}) ? ERR_NOT_CONFIGURED : ERR_BAD_PAYLOAD;
+      default: run_code = ERR_BAD_OPCODE;             // CONFIGURE (not yet in RTL) and what up5k lacks
+    endcase
+  end
+
+  // response queue: {seq, opcode, code, expected}
+  // pending responses: runs sent .. expected-1 (from the cache), and one replay or link NAK
+  reg [15:0] sent;
+  reg x_valid;                // the extra slot
+  reg [15:0] x_seq, x_exp;
+  reg [7:0] x_op, x_code;
+  wire x_take;                // the transmitter takes the slot (below)
+  wire run_take;              // the transmitter takes the run response of seq `sent`
+  reg reset_run;              // RESET ran: the transmitter's counter restarts too
+
+  always @(posedge clk) begin
+    reset_run <= 1'b0;
+    if (x_take) x_valid <= 1'b0;
+    if (run_take) sent <= sent + 1'b1;
+    if (rst) begin
+      x_valid <= 1'b0;
+      sent <= 0;
+      esc <= 1'b0;
+      spoilt <= 1'b0;
+      cnt <= 0;
+      req <= 1'b0;
+      dph <= 0;
+      wb <= 1'b0;
+      expected <= 0;
+      cvalid <= 0;
+      wire_in <= 0;
+    end else begin
+      // receive
+      if (is_end) begin
+        esc <= 1'b0;
+        spoilt <= 1'b0;
+        cnt <= 0;
+        req <= cnt != 0 && frame_ok;
+      end else if (rx_valid) begin
+        esc <= !esc && rx_data == ESC;
+        if (esc && !d_valid) spoilt <= 1'b1;
+      end
+      if (d_valid && !spoilt) begin
+        if (cnt == MAXF) spoilt <= 1'b1;   // longer than any legal frame
+        else cnt <= cnt + 1'b1;
+        case (cnt)
+          0: h_ver <= d;
+          1: h_seq[7:0] <= d;
+          2: h_seq[15:8] <= d;
+          3: h_op <= d;
+          4: h_len[7:0] <= d;
+          5: h_len[15:8] <= d;
+          6: h_len[23:16] <= d;
+          7: h_len[31:24] <= d;
+          HDR: pl0 <= d;
+          default: ;
+        endcase
+        if (cnt == HDR) pl_b_seen <= 1'b0;
+        if (cnt > HDR && cnt == HDR + 1 + {pl0, 2'b00}) begin
+          pl_b <= d;
+          pl_b_seen <= 1'b1;
+        end
+        last4 <= {d, last4[31:8]};
+        wire_in <= wire_in + 1'b1;
+      end
+      // decide
+      wb <= 1'b0;
+      if (req && dph < 2) begin
+        dph <= dph + 1'b1;
+        if (dph == 1) ctag <= cq;
+      end else if (req) begin
+        req <= 1'b0;
+        dph <= 0;
+        if (is_resp) begin
+          // a response echoed back: not a request
+        end else if (hit) begin
+          if (!x_valid || x_take) begin
+            x_valid <= 1'b1;
+            {x_seq, x_op, x_code, x_exp} <= {h_seq, cq[15:8], 4'd0, cq[7:4], seq_next};
+          end
+        end else if (h_ver != `SW_PROTOCOL_VERSION) begin
+          if (!x_valid || x_take) begin
+            x_valid <= 1'b1;
+            {x_seq, x_op, x_code, x_exp} <= {h_seq, h_op, ERR_BAD_VERSION, expected};
+          end
+        end else if (!in_order) begin
+          if (!ahead[15] && (!x_valid || x_take)) begin   // ahead by less than half the seq space
+            x_valid <= 1'b1;
+            {x_seq, x_op, x_code, x_exp} <= {h_seq, h_op, ERR_OUT_OF_ORDER, expected};
+          end
+        end else begin
+          wb <= 1'b1;                  // run (the opcode word is written now, see c_we)
+        end
+      end
+      if (wb) begin
+        if (identify) sent <= h_seq;   // a new session: its first response is the next to send
+        cvalid <= (identify ? {W{1'b0}} : cvalid) | ({{(W-1){1'b0}}, 1'b1} << idx);
+        expected <= seq_next;
+        if (h_op == `SW_OP_RESET && run_code == 0) wire_in <= 0;   // the boot state (after counting this frame)
+        reset_run <= h_op == `SW_OP_RESET && run_code == 0;
+      end
+    end
+  end
+
+  // ---- transmit: frame builder, CRC, SLIP encoder ---------------------------------------------------
+  localparam [2:0] T_IDLE = 0, T_BYTE = 1, T_SEND = 2, T_SEND2 = 3, T_END = 4, T_FETCH = 5;
+  reg [2:0] ts;
+  reg [15:0] t_seq, t_exp;
+  reg [7:0] t_op, t_code;
+  reg [6:0] t_n;              // payload bytes (the largest fixed response is IDENTIFY's)
+  reg [7:0] t_i;              // frame byte index
+  reg [7:0] cur;
+  reg [31:0] snap_in;          // wire_in when the response started (later requests may count meanwhile)
+  wire tx_ready = !tx_busy && !tx_start;
+  wire crc_ready = !tx_crc_busy && !tx_crc_init && !tx_crc_start;
+  // an IDENTIFY payload byte comes from the EBR: read it (when the decision leaves the port free),
+  // then take it the next clock (nothing else reads in between: the CRC stays ready, the state stays)
+  wire rom_need = ts == T_BYTE && !t_nak && t_op == `SW_OP_IDENTIFY && t_i >= HDR && t_i < HDR + t_n;
+  reg rom_got;
+  wire rom_rd = crc_ready && rom_need && !rom_got && !dec_rd;
+  wire t_nak = t_code != 0;
+
+  // the next response: the extra slot first, else the run response of seq `sent`, whose opcode word
+  // is read from the cache when the decision leaves the read port free (T_IDLE), used in T_FETCH
+  wire run_pending = sent != expected;
+  wire tx_rd = ts == T_IDLE && !x_valid && run_pending && !dec_rd;
+  wire fetched = ts == T_FETCH;
+  wire [15:0] n_seq = fetched ? sent : x_seq;
+  wire [7:0] n_op = fetched ? cq[15:8] : x_op;
+  wire [7:0] n_code = fetched ? {4'd0, cq[7:4]} : x_code;
+  wire [15:0] n_exp = fetched ? sent + 1'b1 : x_exp;
+  assign busy = ts != T_IDLE || x_valid || run_pending;
+  assign x_take = ts == T_IDLE && x_valid;
+  assign run_take = fetched;
+  assign c_re = dec_rd || tx_rd || rom_rd;
+  assign c_raddr = dec_rd ? {{(MW-WB-1){1'b0}}, idx, dph[0]} : rom_rd ? ROM_AT + p : {{(MW-WB-1){1'b0}}, sent[WB-1:0], 1'b1};
+  assign c_we = run_now || wb;
+  assign c_waddr = {{(MW-WB-1){1'b0}}, idx, !wb};
+  assign c_wdata = wb ? last4[15:0] : {h_op, run_code[3:0], 4'd0};
+
+  reg [6:0] n_of;
+  always @(*) begin
+    case (n_op)
+      `SW_OP_IDENTIFY: n_of = `SW_IDENT_BYTES;
+      `SW_OP_STATUS: n_of = `SW_STATUS_BYTES;
+      `SW_OP_READ_COUNTERS: n_of = `SW_COUNTERS_BYTES_UNCONFIGURED;
+      default: n_of = 0;
+    endcase
+    if (n_code != 0) n_of = `SW_NAK_BYTES;
+  end
+
+  reg [7:0] pb, tb;           // payload byte, frame byte (below)
+  wire tx_crc_busy;
+  wire [31:0] tx_crc;
+  reg tx_crc_init, tx_crc_start;
+  sw_crc32 u_tx_crc (.clk(clk), .init(tx_crc_init), .start(tx_crc_start), .data(tb), .busy(tx_crc_busy), .crc(tx_crc));
+
+  // byte t_i of the response frame
+  wire [7:0] p = t_i - HDR;                 // payload byte index
+  wire [7:0] k = t_i - HDR - t_n;           // CRC byte index
+  localparam [31:0] BOOT = `SW_BOOT_COUNT;
+  localparam integer ST_BOOT = `SW_STATUS_AT_BOOT_COUNT;
+  localparam integer C_IN = `SW_COUNTERS_AT_WIRE_BYTES_IN, C_OUT = `SW_COUNTERS_AT_WIRE_BYTES_OUT;
+  wire [31:0] crc_out = ~tx_crc;
+  always @(*) begin
+    pb = 8'd0;
+    if (t_nak) case (p)
+      0: pb = t_op;
+      1: pb = t_code;
+      2: pb = t_exp[7:0];
+      3: pb = t_exp[15:8];
+      default: pb = 8'd0;             // message: empty string (u16 length 0)
+    endcase else case (t_op)
+      `SW_OP_IDENTIFY: pb = cq[7:0];           // read from the EBR (rom_rd) the clock before
+      `SW_OP_STATUS: case (p)
+        ST_BOOT + 0: pb = BOOT[7:0];
+        ST_BOOT + 1: pb = BOOT[15:8];
+        ST_BOOT + 2: pb = BOOT[23:16];
+        ST_BOOT + 3: pb = BOOT[31:24];
+        default: pb = 8'd0;
+      endcase
+      `SW_OP_READ_COUNTERS: case (p)   // u64 fields: the low 32 bits counted, the rest 0
+        C_IN + 0: pb = snap_in[7:0];
+        C_IN + 1: pb = snap_in[15:8];
+        C_IN + 2: pb = snap_in[23:16];
+        C_IN + 3: pb = snap_in[31:24];
+        C_OUT + 0: pb = wire_out[7:0];   // changes only after a response is sent: no snapshot needed
+        C_OUT + 1: pb = wire_out[15:8];
+        C_OUT + 2: pb = wire_out[23:16];
+        C_OUT + 3: pb = wire_out[31:24];
+        default: pb = 8'd0;
+      endcase
+      default: pb = 8'd0;
+    endcase
+    case (t_i)
+      0: tb = `SW_PROTOCOL_VERSION;
+      1: tb = t_seq[7:0];
+      2: tb = t_seq[15:8];
+      3: tb = t_nak ? `SW_NAK : (`SW_RESPONSE_FLAG | t_op);
+      4: tb = {1'b0, t_n};
+      5, 6, 7: tb = 8'd0;
+      default: if (t_i < HDR + t_n) tb = pb;
+        else case (k[1:0])
+          2'd0: tb = crc_out[7:0];
+          2'd1: tb = crc_out[15:8];
+          2'd2: tb = crc_out[23:16];
+          default: tb = crc_out[31:24];
+        endcase
+    endcase
+  end
+
+  always @(posedge clk) begin
+    tx_start <= 1'b0;
+    tx_crc_init <= 1'b0;
+    tx_crc_start <= 1'b0;
+    if (rst) begin
+      ts <= T_IDLE;
+      wire_out <= 0;
+      rom_got <= 1'b0;
+    end else begin
+      case (ts)
+        T_IDLE: if (tx_rd) ts <= T_FETCH;
+        else if (x_valid) begin
+          {t_seq, t_op, t_code, t_exp} <= {n_seq, n_op, n_code, n_exp};
+          t_n <= n_of;
+          t_i <= 0;
+          snap_in <= wire_in;
+          tx_crc_init <= 1'b1;
+          ts <= T_BYTE;
+        end
+        T_FETCH: begin
+          {t_seq, t_op, t_code, t_exp} <= {n_seq, n_op, n_code, n_exp};
+          t_n <= n_of;
+          t_i <= 0;
+          snap_in <= wire_in;
+          tx_crc_init <= 1'b1;
+          ts <= T_BYTE;
+        end
+        T_BYTE: if (crc_ready && rom_need && !rom_got) begin
+          if (rom_rd) rom_got <= 1'b1;        // cq holds the byte next clock
+        end else if (crc_ready) begin
+          rom_got <= 1'b0;
+          cur <= tb;
+          if (t_i < HDR + t_n) tx_crc_start <= 1'b1;
+          ts <= T_SEND;
+        end
+        T_SEND, T_SEND2: if (tx_ready) begin
+          tx_start <= 1'b1;
+          if (ts == T_SEND && (cur == END || cur == ESC)) begin
+            tx_data <= ESC;
+            ts <= T_SEND2;
+          end else begin
+            tx_data <= (ts == T_SEND) ? cur : (cur == END) ? ESC_END : ESC_ESC;
+            t_i <= t_i + 1'b1;
+            ts <= (t_i + 1'b1 == HDR + t_n + CRCB) ? T_END : T_BYTE;
+          end
+        end
+        T_END: if (tx_ready) begin
+          tx_start <= 1'b1;
+          tx_data <= END;
+          wire_out <= wire_out + HDR + CRCB + t_n;
+          ts <= T_IDLE;
+        end
+        default: ts <= T_IDLE;
+      endcase
+      // RESET: the counters start again (the reset's own response counts, as the emulator's does)
+      if (reset_run) wire_out <= 0;
+    end
+  end
+endmodule
