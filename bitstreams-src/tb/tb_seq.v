@@ -3,10 +3,10 @@
 `include "spec.vh"
 // Sequencer testbench: the device side of LOAD_SEEDS and TRAIN is all RTL (sw_seq on sw_junction).
 // The script (plusarg +script=FILE, written by test/rtl/seq.ts from a golden trace) only fills the
-// store (descriptor, samples, labels), issues commands, and states what to expect: the initial
+// store and the sample ring (descriptor; sample records), issues commands, and states what to expect: the initial
 // weights, every junction's weights after every junction cycle (read through the engine's port while
 // the sequencer pauses at `cycle_done`), and the TRAIN's correct count and cycle count.
-//   1 addr count v...          write count words into the store from addr
+//   1 addr count v...          write count words through the store port from addr (top bit: ring)
 //   2 cmd n                    issue a command (0 LOAD_SEEDS, 1 TRAIN n) and wait for it to be taken
 //   3 j count v...             expect junction j's weights (canonical order)
 //   4                          wait until the sequencer is idle
@@ -19,13 +19,14 @@
 module tb_seq;
   parameter integer Z = `SW_LANES;
   parameter integer SAB = 12;
+  localparam integer PB = 1 + ((SAB > `SW_RING_BITS) ? SAB : `SW_RING_BITS);  // store port bits
   `include "tb_common.vh"
 
   reg clk = 0;
   always #5 clk = !clk;
   reg rst = 1;
   reg st_we = 0;
-  reg [SAB-1:0] st_addr;
+  reg [PB-1:0] st_addr;
   reg [15:0] st_wdata;
   reg cmd_valid = 0;
   reg [1:0] cmd;
