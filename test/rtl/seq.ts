@@ -147,3 +147,43 @@ export function seqTimingScript(tr: TraceFile, storeWords: number, clocks: numbe
   s.checks += 1;
   return s;
 }
+
+/** What a TRAIN run straight through must end with: the device's figures (e.g. the emulator's). */
+export interface SeqExpect {
+  correct: number;
+  cycles: number;
+  clocks: number;
+  /** every junction's weights after the TRAIN, canonical order */
+  weights: ArrayLike<number>[];
+}
+
+/**
+ * A network of any size the store takes (e.g. MNIST on the up5k build): fills the store and the
+ * ring, LOAD_SEEDS, a TRAIN of every sample run straight through (hold 0), then expects the correct
+ * count, the junction cycles, the clocks and every weight.
+ */
+export function seqRunScript(net: NetworkDescriptor, pixels: number[][], labels: number[], storeWords: number, want: SeqExpect): Script {
+  const lay = seqLayout(net, pixels, labels, storeWords, wrappingHead(net, labels.length));
+  if (lay.end > storeWords) throw new Error(`the store layout needs ${lay.end} words, the sequencer has ${storeWords}`);
+  const s = new Script();
+  const addrs = [...lay.words.keys()].sort((a, b) => a - b);
+  for (let i = 0; i < addrs.length; ) {
+    let k = i;
+    while (k + 1 < addrs.length && addrs[k + 1] === addrs[k] + 1 && k - i < 255) k++;
+    s.line(1, addrs[i], k - i + 1, ...addrs.slice(i, k + 1).map((a) => lay.words.get(a)!));
+    i = k + 1;
+  }
+  s.line(2, 0, 0);
+  s.line(4);
+  s.line(8, 0);
+  s.line(2, 1, labels.length);
+  s.line(7, want.correct, want.cycles);
+  s.checks += 2;
+  s.line(9, want.clocks);
+  s.checks += 1;
+  want.weights.forEach((w, j) => {
+    s.line(3, j, w.length, ...Array.from(w));
+    s.checks += w.length;
+  });
+  return s;
+}
