@@ -54,7 +54,8 @@ module sw_seq #(
   input  wire [PB-1:0]   st_addr,
   input  wire [15:0]     st_wdata,
   // commands (accepted when `ready`): 0 LOAD_SEEDS (initial weights of every junction, the DFA
-  // matrix), 1 TRAIN cmd_n samples, 2 SELECT junction cmd_n for the external port (idle or paused)
+  // matrix), 1 TRAIN cmd_n samples, 2 SELECT junction cmd_n for the external port (idle or paused),
+  // 3 INFER cmd_n samples (TRAIN's schedule and clocks with no BP or UP: n + L - 1 junction cycles)
   input  wire            cmd_valid,
   input  wire [1:0]      cmd,
   input  wire [15:0]     cmd_n,
@@ -64,7 +65,9 @@ module sw_seq #(
   input  wire            resume,
   output reg             cycle_done,
   output wire            paused,
-  output reg  [15:0]     correct,      // TRAIN: samples whose FF output's argmax is the label
+  output reg  [15:0]     correct,      // TRAIN, INFER: samples whose FF output's argmax is the label
+  output reg             pred_valid,   // TRAIN, INFER: a sample's argmax (`pred`), in sample order
+  output reg  [15:0]     pred,
   output wire [15:0]     jcycles,      // TRAIN: junction cycles run
   output reg  [31:0]     clocks,       // TRAIN: clocks from the command to done
   // external engine port: the engine's host port, on the SELECTed junction; drive its strobes only
@@ -105,6 +108,7 @@ module sw_seq #(
   // globals
   reg [2:0] g_L;
   reg g_dfa;
+  reg g_inf;                 // the command is INFER
   reg [4:0] g_lr;
   reg [3:0] g_fbs;
   reg [3:0] g_slotb;
@@ -213,7 +217,7 @@ module sw_seq #(
   wire [SAB:0] xf = t - jj;
   wire [SAB:0] xu = t - off_up;
   wire ff_ok = (t >= jj) && (xf < n_smp);
-  wire up_ok = (t >= off_up) && (xu < n_smp);
+  wire up_ok = !g_inf && (t >= off_up) && (xu < n_smp);
   wire last_j = (jj + 1'b1 == g_L);
   wire par_w = t[0];         // deltas made in cycle t, read in cycle t+1
   wire par_r = !t[0];
@@ -406,6 +410,7 @@ module sw_seq #(
     e_cmd_valid <= 1'b0;
     e_hp_start_r <= 1'b0;
     cycle_done <= 1'b0;
+    pred_valid <= 1'b0;
     s_we <= 1'b0;
     s_re <= 1'b0;
     rg_re <= 1'b0;
@@ -431,6 +436,7 @@ module sw_seq #(
         end else begin
           n_smp <= cmd_n[SAB:0];
           ph_up <= cmd[0];
+          g_inf <= cmd[1];
           init_mode <= !cmd[0];          // remembers the command until the globals are in
           load(2'd0, 0, 10, S_GLOB);
         end
@@ -440,7 +446,7 @@ module sw_seq #(
         if (!ph_up) st <= S_INIT_J;
         else begin
           t <= 0;
-          t_end <= (n_smp == 0) ? {(SAB+1){1'b0}} : n_smp + (g_dfa ? {{(SAB-2){1'b0}}, g_L} : {{(SAB-3){1'b0}}, L2 - 4'd1});
+          t_end <= (n_smp == 0) ? {(SAB+1){1'b0}} : n_smp + (g_inf ? {{(SAB-2){1'b0}}, g_L - 1'b1} : g_dfa ? {{(SAB-2){1'b0}}, g_L} : {{(SAB-3){1'b0}}, L2 - 4'd1});
           correct <= 0;
           clocks <= 0;
           st <= S_CYC;
@@ -548,6 +554,8 @@ module sw_seq #(
       end
       S_FF_SCORE: begin
         if (best_i == label) correct <= correct + 1'b1;
+        pred_valid <= 1'b1;
+        pred <= {{(16-NB){1'b0}}, best_i};
         q <= 0;
         st <= g_dfa ? S_DFA_J : S_UP_BP;
       end

@@ -66,8 +66,9 @@ describe('up5k build vs the up5k capability', () => {
     // every lane's weight bank is two SPRAMs of 16K x 16 (even and odd rows)
     expect(count('SB_SPRAM256KA') * 16 * 1024).toBe(cap.weightWords);
     expect(count('SB_SPRAM256KA')).toBe(2 * cap.maxLanesPerJunction);
-    // three multipliers per lane (FF a*w, BP w*d, UP d*a)
-    expect(count('SB_MAC16')).toBe(3 * cap.maxLanesPerJunction);
+    // three multipliers per lane (FF a*w, BP w*d, UP d*a), and the sequencer's sample record address
+    // (head + x * record bytes, sw_seq.v)
+    expect(count('SB_MAC16')).toBe(3 * cap.maxLanesPerJunction + 1);
     const pll = cells.find((c) => c.type === 'SB_PLL40_PAD');
     expect(pll).toBeDefined();
     const p = (k: string) => parseInt(pll!.parameters[k], 2);

@@ -1,6 +1,6 @@
 /**
  * MNIST fits the board: the sequencer and engine as built for up5k (Z = SW_LANES, the 1,024-word
- * store, the sample ring in the SPRAM banks' top rows, SPRAM models) train a 784-112-10 network
+ * store, the sample ring in the weight banks' top rows) train a 784-112-10 network
  * (fan-outs 42 and 10, the mnist-sparse-38 preset as planned for the up5k profile) on real MNIST
  * digits, and end with the weights, correct count, junction cycles and clocks the emulator's up5k
  * profile gives for the same run.
@@ -24,7 +24,7 @@ describe.skipIf(missing !== undefined)('MNIST on the up5k sequencer (Icarus Veri
   // one preset keeps the run short (LOAD_SEEDS draws 34,048 weights at 16 clocks each); the DFA path is
   // the same store and ring, and the derived DFA traces (rtl.test.ts) check it
   for (const preset of ['mnist-sparse-38']) {
-    it(`${preset}: a TRAIN of 2 digits matches the emulator's up5k profile bit for bit and clock for clock`, () => {
+    it(`${preset}: a TRAIN of 2 digits, then an INFER of them, match the emulator's up5k profile bit for bit and clock for clock`, () => {
       const net = plan(loadPreset(preset), cap, 'emu?profile=up5k').resolved.network;
       const ds = loadMnist();
       // two digits of different classes (the package's samples come ordered by class)
@@ -39,13 +39,20 @@ describe.skipIf(missing !== undefined)('MNIST on the up5k sequencer (Icarus Veri
       dev.streamSamples(Uint8Array.from(pixels.flat()), Uint8Array.from(labels));
       const res = dev.train(labels.length);
       const weights = net.junctions.map((_, j) => dev.readWeights(j));
-      const script = seqRunScript(net, pixels, labels, RTL_SEQ_STORE_WORDS, { correct: res.correct, cycles: res.junctionCycles, clocks: res.clocks, weights });
-      const r = runTestbench({ top: 'tb_seq', script: script.text(), params: { Z: cap.maxLanesPerJunction, SAB: bitsFor(RTL_SEQ_STORE_WORDS) }, spram: true });
+      // then INFER of the same digits on the trained weights
+      dev.streamSamples(Uint8Array.from(pixels.flat()), Uint8Array.from(labels));
+      const inf = dev.infer(labels.length);
+      const infer = { correct: inf.correct, cycles: inf.junctionCycles, clocks: inf.clocks, predictions: inf.predictions };
+      const script = seqRunScript(net, pixels, labels, RTL_SEQ_STORE_WORDS, { correct: res.correct, cycles: res.junctionCycles, clocks: res.clocks, weights, infer });
+      // behavioural weight banks (sw_wbank without SW_SPRAM) keep the run short; the derived up5k
+      // sequencer traces in rtl.test.ts run the same ring through yosys's SPRAM models
+      const r = runTestbench({ top: 'tb_seq', script: script.text(), params: { Z: cap.maxLanesPerJunction, SAB: bitsFor(RTL_SEQ_STORE_WORDS) } });
       if (!r.ok) process.stderr.write(`${r.output.split('\n').slice(-30).join('\n')}\n`);
       console.log(`${preset} on the up5k sequencer: ${r.passed}/${r.total} checks, ${res.clocks} clocks (emulator up5k: ${res.clocks}), ${weights.reduce((a, w) => a + w.length, 0)} weights`);
       expect(r.total).toBe(script.checks);
       expect(r.ok).toBe(true);
       expect(r.output).toContain(`${res.clocks} clocks`);
+      expect(r.output).toContain(`${inf.clocks} clocks`);
     });
   }
 });

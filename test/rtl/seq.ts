@@ -23,6 +23,9 @@ export interface SeqLayout {
   slotBits: number;
 }
 
+/** The global holding the ring's head (sw_seq.v). */
+const STORE_GLOBAL_HEAD = 8;
+
 /** The store port's top address bit (sw_seq.v PB = 1 + max(SAB, ring word bits)): set for the ring. */
 export function ringFlag(storeWords: number): number {
   return 2 ** Math.max(bitsFor(storeWords), bitsFor(UP5K_RING_WORDS));
@@ -155,6 +158,8 @@ export interface SeqExpect {
   clocks: number;
   /** every junction's weights after the TRAIN, canonical order */
   weights: ArrayLike<number>[];
+  /** then an INFER of the same samples (the ring's head set back): its figures and argmaxes */
+  infer?: { correct: number; cycles: number; clocks: number; predictions: ArrayLike<number> };
 }
 
 /**
@@ -163,7 +168,8 @@ export interface SeqExpect {
  * count, the junction cycles, the clocks and every weight.
  */
 export function seqRunScript(net: NetworkDescriptor, pixels: number[][], labels: number[], storeWords: number, want: SeqExpect): Script {
-  const lay = seqLayout(net, pixels, labels, storeWords, wrappingHead(net, labels.length));
+  const head = wrappingHead(net, labels.length);
+  const lay = seqLayout(net, pixels, labels, storeWords, head);
   if (lay.end > storeWords) throw new Error(`the store layout needs ${lay.end} words, the sequencer has ${storeWords}`);
   const s = new Script();
   const addrs = [...lay.words.keys()].sort((a, b) => a - b);
@@ -185,5 +191,14 @@ export function seqRunScript(net: NetworkDescriptor, pixels: number[][], labels:
     s.line(3, j, w.length, ...Array.from(w));
     s.checks += w.length;
   });
+  if (want.infer) {
+    const inf = want.infer;
+    s.line(1, STORE_GLOBAL_HEAD, 1, head);
+    s.line(2, 3, labels.length);
+    s.line(7, inf.correct, inf.cycles);
+    s.line(9, inf.clocks);
+    s.line(10, inf.predictions.length, ...Array.from(inf.predictions));
+    s.checks += 4 + inf.predictions.length;
+  }
   return s;
 }
