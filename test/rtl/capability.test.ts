@@ -63,8 +63,9 @@ describe('up5k build vs the up5k capability', () => {
     const nl = JSON.parse(readFileSync(netlistPath, 'utf8')) as { modules: Record<string, { cells: Record<string, { type: string; parameters: Record<string, string> }> }> };
     const cells = Object.values(nl.modules.sw_top.cells);
     const count = (t: string) => cells.filter((c) => c.type === t).length;
-    // every lane's weight bank is two SPRAMs of 16K x 16 (even and odd rows)
-    expect(count('SB_SPRAM256KA') * 16 * 1024).toBe(cap.weightWords);
+    // every lane's bank is two SPRAMs of 16K x 16 (even and odd rows): the weight rows, then the
+    // sample ring's rows (two input bytes per word)
+    expect(count('SB_SPRAM256KA') * 16 * 1024).toBe(cap.weightWords + cap.sampleBufferBytes / 2);
     expect(count('SB_SPRAM256KA')).toBe(2 * cap.maxLanesPerJunction);
     // three multipliers per lane (FF a*w, BP w*d, UP d*a), and the sequencer's sample record address
     // (head + x * record bytes, sw_seq.v)
