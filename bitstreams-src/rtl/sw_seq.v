@@ -205,7 +205,8 @@ module sw_seq #(
   assign x_hp_rdata = e_hp_rdata;
 
   // ---------------------------------------------------------------- schedule counters
-  // samples live in the store, so SAB bits count them (and the cycles of a TRAIN: n + 2L - 1)
+  // SAB + 1 bits count a command's samples and its cycles (n + 2L - 1): a TRAIN or INFER takes at most
+  // 2^(SAB+1) - 2L samples (2,040 on up5k; the ring holds at most 41 MNIST records), larger runs go in parts
   reg [SAB:0] n_smp;         // samples of this TRAIN
   reg [SAB:0] t, t_end;      // junction cycle, cycles of the TRAIN
   reg [2:0] jj;              // junction (0-based)
