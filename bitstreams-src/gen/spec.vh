@@ -5,7 +5,7 @@
 // spec version
 `define SW_SPEC_MAJOR 1
 `define SW_SPEC_MINOR 0
-`define SW_SPEC_HASH32 32'h5c89108e // first 32 bits of hash.ts specHash() (IDENTIFY compares the full hash)
+`define SW_SPEC_HASH32 32'h761e84ad // first 32 bits of hash.ts specHash() (IDENTIFY compares the full hash)
 
 // number formats (formats.ts): two's complement, BITS wide, FRAC fractional bits
 `define SW_ACT_BITS 16
@@ -127,15 +127,23 @@
 `define SW_LANES 2 // z lanes of the junction engine
 `define SW_MAX_JUNCTIONS 4
 `define SW_LANE_BITS 1
-`define SW_WEIGHT_WORDS 65536
-`define SW_WROWS 32768 // rows of one weight bank
+`define SW_WEIGHT_WORDS 49152
+`define SW_WROWS 32768 // rows of one lane's bank (2 SPRAMs)
 `define SW_WROW_BITS 15
-`define SW_ACT_WORDS 3072
+`define SW_WEIGHT_ROWS 24576 // rows of a bank that hold weights
+`define SW_RING_ROW_BASE 24576 // first row of the sample ring in every bank
+`define SW_RING_WORDS 16384 // sample ring, 16-bit words (two input bytes each), ring word w in lane w mod SW_LANES
+`define SW_RING_BITS 14
+`define SW_RING_BYTE_BITS 15 // byte addresses of the sample ring
+`define SW_ACT_WORDS 992 // store words past the globals (store.ts)
 `define SW_AROWS 512 // rows of one activation / delta bank
 `define SW_AROW_BITS 9
 `define SW_MAX_NEURONS 1024
 `define SW_SEQ_WORDS 1024 // the sequencer's store (sw_seq.v), 16-bit words
 `define SW_SEQ_ADDR_BITS 10
+`define SW_STORE_GLOBAL_WORDS 32
+`define SW_STORE_JUNCTION_WORDS 32
+`define SW_SEQ_PORT_BITS 15 // sw_seq store port: top bit 1 = sample ring word, 0 = store word
 `define SW_NEURON_BITS 11
 
 // framed protocol in the RTL (sw_proto.v): CRC-32 register, fixed responses of the up5k board

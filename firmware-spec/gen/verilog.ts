@@ -1,5 +1,6 @@
 import { SIGMOID_LUT, SIGMOID_LUT_IN_FRAC, SIGMOID_LUT_OUT_FRAC, SIGMOID_LUT_SIZE } from '../activation.ts';
-import { PROFILES } from '../capability.ts';
+import { PROFILES, UP5K_BANK_ROWS, UP5K_BUILD, UP5K_RING_BYTES_PER_WORD, UP5K_RING_WORDS, UP5K_WEIGHT_ROWS } from '../capability.ts';
+import { STORE_GLOBAL_WORDS, STORE_JUNCTION_WORDS } from '../store.ts';
 import { DEVICE_ERRORS } from '../errors.ts';
 import { specHash } from '../hash.ts';
 import { accumulatorBits, DEFAULT_FORMATS, INPUT_FORMAT } from '../formats.ts';
@@ -32,25 +33,27 @@ import { SPEC_VERSION } from '../version.ts';
  * the LUT, pipeline depth, error codes and the up5k build's lanes, memories and clock all come from
  * firmware-spec through here. Output is deterministic (no dates, sorted keys where order is free).
  *
- * The up5k build geometry, derived from PROFILES.up5k:
- *   lanes Z = maxLanesPerJunction; weight bank rows = weightWords / Z (each bank = 2 SPRAMs, even and
- *   odd rows, so a lane reads one row and writes back another in the same clock);
- *   left bank rows = activationWords / (3 Z): left activations, left deltas and right deltas each
- *   take Z banks of that many rows (see bitstreams-src/rtl/sw_junction.v).
+ * The up5k build geometry is capability.ts UP5K_BUILD (the profile's numbers are derived from it):
+ *   lanes Z; each lane's bank = 2 SPRAMs (even and odd rows, so a lane reads one row and writes back
+ *   another in the same clock); the bank's low rows hold weights, its top rows the sample ring;
+ *   engine EBR banks of actRowsPerBank rows (see bitstreams-src/rtl/sw_junction.v);
+ *   the sequencer's store (sw_seq.v, store.ts layout).
  */
 
 export const SPEC_VH_PATH = 'bitstreams-src/gen/spec.vh';
 export const SIGMOID_HEX_PATH = 'bitstreams-src/gen/sigmoid_lut.hex';
 
-/** Memory banks per lane that hold activation-sized words: left activations, left deltas, right deltas. */
-export const RTL_ACT_BANKS_PER_LANE = 3;
-
 export interface RtlGeometry {
   lanes: number;
   clockHz: number;
   weightWords: number;
+  /** rows of one lane's bank (both SPRAMs) */
+  bankRows: number;
+  /** rows of a bank that hold weights (the rest is the sample ring) */
   weightRowsPerBank: number;
-  activationWords: number;
+  /** the sample ring: words (lanes x ring rows), its first row in every bank */
+  ringWords: number;
+  ringRowBase: number;
   actRowsPerBank: number;
   /** largest layer (left or right) the engine takes: lanes x actRowsPerBank */
   maxNeurons: number;
@@ -58,26 +61,32 @@ export interface RtlGeometry {
 }
 
 export function rtlGeometry(): RtlGeometry {
+  const b = UP5K_BUILD;
   const p = PROFILES.up5k;
-  const lanes = p.maxLanesPerJunction;
-  const weightRowsPerBank = p.weightWords / lanes;
-  const actRowsPerBank = p.activationWords / (RTL_ACT_BANKS_PER_LANE * lanes);
-  if (!Number.isInteger(weightRowsPerBank) || !Number.isInteger(actRowsPerBank)) {
-    throw new Error('PROFILES.up5k: weightWords and activationWords must divide evenly into the RTL banks');
-  }
-  const maxNeurons = lanes * actRowsPerBank;
+  const lanes = b.lanes;
+  if (b.sprams !== lanes * b.spramsPerLane) throw new Error('UP5K_BUILD: every SPRAM belongs to one lane');
+  if (p.weightWords !== lanes * UP5K_WEIGHT_ROWS || p.sampleBufferBytes !== UP5K_RING_WORDS * UP5K_RING_BYTES_PER_WORD) throw new Error('PROFILES.up5k does not match UP5K_BUILD');
+  if (2 ** bitsFor(b.ringRowsPerLane) !== b.ringRowsPerLane || UP5K_BANK_ROWS % b.ringRowsPerLane !== 0) throw new Error('UP5K_BUILD: the sample ring must be a power of two rows at an aligned base');
+  const maxNeurons = lanes * b.actRowsPerBank;
   const f = p.formats;
   // BP sums up to fo <= maxNeurons products of weight x delta, FF sums fi <= maxNeurons of activation x weight
   const accBits = Math.max(accumulatorBits(f.activation, f.weight, bitsFor(maxNeurons)), accumulatorBits(f.weight, f.delta, bitsFor(maxNeurons)));
-  return { lanes, clockHz: p.clockHz, weightWords: p.weightWords, weightRowsPerBank, activationWords: p.activationWords, actRowsPerBank, maxNeurons, accBits };
+  return {
+    lanes,
+    clockHz: p.clockHz,
+    weightWords: p.weightWords,
+    bankRows: UP5K_BANK_ROWS,
+    weightRowsPerBank: UP5K_WEIGHT_ROWS,
+    ringWords: UP5K_RING_WORDS,
+    ringRowBase: UP5K_BANK_ROWS - b.ringRowsPerLane,
+    actRowsPerBank: b.actRowsPerBank,
+    maxNeurons,
+    accBits,
+  };
 }
 
-/**
- * Words of the sequencer's store (bitstreams-src/rtl/sw_seq.v: descriptor, activation slots of the
- * samples in flight, deltas, DFA matrix, samples, labels) on the up5k build: the 4 EBR blocks the
- * engine leaves free, 16-bit words.
- */
-export const RTL_SEQ_STORE_WORDS = 1024;
+/** Words of the sequencer's store on the up5k build (UP5K_BUILD.storeWords). */
+export const RTL_SEQ_STORE_WORDS = UP5K_BUILD.storeWords;
 
 /** The iCEBreaker's oscillator (pin 35), Hz. */
 export const ICEBREAKER_OSC_HZ = 12_000_000;
@@ -197,14 +206,22 @@ function specVh(): string {
   def('SW_MAX_JUNCTIONS', PROFILES.up5k.maxJunctions);
   def('SW_LANE_BITS', Math.max(1, bitsFor(g.lanes)));
   def('SW_WEIGHT_WORDS', g.weightWords);
-  def('SW_WROWS', g.weightRowsPerBank, 'rows of one weight bank');
-  def('SW_WROW_BITS', bitsFor(g.weightRowsPerBank));
-  def('SW_ACT_WORDS', g.activationWords);
+  def('SW_WROWS', g.bankRows, 'rows of one lane\'s bank (2 SPRAMs)');
+  def('SW_WROW_BITS', bitsFor(g.bankRows));
+  def('SW_WEIGHT_ROWS', g.weightRowsPerBank, 'rows of a bank that hold weights');
+  def('SW_RING_ROW_BASE', g.ringRowBase, 'first row of the sample ring in every bank');
+  def('SW_RING_WORDS', g.ringWords, 'sample ring, 16-bit words (two input bytes each), ring word w in lane w mod SW_LANES');
+  def('SW_RING_BITS', bitsFor(g.ringWords));
+  def('SW_RING_BYTE_BITS', bitsFor(g.ringWords * UP5K_RING_BYTES_PER_WORD), 'byte addresses of the sample ring');
+  def('SW_ACT_WORDS', PROFILES.up5k.activationWords, 'store words past the globals (store.ts)');
   def('SW_AROWS', g.actRowsPerBank, 'rows of one activation / delta bank');
   def('SW_AROW_BITS', bitsFor(g.actRowsPerBank));
   def('SW_MAX_NEURONS', g.maxNeurons);
   def('SW_SEQ_WORDS', RTL_SEQ_STORE_WORDS, 'the sequencer\'s store (sw_seq.v), 16-bit words');
   def('SW_SEQ_ADDR_BITS', bitsFor(RTL_SEQ_STORE_WORDS));
+  def('SW_STORE_GLOBAL_WORDS', STORE_GLOBAL_WORDS);
+  def('SW_STORE_JUNCTION_WORDS', STORE_JUNCTION_WORDS);
+  def('SW_SEQ_PORT_BITS', 1 + Math.max(bitsFor(RTL_SEQ_STORE_WORDS), bitsFor(g.ringWords)), 'sw_seq store port: top bit 1 = sample ring word, 0 = store word');
   def('SW_NEURON_BITS', bitsFor(g.maxNeurons) + 1);
   L.push('');
   protocolRtl(def, L);

@@ -5,6 +5,7 @@ import { DeviceError } from '../../firmware-spec/errors.ts';
 import { LinkError } from '../device/errors.ts';
 import type { SampleEncoding } from '../../firmware-spec/capability.ts';
 import { generateConnectivity } from '../../firmware-spec/connectivity.ts';
+import { samplesInBuffer } from '../../firmware-spec/store.ts';
 import { MaskSchedule, packMask, unpackMask } from '../../firmware-spec/masks.ts';
 import { decodeWeights, encodeWeights, initialWeights } from '../../firmware-spec/network.ts';
 import { loadConfigChoice } from '../config/load.ts';
@@ -312,6 +313,8 @@ async function trainOnce(opts: TrainOptions, session: Session): Promise<TrainRep
     const testSet: Dataset = { ...data.test, images: quantizeImages(data.test.images, encoding) };
     const px = trainSet.pixels;
     const chunk = resolved.chunk;
+    // evaluation streams and infers one batch at a time: up to 4 chunks, as many as the buffer holds
+    const evalChunk = Math.max(1, Math.min(chunk * 4, samplesInBuffer(capability.sampleBufferBytes, px)));
     const clockHz = capability.clockHz;
     const linkAtStart = dev.linkStats();
     // wireBytes: protocol frame bytes both ways (LinkStats.frameBytes*), the same on every transport
@@ -430,7 +433,7 @@ async function trainOnce(opts: TrainOptions, session: Session): Promise<TrainRep
       await pending;
       if (interrupted) break;
       const report: EpochReport = { epoch: epoch + 1, trainAccuracy: totals.epochCorrect / Math.max(1, totals.epochTrained), seconds: (performance.now() - epochStarted) / 1000 };
-      if (opts.evaluateEachEpoch !== false || epoch === epochs - 1) report.testAccuracy = await evaluate(dev, testSet, chunk * 4, encoding);
+      if (opts.evaluateEachEpoch !== false || epoch === epochs - 1) report.testAccuracy = await evaluate(dev, testSet, evalChunk, encoding);
       epochReports.push(report);
       opts.onEpoch?.(report);
       cursor = samplesPerEpoch;
@@ -439,7 +442,7 @@ async function trainOnce(opts: TrainOptions, session: Session): Promise<TrainRep
       if (opts.signal?.aborted) interrupted = epoch < epochs - 1;
     }
 
-    const testAccuracy = epochReports.at(-1)?.testAccuracy ?? (await evaluate(dev, testSet, chunk * 4, encoding));
+    const testAccuracy = epochReports.at(-1)?.testAccuracy ?? (await evaluate(dev, testSet, evalChunk, encoding));
     const sha = await weightsSha256(dev, resolved);
     const link = dev.linkStats();
     const report: TrainReport = {
