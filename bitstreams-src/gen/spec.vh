@@ -84,6 +84,7 @@
 `define SW_FRAME_CRC_BYTES 4 // CRC-32/ISO-HDLC over header and payload
 `define SW_FRAME_CRC_CHECK 32'hcbf43926 // CRC-32 of "123456789"
 `define SW_MAX_PAYLOAD 16384
+`define SW_BULK_PAYLOAD 1024 // a bulk request (WRITE_WEIGHTS, STREAM_SAMPLES of more than one sample) or READ response carries at most this
 `define SW_WINDOW 8
 `define SW_REPLAY_CACHE 32
 `define SW_SEQ_MODULO 65536

@@ -10,21 +10,27 @@
 // SW_CRC32_RESIDUE. Anything else is dropped in silence (a frame whose CRC fails cannot name its seq).
 //
 // Then, in the endpoint's order:
-//   1. a response opcode (SW_NAK, or SW_RESPONSE_FLAG set) is ignored;
+//   1. a frame with opcode SW_NAK is never a request: ignored, never answered;
 //   2. a byte-identical copy (same seq, same CRC) of one of the last SW_WINDOW requests run gets its
 //      response again, and is not run again;
 //   3. a version other than SW_PROTOCOL_VERSION gets NAK bad_version naming `expected`; not run;
-//   4. IDENTIFY is the sync point: it runs at any seq (expected := its seq) and empties the cache;
+//   4. IDENTIFY is the sync point: it runs at any seq (expected := its seq), empties the cache and
+//      starts the session; until the first IDENTIFY after boot every other request gets NAK
+//      out_of_order naming `expected` (no session);
 //   5. a seq ahead of `expected` (by less than half the seq space) gets NAK out_of_order naming
-//      `expected`; one behind is dropped in silence;
+//      `expected`; one behind that is not a cached copy gets NAK stale_seq naming `expected`;
 //   6. seq == expected runs: the response (ACK, or NAK with a device error code and expected + 1) is
-//      cached under the seq and sent, and expected := seq + 1.
+//      cached under the seq and sent, and expected := seq + 1. An opcode that is no request (those
+//      with bit 7 set included) fails with bad_opcode; a bulk request longer than SW_BULK_PAYLOAD
+//      (a STREAM_SAMPLES of one sample excepted) fails with bad_payload.
 //
 // Replay cache: SW_WINDOW entries, indexed by seq mod SW_WINDOW, each the low 16 bits of the request's
 // CRC, its opcode and its result code (device error codes fit 4 bits). The host never has more than SW_WINDOW requests unanswered, so a retransmission it
 // makes is always among the last SW_WINDOW seqs run; the emulator keeps SW_REPLAY_CACHE (4 windows)
 // only to also answer copies delayed beyond that, which the host ignores. The seq is implied by the
-// index and by being 1..SW_WINDOW behind `expected`, so it is not stored; a request the host did not
+// index and by being 1..SW_WINDOW behind `expected`, so it is not stored (the emulator also replays
+// copies 9..SW_REPLAY_CACHE behind, which the board answers with NAK stale_seq: the host has no such
+// request in flight, so it ignores either answer); a request the host did not
 // send twice with one seq (a new session's requests come after IDENTIFY, which empties the cache), so
 // 16 CRC bits tell a copy from another request as well as 32 would here. A response is rebuilt from
 // the cached opcode and code rather than stored: every response this endpoint makes is a function of
@@ -65,6 +71,8 @@ module sw_proto (
   localparam [7:0] ERR_BAD_OPCODE = `SW_ERR_BAD_OPCODE, ERR_BAD_PAYLOAD = `SW_ERR_BAD_PAYLOAD;
   localparam [7:0] ERR_NOT_CONFIGURED = `SW_ERR_NOT_CONFIGURED;
   localparam [7:0] ERR_OUT_OF_ORDER = `SW_LINK_ERR_OUT_OF_ORDER, ERR_BAD_VERSION = `SW_LINK_ERR_BAD_VERSION;
+  localparam [7:0] ERR_STALE_SEQ = `SW_LINK_ERR_STALE_SEQ;
+  localparam [31:0] BULK = `SW_BULK_PAYLOAD;
 
   // ---- receive: SLIP decode, header, CRC ------------------------------------------------------------
   reg esc, spoilt;
@@ -74,6 +82,7 @@ module sw_proto (
   reg [31:0] h_len;
   reg [31:0] last4;           // the last 4 bytes: at END, the frame's CRC field (little-endian)
   reg [7:0] pl0;              // payload byte 0 (STREAM_SAMPLES encoding, LOAD_SEEDS first list count)
+  reg [7:0] pl1, pl2;         // payload bytes 1, 2 (STREAM_SAMPLES count, little-endian)
   reg [7:0] pl_b;             // LOAD_SEEDS: the second list's count, at payload byte 1 + 4 * pl0
   reg pl_b_seen;
   reg [31:0] wire_in, wire_out;  // frame bytes in and out since RESET (READ_COUNTERS' wire counters)
@@ -102,6 +111,7 @@ module sw_proto (
 
   // ---- endpoint ------------------------------------------------------------------------------------
   reg [15:0] expected;
+  reg session;                // an IDENTIFY ran since boot
   reg [W-1:0] cvalid;
   // The cache memory: entry e in word 2e (the request's CRC[15:0]) and word 2e+1 ({opcode, code[3:0],
   // 0}); IDENTIFY's payload bytes (constant) from word ROM_AT on. One EBR (256 x 16) with a registered
@@ -129,10 +139,10 @@ module sw_proto (
   wire [WB-1:0] idx = h_seq[WB-1:0];
   wire [15:0] ahead = h_seq - expected;    // 1..W behind: -W..-1
   wire [15:0] seq_next = h_seq + 1'b1;
-  wire is_resp = h_op == `SW_NAK || h_op[7];
+  wire is_resp = h_op == `SW_NAK;
   wire hit = (&ahead[15:WB]) && cvalid[idx] && ctag == last4[15:0];
   wire identify = h_op == `SW_OP_IDENTIFY;
-  wire in_order = identify || h_seq == expected;
+  wire in_order = identify || (session && h_seq == expected);
   wire run_now = req && dph == 2 && !is_resp && !hit && h_ver == `SW_PROTOCOL_VERSION && in_order;
   wire dec_rd = req && dph < 2;
 
@@ -140,9 +150,12 @@ module sw_proto (
   // against its schema first (bad_payload), as the emulator's codec does; the network opcodes then
   // find no network (not_configured: the board has no CONFIGURE yet, so it is never configured).
   wire [15:0] ls_len = 16'd10 + {pl0, 2'b00} + {pl_b, 2'b00};   // LOAD_SEEDS: 1 + 4a + 1 + 4b + 8
+  // a bulk request carries at most SW_BULK_PAYLOAD bytes (one sample of STREAM_SAMPLES excepted)
+  wire too_bulky = h_len > BULK && (h_op == `SW_OP_WRITE_WEIGHTS || (h_op == `SW_OP_STREAM_SAMPLES && {pl2, pl1} != 16'd1));
   reg [7:0] run_code;
   always @(*) begin
-    case (h_op)
+    if (too_bulky) run_code = ERR_BAD_PAYLOAD;
+    else case (h_op)
       `SW_OP_IDENTIFY: run_code = (h_len == 4) ? 8'd0 : ERR_BAD_PAYLOAD;   // u32 nonce
       `SW_OP_RESET, `SW_OP_STATUS, `SW_OP_READ_COUNTERS, `SW_OP_CLEAR_COUNTERS:
         run_code = (h_len == 0) ? 8'd0 : ERR_BAD_PAYLOAD;
@@ -184,6 +197,7 @@ module sw_proto (
       dph <= 0;
       wb <= 1'b0;
       expected <= 0;
+      session <= 1'b0;
       cvalid <= 0;
       wire_in <= 0;
     end else begin
@@ -210,6 +224,8 @@ module sw_proto (
           6: h_len[23:16] <= d;
           7: h_len[31:24] <= d;
           HDR: pl0 <= d;
+          HDR + 1: pl1 <= d;
+          HDR + 2: pl2 <= d;
           default: ;
         endcase
         if (cnt == HDR) pl_b_seen <= 1'b0;
@@ -241,9 +257,10 @@ module sw_proto (
             {x_seq, x_op, x_code, x_exp} <= {h_seq, h_op, ERR_BAD_VERSION, expected};
           end
         end else if (!in_order) begin
-          if (!ahead[15] && (!x_valid || x_take)) begin   // ahead by less than half the seq space
+          // no session yet, or ahead by less than half the seq space: out_of_order; else behind: stale_seq
+          if (!x_valid || x_take) begin
             x_valid <= 1'b1;
-            {x_seq, x_op, x_code, x_exp} <= {h_seq, h_op, ERR_OUT_OF_ORDER, expected};
+            {x_seq, x_op, x_code, x_exp} <= {h_seq, h_op, (!session || !ahead[15]) ? ERR_OUT_OF_ORDER : ERR_STALE_SEQ, expected};
           end
         end else begin
           wb <= 1'b1;                  // run (the opcode word is written now, see c_we)
@@ -251,6 +268,7 @@ module sw_proto (
       end
       if (wb) begin
         if (identify) sent <= h_seq;   // a new session: its first response is the next to send
+        if (identify) session <= 1'b1;
         cvalid <= (identify ? {W{1'b0}} : cvalid) | ({{(W-1){1'b0}}, 1'b1} << idx);
         expected <= seq_next;
         if (h_op == `SW_OP_RESET && run_code == 0) wire_in <= 0;   // the boot state (after counting this frame)

@@ -8,6 +8,7 @@ import { bitsFor, LFSR_MAX_WIDTH, LFSR_MIN_WIDTH, LFSR_WIDTH_MAIN, lfsrMask } fr
 import {
   FRAME_CRC_BYTES,
   FRAME_HEADER_BYTES,
+  BULK_PAYLOAD,
   LINK_ERRORS,
   MAX_PAYLOAD,
   NAK,
@@ -180,6 +181,7 @@ function specVh(): string {
   def('SW_FRAME_CRC_BYTES', FRAME_CRC_BYTES, 'CRC-32/ISO-HDLC over header and payload');
   def('SW_FRAME_CRC_CHECK', `32'h${hex(0xcbf43926, 8)}`, 'CRC-32 of "123456789"');
   def('SW_MAX_PAYLOAD', MAX_PAYLOAD);
+  def('SW_BULK_PAYLOAD', BULK_PAYLOAD, 'a bulk request (WRITE_WEIGHTS, STREAM_SAMPLES of more than one sample) or READ response carries at most this');
   def('SW_WINDOW', WINDOW);
   def('SW_REPLAY_CACHE', REPLAY_CACHE);
   def('SW_SEQ_MODULO', SEQ_MODULO);

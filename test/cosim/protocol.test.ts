@@ -8,7 +8,7 @@
 import { SerialPort } from 'serialport';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeFrame, decodeNak, encodeFrame, encodeRequest } from '../../firmware-spec/codec.ts';
-import { LINK_ERRORS, NAK, OPCODES, PROTOCOL_VERSION, UART } from '../../firmware-spec/protocol.ts';
+import { BULK_PAYLOAD, LINK_ERRORS, NAK, OPCODES, PROTOCOL_VERSION, UART } from '../../firmware-spec/protocol.ts';
 import { DEVICE_ERRORS } from '../../firmware-spec/errors.ts';
 import { SlipFramer } from '../../firmware-spec/slip.ts';
 import { EmulatedDevice } from '../../emulator/device.ts';
@@ -110,6 +110,12 @@ describe.skipIf(!!missing)(`RTL protocol endpoint under co-simulation${missing ?
     expect(r[3]).toBe(0x80 | STATUS);
   }
 
+  it('runs nothing before the first IDENTIFY after boot: NAK out_of_order (no session)', async () => {
+    const r = await both(frameOf(17, STATUS), 1);
+    expect(decodeNak(r.subarray(8, r.length - 4))).toMatchObject({ opcode: STATUS, code: LINK_ERRORS.out_of_order, expected: 0 });
+    await both(frameOf(0, OPCODES.RESET.code), 1);
+  });
+
   it('identifies itself with the up5k capability, byte for byte as the emulator does', async () => {
     const r = await both(frameOf(500, OPCODES.IDENTIFY.code, encodeRequest('IDENTIFY', { nonce: 0x12345678 })), 1);
     expect(r[3]).toBe(0x80 | OPCODES.IDENTIFY.code);
@@ -155,22 +161,26 @@ describe.skipIf(!!missing)(`RTL protocol endpoint under co-simulation${missing ?
     await works(510);
   });
 
-  it('NAKs a frame ahead of the expected seq (out_of_order) and ignores one behind', async () => {
+  it('NAKs a frame ahead of the expected seq (out_of_order) and one behind (stale_seq); ignores a NAK', async () => {
     const r = await both(frameOf(520, STATUS), 1);
     expect(decodeNak(r.subarray(8, r.length - 4))).toMatchObject({ code: LINK_ERRORS.out_of_order, expected: 511 });
-    await both(frameOf(400, STATUS), 0);
-    await both(frameOf(511, 0x80 | STATUS), 0); // a response echoed back is not a request
-    await works(511);
+    const s = await both(frameOf(400, STATUS), 1);
+    expect(decodeNak(s.subarray(8, s.length - 4))).toMatchObject({ code: LINK_ERRORS.stale_seq, expected: 511 });
+    await both(frameOf(511, NAK, Buffer.of(STATUS, 2, 0, 0, 0, 0)), 0); // a NAK is never answered
+    // an opcode with bit 7 set (a response echoed back) is a request that fails in order: bad_opcode
+    const e = await both(frameOf(511, 0x80 | STATUS), 1);
+    expect(decodeNak(e.subarray(8, e.length - 4))).toMatchObject({ opcode: 0x80 | STATUS, code: DEVICE_ERRORS.bad_opcode, expected: 512 });
+    await works(512);
   });
 
   it('counts wire bytes as the emulator does, from RESET on', async () => {
-    await both(frameOf(512, OPCODES.RESET.code), 1);
-    await works(513);
-    const f = frameOf(514, STATUS);
+    await both(frameOf(513, OPCODES.RESET.code), 1);
+    await works(514);
+    const f = frameOf(515, STATUS);
     f[5] ^= 1;
     await both(f, 0);
-    await both(frameOf(514, OPCODES.READ_COUNTERS.code), 1);
-    await both(frameOf(515, OPCODES.CLEAR_COUNTERS.code), 1);
+    await both(frameOf(515, OPCODES.READ_COUNTERS.code), 1);
+    await both(frameOf(516, OPCODES.CLEAR_COUNTERS.code), 1);
   });
 
   it('answers the network opcodes as an unconfigured device: payload checks, then not_configured', async () => {
@@ -188,13 +198,17 @@ describe.skipIf(!!missing)(`RTL protocol endpoint under co-simulation${missing ?
       [OPCODES.STREAM_SAMPLES.code, Buffer.of(9, 1, 0, 0)],
       [OPCODES.LOAD_SEEDS.code, Buffer.of(1, 1, 0, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 0)],
       [OPCODES.LOAD_SEEDS.code, Buffer.of(2, 1, 0)],
+      // bulk requests carry at most BULK_PAYLOAD bytes; one sample of STREAM_SAMPLES may carry more
+      req('WRITE_WEIGHTS', { junction: 0, offset: 0, words: Buffer.alloc(BULK_PAYLOAD) }),
+      req('STREAM_SAMPLES', { encoding: 'u8', count: 2, data: Buffer.alloc(BULK_PAYLOAD) }),
+      req('STREAM_SAMPLES', { encoding: 'u8', count: 1, data: Buffer.alloc(BULK_PAYLOAD + 100) }),
     ];
     let seq = 530;
     await both(frameOf(seq++, OPCODES.IDENTIFY.code, encodeRequest('IDENTIFY', { nonce: 9 })), 1);
     for (const [k, [op, payload]] of cases.entries()) {
       const r = await both(frameOf(seq++, op, payload), 1);
       expect(r[3]).toBe(NAK);
-      const want = k < 6 ? DEVICE_ERRORS.not_configured : DEVICE_ERRORS.bad_payload;
+      const want = k < 6 || k === 14 ? DEVICE_ERRORS.not_configured : DEVICE_ERRORS.bad_payload;
       expect(decodeNak(r.subarray(8, r.length - 4)), `case ${k}`).toMatchObject({ opcode: op, code: want, expected: seq });
     }
     await works(seq);
