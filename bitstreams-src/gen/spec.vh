@@ -155,6 +155,18 @@
 `define SW_IDENT_ROM "ident_rom.vh" // include inside a module
 `define SW_NAK_BYTES 6 // NAK payload: opcode, code, expected u16, empty message
 `define SW_SAMPLE_ENCODINGS 4 // STREAM_SAMPLES encoding enum values (any device)
+`define SW_ENUM_FEEDBACK 2 // CONFIGURE enum values (protocol.ts), index = wire value
+`define SW_ENUM_ROUNDING 2
+`define SW_ENUM_CONNECTIVITY 3
+`define SW_ENUM_START_VECTOR_MODE 3
+`define SW_ENUM_ACTIVATION 2
+`define SW_ENUM_UPDATE_MODE 2
+`define SW_CONN_LFSR 1 // the connectivity kind with no p*fo = n*fi rule
+`define SW_CAP_WEIGHT_WORDS 49152 // up5k capability: weights
+`define SW_CAP_ACTIVATION_WORDS 992 // up5k capability: store words past the globals
+`define SW_CAP_DFA 1
+`define SW_CAP_STOCHASTIC_ROUNDING 0
+`define SW_CAP_ESSOP 0
 `define SW_STATUS_BYTES 18
 `define SW_STATUS_AT_CONFIGURED 0
 `define SW_STATUS_AT_SEEDED 1

@@ -58,7 +58,16 @@ module sw_proto (
   output reg        tx_start,
   output reg  [7:0] tx_data,
   input  wire       tx_busy,
-  output wire       busy       // a response is queued or on the wire
+  output wire       busy,      // a response is queued or on the wire, or a request runs
+  // the sequencer's port (sw_seq.v), driven by the executor (sw_exec.v)
+  output wire                         st_we,
+  output wire [`SW_SEQ_PORT_BITS-1:0] st_addr,
+  output wire [15:0]                  st_wdata,
+  output wire                         cmd_valid,
+  output wire [1:0]                   cmd,
+  output wire [15:0]                  cmd_n,
+  input  wire                         seq_busy,
+  input  wire                         seq_ready
 );
   localparam integer HDR = `SW_FRAME_HEADER_BYTES;
   localparam integer CRCB = `SW_FRAME_CRC_BYTES;
@@ -69,7 +78,10 @@ module sw_proto (
   localparam integer WB = $clog2(W);
   localparam [7:0] END = `SW_SLIP_END, ESC = `SW_SLIP_ESC, ESC_END = `SW_SLIP_ESC_END, ESC_ESC = `SW_SLIP_ESC_ESC;
   localparam [7:0] ERR_BAD_OPCODE = `SW_ERR_BAD_OPCODE, ERR_BAD_PAYLOAD = `SW_ERR_BAD_PAYLOAD;
-  localparam [7:0] ERR_NOT_CONFIGURED = `SW_ERR_NOT_CONFIGURED;
+  localparam [7:0] ERR_NOT_CONFIGURED = `SW_ERR_NOT_CONFIGURED, ERR_INTERNAL = `SW_ERR_INTERNAL;
+  // the frame buffer: payload bytes 0..FB-1 of every candidate, two to a word from cache word FB_AT on,
+  // kept until the executor has read them (frames are not taken in while it runs)
+  localparam integer FB = 224, FB_AT = 16;
   localparam [7:0] ERR_OUT_OF_ORDER = `SW_LINK_ERR_OUT_OF_ORDER, ERR_BAD_VERSION = `SW_LINK_ERR_BAD_VERSION;
   localparam [7:0] ERR_STALE_SEQ = `SW_LINK_ERR_STALE_SEQ;
   localparam [31:0] BULK = `SW_BULK_PAYLOAD;
@@ -144,6 +156,34 @@ module sw_proto (
   wire identify = h_op == `SW_OP_IDENTIFY;
   wire in_order = identify || (session && h_seq == expected);
   wire run_now = req && dph == 2 && !is_resp && !hit && h_ver == `SW_PROTOCOL_VERSION && in_order;
+
+  // ---- the executor (sw_exec): CONFIGURE, LOAD_SEEDS ----------------------------------------------
+  // A request it runs waits in `xq` until every earlier response is sent (the read port is then the
+  // executor's), runs (`xr`), and its result code is cached and answered as any other.
+  reg xq;                     // queued
+  wire xr;                    // running
+  wire blocked = xq || xr;
+  reg [7:0] fb_prev;          // the previous payload byte (the even byte of a buffer word)
+  reg [3:0] w_code;           // the result code of the request being written to the cache
+  wire configured, seeded;
+  wire [31:0] rseed;
+  wire e_rd, e_done;
+  wire [7:0] e_rd_addr;
+  wire [3:0] e_code;
+  reg e_rd_hi;
+  wire tx_busy_any;
+  wire e_go = xq && !tx_busy_any;
+  wire state_reset = wb && h_op == `SW_OP_RESET && w_code == 0;
+  wire ctr_reset = w_code == 0 && (h_op == `SW_OP_RESET || h_op == `SW_OP_CONFIGURE || (h_op == `SW_OP_CLEAR_COUNTERS && configured));
+  always @(posedge clk) if (e_rd) e_rd_hi <= e_rd_addr[0];
+  sw_exec #(.FB(FB)) u_exec (
+    .clk(clk), .rst(rst), .go(e_go), .op(h_op), .len(h_len[31:16] != 0 ? 16'hffff : h_len[15:0]),
+    .state_reset(state_reset), .rd(e_rd), .rd_addr(e_rd_addr), .rd_byte(e_rd_hi ? cq[15:8] : cq[7:0]),
+    .done(e_done), .code(e_code), .busy(xr), .configured(configured), .seeded(seeded), .rseed(rseed),
+    .st_we(st_we), .st_addr(st_addr), .st_wdata(st_wdata), .cmd_valid(cmd_valid), .cmd(cmd), .cmd_n(cmd_n),
+    .seq_busy(seq_busy), .seq_ready(seq_ready));
+  wire [CW-1:0] fb_i = cnt - HDR;   // payload byte index of a byte being received
+  wire fb_we = d_valid && !spoilt && !blocked && cnt >= HDR && fb_i < FB;
   wire dec_rd = req && dph < 2;
 
   // What running the request answers: 0 = ACK, else a device error code. The payload is checked
@@ -153,6 +193,9 @@ module sw_proto (
   // a bulk request carries at most SW_BULK_PAYLOAD bytes (one sample of STREAM_SAMPLES excepted)
   wire too_bulky = h_len > BULK && (h_op == `SW_OP_WRITE_WEIGHTS || (h_op == `SW_OP_STREAM_SAMPLES && {pl2, pl1} != 16'd1));
   reg [7:0] run_code;
+  // not joined to the sequencer yet: as an unconfigured device answers, else `internal`
+  wire [7:0] not_yet = configured ? ERR_INTERNAL : ERR_NOT_CONFIGURED;
+  wire exec_req = run_code == 0 && (h_op == `SW_OP_CONFIGURE || h_op == `SW_OP_LOAD_SEEDS);
   always @(*) begin
     if (too_bulky) run_code = ERR_BAD_PAYLOAD;
     else case (h_op)
@@ -160,16 +203,17 @@ module sw_proto (
       `SW_OP_RESET, `SW_OP_STATUS, `SW_OP_READ_COUNTERS, `SW_OP_CLEAR_COUNTERS:
         run_code = (h_len == 0) ? 8'd0 : ERR_BAD_PAYLOAD;
       `SW_OP_TRAIN, `SW_OP_INFER:                     // n u32
-        run_code = (h_len == 4) ? ERR_NOT_CONFIGURED : ERR_BAD_PAYLOAD;
+        run_code = (h_len == 4) ? not_yet : ERR_BAD_PAYLOAD;
       `SW_OP_READ_WEIGHTS:                            // junction u8, offset u32, count u32
-        run_code = (h_len == 9) ? ERR_NOT_CONFIGURED : ERR_BAD_PAYLOAD;
+        run_code = (h_len == 9) ? not_yet : ERR_BAD_PAYLOAD;
       `SW_OP_WRITE_WEIGHTS:                           // junction u8, offset u32, words
-        run_code = (h_len >= 5) ? ERR_NOT_CONFIGURED : ERR_BAD_PAYLOAD;
+        run_code = (h_len >= 5) ? not_yet : ERR_BAD_PAYLOAD;
       `SW_OP_STREAM_SAMPLES:                          // encoding enum, count u16, data
-        run_code = (h_len >= 3 && pl0 < `SW_SAMPLE_ENCODINGS) ? ERR_NOT_CONFIGURED : ERR_BAD_PAYLOAD;
-      `SW_OP_LOAD_SEEDS:                              // list u32, list u32, u32, u32
-        run_code = (pl_b_seen && h_len == {16'd0, ls_len}) ? ERR_NOT_CONFIGURED : ERR_BAD_PAYLOAD;
-      default: run_code = ERR_BAD_OPCODE;             // CONFIGURE (not yet in RTL) and what up5k lacks
+        run_code = (h_len >= 3 && pl0 < `SW_SAMPLE_ENCODINGS) ? not_yet : ERR_BAD_PAYLOAD;
+      `SW_OP_LOAD_SEEDS:                              // list u32, list u32, u32, u32: then the executor
+        run_code = (pl_b_seen && h_len == {16'd0, ls_len}) ? 8'd0 : ERR_BAD_PAYLOAD;
+      `SW_OP_CONFIGURE: run_code = 8'd0;              // the executor checks it
+      default: run_code = ERR_BAD_OPCODE;             // what up5k lacks
     endcase
   end
 
@@ -198,6 +242,7 @@ module sw_proto (
       wb <= 1'b0;
       expected <= 0;
       session <= 1'b0;
+      xq <= 1'b0;
       cvalid <= 0;
       wire_in <= 0;
     end else begin
@@ -206,12 +251,14 @@ module sw_proto (
         esc <= 1'b0;
         spoilt <= 1'b0;
         cnt <= 0;
-        req <= cnt != 0 && frame_ok;
+        req <= cnt != 0 && frame_ok && !blocked;
       end else if (rx_valid) begin
+        if (blocked) spoilt <= 1'b1;     // a request runs: this candidate is not taken in
         esc <= !esc && rx_data == ESC;
         if (esc && !d_valid) spoilt <= 1'b1;
       end
-      if (d_valid && !spoilt) begin
+      if (d_valid && !spoilt && !blocked) begin
+        fb_prev <= d;
         if (cnt == MAXF) spoilt <= 1'b1;   // longer than any legal frame
         else cnt <= cnt + 1'b1;
         case (cnt)
@@ -262,17 +309,25 @@ module sw_proto (
             x_valid <= 1'b1;
             {x_seq, x_op, x_code, x_exp} <= {h_seq, h_op, (!session || !ahead[15]) ? ERR_OUT_OF_ORDER : ERR_STALE_SEQ, expected};
           end
+        end else if (exec_req) begin
+          xq <= 1'b1;                  // the executor runs it; its result code comes later
         end else begin
           wb <= 1'b1;                  // run (the opcode word is written now, see c_we)
+          w_code <= run_code[3:0];
         end
+      end
+      if (xq && !tx_busy_any) xq <= 1'b0;   // the executor starts (e_go)
+      if (e_done) begin
+        wb <= 1'b1;                    // the opcode word is written now (c_we), the CRC word next
+        w_code <= e_code;
       end
       if (wb) begin
         if (identify) sent <= h_seq;   // a new session: its first response is the next to send
         if (identify) session <= 1'b1;
         cvalid <= (identify ? {W{1'b0}} : cvalid) | ({{(W-1){1'b0}}, 1'b1} << idx);
         expected <= seq_next;
-        if (h_op == `SW_OP_RESET && run_code == 0) wire_in <= 0;   // the boot state (after counting this frame)
-        reset_run <= h_op == `SW_OP_RESET && run_code == 0;
+        if (ctr_reset) wire_in <= 0;   // RESET: the boot state; CONFIGURE: fresh counters (after counting this frame)
+        reset_run <= ctr_reset;
       end
     end
   end
@@ -304,14 +359,19 @@ module sw_proto (
   wire [7:0] n_op = fetched ? cq[15:8] : x_op;
   wire [7:0] n_code = fetched ? {4'd0, cq[7:4]} : x_code;
   wire [15:0] n_exp = fetched ? sent + 1'b1 : x_exp;
-  assign busy = ts != T_IDLE || x_valid || run_pending;
+  assign tx_busy_any = ts != T_IDLE || x_valid || run_pending;
+  assign busy = tx_busy_any || blocked;
   assign x_take = ts == T_IDLE && x_valid;
   assign run_take = fetched;
-  assign c_re = dec_rd || tx_rd || rom_rd;
-  assign c_raddr = dec_rd ? {{(MW-WB-1){1'b0}}, idx, dph[0]} : rom_rd ? ROM_AT + p : {{(MW-WB-1){1'b0}}, sent[WB-1:0], 1'b1};
-  assign c_we = run_now || wb;
-  assign c_waddr = {{(MW-WB-1){1'b0}}, idx, !wb};
-  assign c_wdata = wb ? last4[15:0] : {h_op, run_code[3:0], 4'd0};
+  // the read port: the decision, the transmitter and the executor never read in the same clock (the
+  // executor runs only while the others are idle); the write port: the decision's writes come a
+  // clock or three after a frame's END, the frame buffer's a byte time later at the earliest
+  assign c_re = dec_rd || tx_rd || rom_rd || e_rd;
+  assign c_raddr = dec_rd ? {{(MW-WB-1){1'b0}}, idx, dph[0]} : rom_rd ? ROM_AT + p : e_rd ? FB_AT + e_rd_addr[7:1] : {{(MW-WB-1){1'b0}}, sent[WB-1:0], 1'b1};
+  wire run_plain = run_now && !exec_req;
+  assign c_we = run_plain || wb || e_done || fb_we;
+  assign c_waddr = (run_plain || wb || e_done) ? {{(MW-WB-1){1'b0}}, idx, !wb} : FB_AT + fb_i[7:1];
+  assign c_wdata = wb ? last4[15:0] : run_plain ? {h_op, run_code[3:0], 4'd0} : e_done ? {h_op, e_code, 4'd0} : fb_i[0] ? {d, fb_prev} : {8'd0, d};
 
   reg [6:0] n_of;
   always @(*) begin
@@ -335,6 +395,7 @@ module sw_proto (
   wire [7:0] k = t_i - HDR - t_n;           // CRC byte index
   localparam [31:0] BOOT = `SW_BOOT_COUNT;
   localparam integer ST_BOOT = `SW_STATUS_AT_BOOT_COUNT;
+  localparam integer ST_CONF = `SW_STATUS_AT_CONFIGURED, ST_SEED = `SW_STATUS_AT_SEEDED, ST_RS = `SW_STATUS_AT_ROUNDING_STATE;
   localparam integer C_IN = `SW_COUNTERS_AT_WIRE_BYTES_IN, C_OUT = `SW_COUNTERS_AT_WIRE_BYTES_OUT;
   wire [31:0] crc_out = ~tx_crc;
   always @(*) begin
@@ -348,6 +409,12 @@ module sw_proto (
     endcase else case (t_op)
       `SW_OP_IDENTIFY: pb = cq[7:0];           // read from the EBR (rom_rd) the clock before
       `SW_OP_STATUS: case (p)
+        ST_CONF: pb = {7'd0, configured};
+        ST_SEED: pb = {7'd0, seeded};
+        ST_RS + 0: pb = rseed[7:0];
+        ST_RS + 1: pb = rseed[15:8];
+        ST_RS + 2: pb = rseed[23:16];
+        ST_RS + 3: pb = rseed[31:24];
         ST_BOOT + 0: pb = BOOT[7:0];
         ST_BOOT + 1: pb = BOOT[15:8];
         ST_BOOT + 2: pb = BOOT[23:16];

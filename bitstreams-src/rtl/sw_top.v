@@ -14,10 +14,11 @@ module sw_top #(
   input  wire clk_12m,   // pin 35
   input  wire uart_rx,   // pin 6 (FT2232H TXD)
   output wire uart_tx,   // pin 9 (FT2232H RXD)
-  output wire led_r_n,   // pin 11: sequencer busy
+  output wire led_r_n,   // pin 11: busy (a request runs, a response is sent, or the sequencer works)
   output wire led_g_n    // pin 37: PLL locked
 );
   localparam integer SAB = `SW_SEQ_ADDR_BITS;
+  localparam integer PB = `SW_SEQ_PORT_BITS;
   wire clk, locked;
 `ifdef SYNTHESIS
   SB_PLL40_PAD #(
@@ -47,7 +48,7 @@ module sw_top #(
 
   // the sequencer port (see above)
   wire st_we;
-  wire [SAB-1:0] st_addr;
+  wire [PB-1:0] st_addr;
   wire [15:0] st_wdata;
   wire cmd_valid;
   wire [1:0] cmd;
@@ -61,19 +62,15 @@ module sw_top #(
   wire proto_busy;
   sw_proto u_proto (
     .clk(clk), .rst(rst), .rx_valid(rx_valid), .rx_data(rx_data),
-    .tx_start(tx_start), .tx_data(tx_data), .tx_busy(tx_busy), .busy(proto_busy));
-  // idle until the network opcodes are joined (synthesis then removes the sequencer and the engine)
-  assign st_we = 1'b0;
-  assign st_addr = {SAB{1'b0}};
-  assign st_wdata = 16'd0;
-  assign cmd_valid = 1'b0;
-  assign cmd = 2'd0;
-  assign cmd_n = 16'd0;
+    .tx_start(tx_start), .tx_data(tx_data), .tx_busy(tx_busy), .busy(proto_busy),
+    .st_we(st_we), .st_addr(st_addr), .st_wdata(st_wdata), .cmd_valid(cmd_valid), .cmd(cmd), .cmd_n(cmd_n),
+    .seq_busy(busy), .seq_ready(ready));
+  // the engine's host port is not joined yet (READ_WEIGHTS / WRITE_WEIGHTS)
   assign hp_sel = 3'd0;
   assign {hp_start, hp_wr, hp_rd} = 3'b000;
 `else
   // transitional: the bring-up byte-command port instead of the protocol (see sw_bringup.v)
-  sw_bringup #(.SAB(SAB)) u_bringup (
+  sw_bringup #(.SAB(PB)) u_bringup (
     .clk(clk), .rst(rst), .rx_valid(rx_valid), .rx_data(rx_data),
     .tx_start(tx_start), .tx_data(tx_data), .tx_busy(tx_busy),
     .st_we(st_we), .st_addr(st_addr), .wdata(st_wdata), .cmd_valid(cmd_valid), .cmd(cmd), .cmd_n(cmd_n),
@@ -87,6 +84,6 @@ module sw_top #(
     .x_hp_sel(hp_sel), .x_hp_start(hp_start), .x_hp_wr(hp_wr), .x_hp_wdata(st_wdata), .x_hp_rd(hp_rd),
     .x_hp_rvalid(hp_rvalid), .x_hp_rdata(hp_rdata));
 
-  assign led_r_n = !busy;
+  assign led_r_n = !(busy || proto_busy);
   assign led_g_n = !locked;
 endmodule

@@ -25,7 +25,8 @@ import {
 import { JUNCTION_PIPELINE_CLOCKS } from '../schedule.ts';
 import { capabilityFor, SAMPLE_ENCODINGS } from '../capability.ts';
 import { crc32, encodePayload, encodeResponse } from '../codec.ts';
-import { NAK_SCHEMA, type Schema } from '../protocol.ts';
+import { ACTIVATION_KINDS, CONNECTIVITY_KINDS, FEEDBACK_MODES, NAK_SCHEMA, type Schema, START_VECTOR_MODES, UPDATE_ROUNDINGS } from '../protocol.ts';
+import { UPDATE_MODES } from '../essop.ts';
 import { SPEC_VERSION } from '../version.ts';
 
 /**
@@ -282,6 +283,19 @@ function protocolRtl(def: (name: string, value: string | number, comment?: strin
   const nak = encodePayload(NAK_SCHEMA, { opcode: 0, code: 0, expected: 0, message: '' });
   def('SW_NAK_BYTES', nak.length, 'NAK payload: opcode, code, expected u16, empty message');
   def('SW_SAMPLE_ENCODINGS', SAMPLE_ENCODINGS.length, 'STREAM_SAMPLES encoding enum values (any device)');
+  // CONFIGURE on the board (sw_exec.v): enum sizes of the descriptor's schema and the up5k limits it is checked against
+  def('SW_ENUM_FEEDBACK', FEEDBACK_MODES.length, 'CONFIGURE enum values (protocol.ts), index = wire value');
+  def('SW_ENUM_ROUNDING', UPDATE_ROUNDINGS.length);
+  def('SW_ENUM_CONNECTIVITY', CONNECTIVITY_KINDS.length);
+  def('SW_ENUM_START_VECTOR_MODE', START_VECTOR_MODES.length);
+  def('SW_ENUM_ACTIVATION', ACTIVATION_KINDS.length);
+  def('SW_ENUM_UPDATE_MODE', UPDATE_MODES.length);
+  def('SW_CONN_LFSR', CONNECTIVITY_KINDS.indexOf('lfsr'), 'the connectivity kind with no p*fo = n*fi rule');
+  def('SW_CAP_WEIGHT_WORDS', PROFILES.up5k.weightWords, 'up5k capability: weights');
+  def('SW_CAP_ACTIVATION_WORDS', PROFILES.up5k.activationWords, 'up5k capability: store words past the globals');
+  def('SW_CAP_DFA', PROFILES.up5k.features.dfa ? 1 : 0);
+  def('SW_CAP_STOCHASTIC_ROUNDING', PROFILES.up5k.features.stochasticRounding ? 1 : 0);
+  def('SW_CAP_ESSOP', PROFILES.up5k.features.essop ? 1 : 0);
   const status = OPCODES.STATUS.response;
   def('SW_STATUS_BYTES', encodeResponse('STATUS', { configured: false, seeded: false, bufferedSamples: 0, bufferedBytes: 0, roundingState: 0, bootCount: 0 }).length);
   for (const f of ['configured', 'seeded', 'bufferedSamples', 'bufferedBytes', 'roundingState', 'bootCount']) def(`SW_STATUS_AT_${f.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`, fieldOffset(status, f));

@@ -14,6 +14,11 @@ import { SlipFramer } from '../../firmware-spec/slip.ts';
 import { EmulatedDevice } from '../../emulator/device.ts';
 import { DeviceEndpoint } from '../../emulator/endpoint/endpoint.ts';
 import { cosimUnavailable, type RunningCosim, startCosim } from './cosim.ts';
+import { capabilityFor } from '../../firmware-spec/capability.ts';
+import { specHash } from '../../firmware-spec/hash.ts';
+import type { NetworkDescriptor } from '../../firmware-spec/network.ts';
+import { loadPreset } from '../../host/config/index.ts';
+import { plan } from '../../host/partition/index.ts';
 
 const missing = cosimUnavailable();
 if (missing && process.env.CI) throw new Error(`the co-simulation test needs verilator in CI: ${missing}`);
@@ -213,6 +218,53 @@ describe.skipIf(!!missing)(`RTL protocol endpoint under co-simulation${missing ?
     }
     await works(seq);
   });
+
+  it('configures and seeds as the emulator does: good descriptors, each kind of bad one, STATUS after each', async () => {
+    const cap = capabilityFor('up5k', specHash());
+    const planned = (name: string) => structuredClone(plan(loadPreset(name), cap).resolved.network);
+    const good = planned('mnist-sparse-38');
+    const variants: Array<[string, NetworkDescriptor | Buffer]> = [
+      ['mnist-sparse-38', good],
+      ['mnist-dfa-38', planned('mnist-dfa-38')],
+      ['mnist-sparse-3', planned('mnist-sparse-3')],
+      ['formats', { ...good, formats: { ...good.formats, weight: { bits: 12, frac: 8 } } }],
+      ['z', { ...good, junctions: [{ ...good.junctions[0], z: 4 }, good.junctions[1]] }],
+      ['chain', { ...good, junctions: [good.junctions[0], { ...good.junctions[1], p: 100 }] }],
+      ['fan-in', { ...good, junctions: [{ ...good.junctions[0], fi: good.junctions[0].fi + 1 }, good.junctions[1]] }],
+      ['junctions', { ...good, junctions: [good.junctions[0], good.junctions[1], good.junctions[1], good.junctions[1], good.junctions[1]] }],
+      ['none', { ...good, junctions: [] }],
+      ['rounding', { ...good, rounding: 'stochastic' }],
+      ['essop', { ...good, update: { mode: 'essop', streamLength: 8 } }],
+      ['exact', { ...good, update: { mode: 'exact', streamLength: 0 } }],
+      ['weights', { ...good, junctions: [{ ...good.junctions[0], fo: 100, fi: 700 }, good.junctions[1]] }],
+      ['store', { ...good, junctions: [{ ...good.junctions[0], n: 588, fi: 56 }, { ...good.junctions[1], p: 588 }] }],
+      ['truncated', encodeRequest('CONFIGURE', good).subarray(0, 40)],
+      ['trailing', Buffer.concat([encodeRequest('CONFIGURE', good), Buffer.of(0)])],
+      ['enum', (() => { const b = Buffer.from(encodeRequest('CONFIGURE', good)); b[7] = 2; return b; })()],
+      ['mnist-sparse-38 again', good],
+    ];
+    let seq = 900;
+    const ok = (r: Buffer) => expect(r[3]).toBe(0x80 | OPCODES.STATUS.code);
+    await both(frameOf(seq++, OPCODES.IDENTIFY.code, encodeRequest('IDENTIFY', { nonce: 3 })), 1);
+    for (const [name, v] of variants) {
+      const payload = Buffer.isBuffer(v) ? v : encodeRequest('CONFIGURE', v);
+      const r = await both(frameOf(seq++, OPCODES.CONFIGURE.code, payload), 1);
+      expect(meaning(r), name).toBeDefined();
+      ok(await both(frameOf(seq++, STATUS), 1));
+    }
+    const L = good.junctions.length;
+    const seeds = (c: number[], i: number[]) => encodeRequest('LOAD_SEEDS', { connectivity: c, init: i, feedback: 11, rounding: 0xdeadbeef });
+    for (const payload of [seeds([1], [2, 3]), seeds([1, 0], [2, 3]), seeds([5, 6], [7, 8]).subarray(0, 20), seeds([0x12345678, 6], [7, 0x9abcdef0])]) {
+      const r = await both(frameOf(seq++, OPCODES.LOAD_SEEDS.code, payload), 1);
+      expect(r[3] === NAK || r[3] === (0x80 | OPCODES.LOAD_SEEDS.code)).toBe(true);
+      ok(await both(frameOf(seq++, STATUS), 1));
+    }
+    expect(L).toBe(2);
+    // a RESET forgets the network
+    await both(frameOf(seq++, OPCODES.RESET.code), 1);
+    ok(await both(frameOf(seq++, STATUS), 1));
+    await both(frameOf(seq++, OPCODES.LOAD_SEEDS.code, seeds([1, 2], [3, 4])), 1);
+  }, 120_000);
 
   it('agrees with the emulator over 300 random frames: good, duplicated, reordered, stale, corrupt, garbage', async () => {
     // xorshift32, seeded: a failing step can be replayed

@@ -1,0 +1,417 @@
+`default_nettype none
+`include "spec.vh"
+// The executor behind the protocol endpoint (sw_proto): runs the requests that change the network,
+// from the payload bytes sw_proto kept in its frame buffer until the frame's CRC checked.
+//
+// CONFIGURE: walks the descriptor's bytes (the codec's schema, firmware-spec/protocol.ts
+// NETWORK_DESCRIPTOR) twice. Pass 1 checks it as the emulator does (emulator/device.ts configure):
+// schema errors (a missing or trailing byte, an enum or option byte out of range) are bad_payload;
+// more weights than SW_CAP_WEIGHT_WORDS or more store words than SW_CAP_ACTIVATION_WORDS (the store
+// layout of firmware-spec/store.ts) is does_not_fit; formats other than the build's, 0 or more than
+// SW_MAX_JUNCTIONS junctions, a p that is not the previous junction's n, z above SW_LANES,
+// p*fo != n*fi (connectivity other than lfsr), stochastic rounding, an update other than the exact
+// one are bad_descriptor; in that order of precedence. Nothing is written until all of it passed, so
+// a failed CONFIGURE keeps the board's state. Pass 2 writes the store: the globals and every
+// junction's 17 descriptor words, laid out as sw_seq.v's header says (test/rtl/seq.ts seqLayout).
+// A junction with explicit start vectors (the RTL draws them from the seed) is bad_descriptor.
+// LOAD_SEEDS: the lists must have one seed per junction and every seed must be nonzero
+// (bad_payload); the seeds go into the descriptor words and the feedback-seed globals, then the
+// sequencer's command 0 generates the weights and the DFA matrix.
+//
+// Payload bytes are read one at a time (rd, rd_addr; the byte arrives on rd_byte the clock after).
+// Values above 16 bits are kept as a 16-bit value and a "big" flag: a network with such a p, n, fo or
+// fi cannot fit (its weights or its layer's store words exceed the board's), so does_not_fit, which
+// takes precedence over bad_descriptor, is the answer whatever the exact value.
+module sw_exec #(
+  parameter integer PB = `SW_SEQ_PORT_BITS,
+  parameter integer FB = 224                  // payload bytes the frame buffer keeps
+) (
+  input  wire          clk,
+  input  wire          rst,
+  input  wire          go,                   // run the request (op, len): pulse
+  input  wire [7:0]    op,
+  input  wire [15:0]   len,
+  input  wire          state_reset,          // RESET ran: the boot state
+  output reg           rd,
+  output reg  [7:0]    rd_addr,
+  input  wire [7:0]    rd_byte,
+  output reg           done,                 // pulse: the result code is on `code`
+  output reg  [3:0]    code,
+  output wire          busy,
+  output reg           configured,
+  output reg           seeded,
+  output reg  [31:0]   rseed,                // STATUS roundingState: the rounding LFSR's state (its seed: no stochastic rounding)
+  output reg           st_we,
+  output reg  [PB-1:0] st_addr,
+  output reg  [15:0]   st_wdata,
+  output reg           cmd_valid,
+  output wire [1:0]    cmd,
+  output wire [15:0]   cmd_n,
+  input  wire          seq_busy,
+  input  wire          seq_ready
+);
+  localparam [3:0] E_BAD_PAYLOAD = `SW_ERR_BAD_PAYLOAD, E_NOT_CONFIGURED = `SW_ERR_NOT_CONFIGURED;
+  localparam [3:0] E_BAD_DESCRIPTOR = `SW_ERR_BAD_DESCRIPTOR, E_DOES_NOT_FIT = `SW_ERR_DOES_NOT_FIT;
+  localparam integer GW = `SW_STORE_GLOBAL_WORDS, JW = `SW_STORE_JUNCTION_WORDS;
+  assign cmd = 2'd0;                          // LOAD_SEEDS
+  assign cmd_n = 16'd0;
+
+  localparam [3:0] X_IDLE = 0, X_RD = 1, X_GET = 2, X_J1 = 3, X_J2 = 4, X_J3 = 5, X_WR = 6, X_END = 7,
+    X_CMD = 8, X_WAIT = 9, X_FIN = 10, X_W = 11;
+  reg [3:0] xs;
+  assign busy = xs != X_IDLE;
+  reg is_cfg;                 // CONFIGURE (else LOAD_SEEDS)
+  reg pass;                   // 0 check, 1 write
+  reg [7:0] pos;              // payload bytes consumed
+  reg [2:0] sec;              // CONFIGURE: 0 header, 1 junction, 2 update flag, 3 update body, 4 done
+                              // LOAD_SEEDS: 0 count a, 1 list a, 2 count b, 3 list b, 4 feedback, 5 rounding, 6 done
+  reg [4:0] jpos;             // byte within a junction's struct (31 bytes), or within a u32
+  reg [7:0] jn;               // junction (CONFIGURE) or list element (LOAD_SEEDS) index
+  reg [31:0] acc;
+  wire [31:0] nv = {rd_byte, acc[31:8]};      // a little-endian field, complete at its last byte
+  reg bp, bd;                 // bad_payload, bad_descriptor seen
+  // descriptor
+  reg [7:0] g_L, g_lr, g_fbs;
+  reg g_dfa;
+  reg [31:0] g_fbseed;
+  reg [3:0] slotb;
+  reg [15:0] j_p, j_n, j_fo, j_fi, j_z, prev_n;
+  reg j_pbig, j_nbig, j_fobig, j_fibig, prev_nbig;
+  reg [1:0] j_conn;
+  reg j_act;
+  reg [7:0] j_ishift;
+  reg [31:0] j_cseed, j_iseed;
+  reg [7:0] u_mode;
+  reg [15:0] rec;             // record bytes of a sample: p of junction 0, + 1
+  // sizes
+  reg [31:0] words;           // weights so far
+  reg wbig;
+  reg [31:0] nxt;             // next free store word (store.ts storeLayout)
+  reg abig;
+  reg [15:0] rows;            // weight rows so far (wbase of the next junction)
+  reg [31:0] q;               // the product of the last multiply
+  reg [31:0] q_w;             // n*fi
+  reg [4:0] ashift;
+  reg [15:0] abase, dbase, fbbase, wbase;
+  reg [4:0] wk;               // burst write index
+  reg wglob;                  // the burst writes the globals (else the junction's words)
+  wire hidden = jn + 1'b1 != g_L;
+  reg [7:0] cfg_L;            // junctions of the network configured (g_L is the descriptor being walked)
+  reg [7:0] lcnt;             // LOAD_SEEDS: the current list's count
+  // LOAD_SEEDS: past one seed, to the next (list element, list, or field)
+  task ls_next;
+    begin
+      if ((sec == 1 || sec == 3) && jn + 1'b1 != lcnt) jn <= jn + 1'b1;
+      else begin
+        jn <= 0;
+        sec <= sec + 1'b1;
+      end
+    end
+  endtask
+
+  function [4:0] bits_for;    // firmware-spec bitsFor: the least b with 2^b >= m (m of 17 bits)
+    input [16:0] m;
+    integer i;
+    begin
+      bits_for = 0;
+      for (i = 16; i >= 0; i = i - 1) if (m > (17'd1 << i) && bits_for == 0) bits_for = i + 1;
+    end
+  endfunction
+
+  // the burst: one store word per clock
+  reg [PB-1:0] w_addr;
+  reg [15:0] w_data;
+  reg w_last;
+  wire [PB-1:0] jb = GW + JW * jn;
+  always @(*) begin
+    w_addr = 0;
+    w_data = 0;
+    w_last = 1'b0;
+    if (wglob) begin
+      case (wk)
+        0: begin w_addr = 0; w_data = {8'd0, g_L}; end
+        1: begin w_addr = 1; w_data = {15'd0, g_dfa}; end
+        2: begin w_addr = 2; w_data = {8'd0, g_lr}; end
+        3: begin w_addr = 3; w_data = {8'd0, g_fbs}; end
+        4: begin w_addr = 4; w_data = g_fbseed[15:0]; end
+        5: begin w_addr = 5; w_data = g_fbseed[31:16]; end
+        6: begin w_addr = 6; w_data = {12'd0, slotb}; end
+        default: begin w_addr = 8; w_data = 16'd0; w_last = 1'b1; end   // head: the ring's start
+      endcase
+    end else if (!is_cfg) begin                // LOAD_SEEDS: a seed's two words
+      case (wk)
+        0: begin w_addr = (sec == 1) ? jb + 7 : (sec == 3) ? jb + 9 : 4; w_data = acc[15:0]; end
+        default: begin w_addr = (sec == 1) ? jb + 8 : (sec == 3) ? jb + 10 : 5; w_data = acc[31:16]; w_last = 1'b1; end
+      endcase
+    end else begin
+      case (wk)
+        0: begin w_addr = jb + 0; w_data = j_z; end
+        1: begin w_addr = jb + 1; w_data = (j_z == 2) ? {1'b0, j_p[15:1]} : j_p; end
+        2: begin w_addr = jb + 2; w_data = j_fo; end
+        3: begin w_addr = jb + 3; w_data = j_fi; end
+        4: begin w_addr = jb + 4; w_data = wbase; end
+        5: begin w_addr = jb + 5; w_data = {8'd0, j_ishift}; end
+        6: begin w_addr = jb + 6; w_data = {15'd0, j_act}; end
+        7: begin w_addr = jb + 7; w_data = j_cseed[15:0]; end
+        8: begin w_addr = jb + 8; w_data = j_cseed[31:16]; end
+        9: begin w_addr = jb + 9; w_data = j_iseed[15:0]; end
+        10: begin w_addr = jb + 10; w_data = j_iseed[31:16]; end
+        11: begin w_addr = jb + 11; w_data = j_p; end
+        12: begin w_addr = jb + 12; w_data = j_n; end
+        13: begin w_addr = jb + 13; w_data = abase; end
+        14: begin w_addr = jb + 14; w_data = {11'd0, ashift}; end
+        15: begin w_addr = jb + 15; w_data = dbase; end
+        16: begin w_addr = jb + 16; w_data = fbbase; w_last = jn != 0; end
+        default: begin w_addr = 7; w_data = rec; w_last = 1'b1; end
+      endcase
+    end
+  end
+
+  wire [31:0] w_sum;
+  wire w_carry;
+  assign {w_carry, w_sum} = {1'b0, words} + {1'b0, q};
+  // the end of the walk: the answer of pass 1
+  wire [31:0] act_words = nxt - GW;
+  wire no_fit = wbig || words > `SW_CAP_WEIGHT_WORDS || abig || act_words > `SW_CAP_ACTIVATION_WORDS;
+  wire [3:0] verdict = bp ? E_BAD_PAYLOAD : !is_cfg ? 4'd0 : no_fit ? E_DOES_NOT_FIT : bd ? E_BAD_DESCRIPTOR : 4'd0;
+  wire walk_done = is_cfg ? sec == 4 : sec == 6;
+
+  // the next store words of a junction: store.ts storeLayout, one junction per call
+  wire [4:0] as_n = j_nbig ? 5'd17 : bits_for({1'b0, j_n});
+  wire [31:0] slots = (32'd1 << slotb) << as_n;
+
+  always @(posedge clk) begin
+    rd <= 1'b0;
+    done <= 1'b0;
+    st_we <= 1'b0;
+    cmd_valid <= 1'b0;
+    if (rst || state_reset) begin
+      xs <= X_IDLE;
+      configured <= 1'b0;
+      seeded <= 1'b0;
+      rseed <= 0;
+    end else case (xs)
+      X_IDLE: if (go) begin
+        is_cfg <= op == `SW_OP_CONFIGURE;
+        pass <= 1'b0;
+        pos <= 0;
+        sec <= 0;
+        jpos <= 0;
+        jn <= 0;
+        bp <= 1'b0;
+        bd <= 1'b0;
+        if (op != `SW_OP_CONFIGURE && !configured) begin
+          code <= E_NOT_CONFIGURED;
+          xs <= X_FIN;
+        end else if (len > FB) begin
+          // longer than the frame buffer: only explicit start vectors make a descriptor this long
+          code <= E_BAD_DESCRIPTOR;
+          xs <= X_FIN;
+        end else xs <= X_RD;
+      end
+      X_RD: if (walk_done) xs <= X_END;
+      else if (pos == len[7:0] || len[15:8] != 0) begin
+        bp <= 1'b1;                       // a missing byte
+        xs <= X_END;
+      end else begin
+        rd <= 1'b1;                       // the memory reads in X_W, the byte is there in X_GET
+        rd_addr <= pos;
+        xs <= X_W;
+      end
+      X_W: xs <= X_GET;
+      X_GET: begin
+        pos <= pos + 1'b1;
+        acc <= nv;
+        xs <= X_RD;
+        if (is_cfg) case (sec)
+          0: begin
+            case (pos)
+              0: if (rd_byte != `SW_ACT_BITS) bd <= 1'b1;
+              1: if (rd_byte != `SW_ACT_FRAC) bd <= 1'b1;
+              2: if (rd_byte != `SW_W_BITS) bd <= 1'b1;
+              3: if (rd_byte != `SW_W_FRAC) bd <= 1'b1;
+              4: if (rd_byte != `SW_D_BITS) bd <= 1'b1;
+              5: if (rd_byte != `SW_D_FRAC) bd <= 1'b1;
+              6: g_lr <= rd_byte;
+              7: begin
+                g_dfa <= rd_byte[0];
+                if (rd_byte >= `SW_ENUM_FEEDBACK) bp <= 1'b1;
+                else if (rd_byte[0] && !`SW_CAP_DFA) bd <= 1'b1;
+              end
+              8: g_fbs <= rd_byte;
+              12: g_fbseed <= nv;
+              13: if (rd_byte >= `SW_ENUM_ROUNDING) bp <= 1'b1;
+                else if (rd_byte != 0 && !`SW_CAP_STOCHASTIC_ROUNDING) bd <= 1'b1;
+              18: begin
+                g_L <= rd_byte;
+                if (rd_byte == 0 || rd_byte > `SW_MAX_JUNCTIONS) bd <= 1'b1;
+                slotb <= bits_for(g_dfa ? {9'd0, rd_byte} + 1'b1 : {8'd0, rd_byte, 1'b0});
+                nxt <= GW + JW * rd_byte;
+                words <= 0;
+                wbig <= 1'b0;
+                abig <= 1'b0;
+                rows <= 0;
+                sec <= (rd_byte == 0) ? 3'd2 : 3'd1;
+                if (pass) begin
+                  wglob <= 1'b1;
+                  wk <= 0;
+                  xs <= X_WR;
+                end
+              end
+              default: ;
+            endcase
+          end
+          1: begin
+            jpos <= (jpos == 30) ? 5'd0 : jpos + 1'b1;
+            case (jpos)
+              3: begin
+                j_p <= nv[15:0];
+                j_pbig <= |nv[31:16];
+                if (jn != 0 && ({|nv[31:16], nv[15:0]} != {prev_nbig, prev_n})) bd <= 1'b1;
+                if (jn == 0) rec <= nv[15:0] + 1'b1;
+              end
+              7: begin j_n <= nv[15:0]; j_nbig <= |nv[31:16]; end
+              11: begin j_fo <= nv[15:0]; j_fobig <= |nv[31:16]; end
+              15: begin j_fi <= nv[15:0]; j_fibig <= |nv[31:16]; end
+              17: begin j_z <= nv[31:16]; if (nv[31:16] > `SW_LANES) bd <= 1'b1; end
+              18: begin j_conn <= rd_byte[1:0]; if (rd_byte >= `SW_ENUM_CONNECTIVITY) bp <= 1'b1; end
+              19: if (rd_byte >= `SW_ENUM_START_VECTOR_MODE) bp <= 1'b1;
+              20: if (rd_byte > 1) bp <= 1'b1;
+                else if (rd_byte == 1) begin  // explicit start vectors: not in the RTL
+                  code <= bp ? E_BAD_PAYLOAD : E_BAD_DESCRIPTOR;
+                  xs <= X_FIN;
+                end
+              21: begin j_act <= rd_byte[0]; if (rd_byte >= `SW_ENUM_ACTIVATION) bp <= 1'b1; end
+              22: j_ishift <= rd_byte;
+              26: j_cseed <= nv;
+              30: begin j_iseed <= nv; xs <= X_J1; end
+              default: ;
+            endcase
+          end
+          2: if (rd_byte > 1) begin bp <= 1'b1; sec <= 4; end
+            else sec <= rd_byte ? 3'd3 : 3'd4;
+          default: begin                  // the update struct: mode u8, streamLength u16
+            jpos <= jpos + 1'b1;
+            if (jpos == 0) begin
+              u_mode <= rd_byte;
+              if (rd_byte >= `SW_ENUM_UPDATE_MODE) bp <= 1'b1;
+              else if (rd_byte != 0 && !`SW_CAP_ESSOP) bd <= 1'b1;   // essop
+            end
+            if (jpos == 2) begin
+              if (u_mode == 0 && nv[31:16] != 0) bd <= 1'b1;      // the exact update has no stream
+              sec <= 4;
+            end
+          end
+        endcase else case (sec)           // LOAD_SEEDS
+          0, 2: begin                     // a list's count
+            if (rd_byte != cfg_L) bp <= 1'b1;
+            lcnt <= rd_byte;
+            jn <= 0;
+            jpos <= 0;
+            sec <= (rd_byte == 0) ? sec + 2'd2 : sec + 1'b1;
+          end
+          default: begin                  // a seed (u32)
+            jpos <= (jpos == 3) ? 5'd0 : jpos + 1'b1;
+            if (jpos == 3) begin
+              if (nv == 0) bp <= 1'b1;
+              if (sec == 5 && pass) rseed <= nv;
+              if (pass && sec != 5) begin // its two store words first, then the next seed
+                wglob <= 1'b0;
+                wk <= 0;
+                xs <= X_WR;
+              end else ls_next;
+            end
+          end
+        endcase
+      end
+      X_J1: begin                         // n*fi
+        q <= j_n * j_fi;
+        xs <= X_J2;
+      end
+      X_J2: begin                         // p*fo; weights and rows
+        q_w <= q;
+        q <= j_p * j_fo;
+        wbig <= wbig || w_carry || (j_nbig && (j_fibig || j_fi != 0)) || (j_fibig && j_n != 0);
+        words <= w_sum;
+        wbase <= rows;
+        rows <= rows + ((j_z == 2) ? {1'b0, q[15:1]} : q[15:0]);
+        xs <= X_J3;
+      end
+      X_J3: begin                         // p*fo = n*fi; the store layout
+        if (j_conn != `SW_CONN_LFSR && ({j_pbig | j_fobig, q} != {j_nbig | j_fibig, q_w})) bd <= 1'b1;
+        prev_n <= j_n;
+        prev_nbig <= j_nbig;
+        ashift <= as_n;
+        if (j_nbig || as_n > 11) abig <= 1'b1;
+        abase <= hidden ? nxt[15:0] : 16'd0;
+        dbase <= (hidden ? nxt + slots : nxt);
+        fbbase <= (g_dfa && hidden) ? (hidden ? nxt + slots : nxt) + (32'd2 << as_n) : 32'd0;
+        nxt <= (hidden ? nxt + slots : nxt) + (32'd2 << as_n) + ((g_dfa && hidden) ? {16'd0, j_n} : 32'd0);
+        if (pass) begin
+          wglob <= 1'b0;
+          wk <= 0;
+          xs <= X_WR;
+        end else begin
+          jn <= jn + 1'b1;
+          if (jn + 1'b1 == g_L) sec <= 2;
+          xs <= X_RD;
+        end
+      end
+      X_WR: begin
+        st_we <= 1'b1;
+        st_addr <= w_addr;
+        st_wdata <= w_data;
+        wk <= wk + 1'b1;
+        if (w_last) begin
+          xs <= X_RD;
+          if (is_cfg && !wglob) begin     // the junction is written: the next one
+            jn <= jn + 1'b1;
+            if (jn + 1'b1 == g_L) sec <= 2;
+          end
+          if (!is_cfg) ls_next;
+        end
+      end
+      X_END: begin                        // the walk is over (pass 1: the verdict; pass 2: written)
+        if (!walk_done || pos != len[7:0]) bp <= 1'b1;   // missing or trailing bytes
+        if (!pass) begin
+          if (!walk_done || pos != len[7:0] || verdict != 0) begin
+            code <= (!walk_done || pos != len[7:0]) ? E_BAD_PAYLOAD : verdict;
+            xs <= X_FIN;
+          end else begin
+            pass <= 1'b1;
+            pos <= 0;
+            sec <= 0;
+            jpos <= 0;
+            jn <= 0;
+            xs <= X_RD;
+          end
+        end else if (is_cfg) begin
+          configured <= 1'b1;
+          cfg_L <= g_L;
+          seeded <= 1'b0;
+          rseed <= 0;
+          code <= 0;
+          xs <= X_FIN;
+        end else xs <= X_CMD;
+      end
+      X_CMD: if (seq_ready) begin         // LOAD_SEEDS: the sequencer generates the weights
+        cmd_valid <= 1'b1;
+        xs <= X_WAIT;
+        wk <= 0;
+      end
+      X_WAIT: begin
+        if (wk != 5'd3) wk <= wk + 1'b1;  // busy rises within a clock or two of the command
+        else if (!seq_busy) begin
+          seeded <= 1'b1;
+          code <= 0;
+          xs <= X_FIN;
+        end
+      end
+      X_FIN: begin
+        done <= 1'b1;
+        xs <= X_IDLE;
+      end
+      default: xs <= X_IDLE;
+    endcase
+  end
+endmodule
