@@ -45,22 +45,42 @@ module sw_exec #(
   output reg  [PB-1:0] st_addr,
   output reg  [15:0]   st_wdata,
   output reg           cmd_valid,
-  output wire [1:0]    cmd,
-  output wire [15:0]   cmd_n,
+  output reg  [1:0]    cmd,
+  output reg  [15:0]   cmd_n,
   input  wire          seq_busy,
-  input  wire          seq_ready
+  input  wire          seq_ready,
+  // READ_WEIGHTS: the result words cached with the response (offset; {junction, count})
+  output reg  [15:0]   res2,
+  output reg  [15:0]   res3,
+  // the weight stream the transmitter sends a READ_WEIGHTS response from (idle only): s_setup selects
+  // junction s_j and skips s_off weights (s_ready when done); s_req asks for the next weight (s_valid)
+  input  wire          s_setup,
+  input  wire [2:0]    s_j,
+  input  wire [15:0]   s_off,
+  output reg           s_ready,
+  input  wire          s_req,
+  output reg           s_valid,
+  output reg  [15:0]   s_word,
+  // the engine's host port on the SELECTed junction (sw_seq x_hp_*)
+  output wire [2:0]    hp_sel,
+  output reg           hp_start,
+  output reg           hp_rd,
+  input  wire          hp_rvalid,
+  input  wire [15:0]   hp_rdata
 );
   localparam [3:0] E_BAD_PAYLOAD = `SW_ERR_BAD_PAYLOAD, E_NOT_CONFIGURED = `SW_ERR_NOT_CONFIGURED;
   localparam [3:0] E_BAD_DESCRIPTOR = `SW_ERR_BAD_DESCRIPTOR, E_DOES_NOT_FIT = `SW_ERR_DOES_NOT_FIT;
   localparam integer GW = `SW_STORE_GLOBAL_WORDS, JW = `SW_STORE_JUNCTION_WORDS;
-  assign cmd = 2'd0;                          // LOAD_SEEDS
-  assign cmd_n = 16'd0;
+  localparam [2:0] HP_WEIGHT = 3'd3;           // sw_junction.v host port: weights
+  localparam [3:0] E_NO_SEEDS = `SW_ERR_NO_SEEDS, E_OUT_OF_RANGE = `SW_ERR_OUT_OF_RANGE;
+  reg [15:0] edges [0:`SW_MAX_JUNCTIONS-1];   // weights of each junction configured
 
   localparam [3:0] X_IDLE = 0, X_RD = 1, X_GET = 2, X_J1 = 3, X_J2 = 4, X_J3 = 5, X_WR = 6, X_END = 7,
-    X_CMD = 8, X_WAIT = 9, X_FIN = 10, X_W = 11;
+    X_CMD = 8, X_WAIT = 9, X_FIN = 10, X_W = 11, X_RW = 12;
   reg [3:0] xs;
   assign busy = xs != X_IDLE;
-  reg is_cfg;                 // CONFIGURE (else LOAD_SEEDS)
+  reg is_cfg;                 // CONFIGURE (else LOAD_SEEDS or READ_WEIGHTS)
+  reg is_rw;                  // READ_WEIGHTS: junction u8, offset u32, count u32 (9 bytes, checked by sw_proto)
   reg pass;                   // 0 check, 1 write
   reg [7:0] pos;              // payload bytes consumed
   reg [2:0] sec;              // CONFIGURE: 0 header, 1 junction, 2 update flag, 3 update body, 4 done
@@ -174,7 +194,7 @@ module sw_exec #(
   wire [31:0] act_words = nxt - GW;
   wire no_fit = wbig || words > `SW_CAP_WEIGHT_WORDS || abig || act_words > `SW_CAP_ACTIVATION_WORDS;
   wire [3:0] verdict = bp ? E_BAD_PAYLOAD : !is_cfg ? 4'd0 : no_fit ? E_DOES_NOT_FIT : bd ? E_BAD_DESCRIPTOR : 4'd0;
-  wire walk_done = is_cfg ? sec == 4 : sec == 6;
+  wire walk_done = is_cfg ? sec == 4 : is_rw ? pos == 9 : sec == 6;
 
   // the next store words of a junction: store.ts storeLayout, one junction per call
   wire [4:0] as_n = j_nbig ? 5'd17 : bits_for({1'b0, j_n});
@@ -184,7 +204,6 @@ module sw_exec #(
     rd <= 1'b0;
     done <= 1'b0;
     st_we <= 1'b0;
-    cmd_valid <= 1'b0;
     if (rst || state_reset) begin
       xs <= X_IDLE;
       configured <= 1'b0;
@@ -193,6 +212,7 @@ module sw_exec #(
     end else case (xs)
       X_IDLE: if (go) begin
         is_cfg <= op == `SW_OP_CONFIGURE;
+        is_rw <= op == `SW_OP_READ_WEIGHTS;
         pass <= 1'b0;
         pos <= 0;
         sec <= 0;
@@ -202,6 +222,9 @@ module sw_exec #(
         bd <= 1'b0;
         if (op != `SW_OP_CONFIGURE && !configured) begin
           code <= E_NOT_CONFIGURED;
+          xs <= X_FIN;
+        end else if (op == `SW_OP_READ_WEIGHTS && !seeded) begin
+          code <= E_NO_SEEDS;
           xs <= X_FIN;
         end else if (len > FB) begin
           // longer than the frame buffer: only explicit start vectors make a descriptor this long
@@ -223,7 +246,11 @@ module sw_exec #(
         pos <= pos + 1'b1;
         acc <= nv;
         xs <= X_RD;
-        if (is_cfg) case (sec)
+        if (is_rw) begin
+          if (pos == 0) jn <= rd_byte;
+          if (pos == 4) q <= nv;          // offset
+          if (pos == 8) q_w <= nv;        // count
+        end else if (is_cfg) case (sec)
           0: begin
             case (pos)
               0: if (rd_byte != `SW_ACT_BITS) bd <= 1'b1;
@@ -348,6 +375,7 @@ module sw_exec #(
         fbbase <= (g_dfa && hidden) ? (hidden ? nxt + slots : nxt) + (32'd2 << as_n) : 32'd0;
         nxt <= (hidden ? nxt + slots : nxt) + (32'd2 << as_n) + ((g_dfa && hidden) ? {16'd0, j_n} : 32'd0);
         if (pass) begin
+          edges[jn[1:0]] <= q_w[15:0];
           wglob <= 1'b0;
           wk <= 0;
           xs <= X_WR;
@@ -371,7 +399,13 @@ module sw_exec #(
           if (!is_cfg) ls_next;
         end
       end
-      X_END: begin                        // the walk is over (pass 1: the verdict; pass 2: written)
+      X_END: if (is_rw) begin             // the emulator's readWeights checks, then the response's size
+        code <= (jn >= cfg_L || {1'b0, q} + {1'b0, q_w} > {17'd0, edges[jn[1:0]]}) ? E_OUT_OF_RANGE
+          : (q_w > `SW_BULK_PAYLOAD / 2) ? E_BAD_PAYLOAD : 4'd0;
+        res2 <= q[15:0];
+        res3 <= {jn[2:0], q_w[12:0]};
+        xs <= X_FIN;
+      end else begin                      // the walk is over (pass 1: the verdict; pass 2: written)
         if (!walk_done || pos != len[7:0]) bp <= 1'b1;   // missing or trailing bytes
         if (!pass) begin
           if (!walk_done || pos != len[7:0] || verdict != 0) begin
@@ -394,8 +428,7 @@ module sw_exec #(
           xs <= X_FIN;
         end else xs <= X_CMD;
       end
-      X_CMD: if (seq_ready) begin         // LOAD_SEEDS: the sequencer generates the weights
-        cmd_valid <= 1'b1;
+      X_CMD: if (seq_ready) begin         // LOAD_SEEDS: the sequencer generates the weights (cmd_valid below)
         xs <= X_WAIT;
         wk <= 0;
       end
@@ -412,6 +445,70 @@ module sw_exec #(
         xs <= X_IDLE;
       end
       default: xs <= X_IDLE;
+    endcase
+  end
+
+  // ---- the weight stream (READ_WEIGHTS responses; only while no request runs) ----------------------
+  localparam [2:0] S_IDLE = 0, S_SEL = 1, S_SELW = 2, S_START = 3, S_SKIP = 4, S_READY = 5, S_RD = 6;
+  reg [2:0] ss;
+  reg [15:0] s_left;
+  reg [2:0] s_wait;
+  assign hp_sel = (ss != S_IDLE) ? HP_WEIGHT : 3'd0;
+  always @(posedge clk) begin
+    hp_start <= 1'b0;
+    hp_rd <= 1'b0;
+    s_valid <= 1'b0;
+    cmd_valid <= 1'b0;
+    if (xs == X_CMD && seq_ready) begin  // LOAD_SEEDS (the executor's X_CMD)
+      cmd_valid <= 1'b1;
+      cmd <= 2'd0;
+    end
+    if (rst || state_reset) begin
+      ss <= S_IDLE;
+      s_ready <= 1'b0;
+    end else case (ss)
+      S_IDLE: if (s_setup) begin
+        s_left <= s_off;
+        cmd_n <= {13'd0, s_j};
+        ss <= S_SEL;
+        s_ready <= 1'b0;
+      end
+      S_SEL: if (seq_ready) begin         // SELECT the junction: the sequencer loads its descriptor
+        cmd_valid <= 1'b1;
+        cmd <= 2'd2;
+        s_wait <= 0;
+        ss <= S_SELW;
+      end
+      S_SELW: if (s_wait != 3'd3) s_wait <= s_wait + 1'b1;
+        else if (!seq_busy) begin
+          hp_start <= 1'b1;
+          s_wait <= 0;
+          ss <= S_START;
+        end
+      S_START: ss <= S_SKIP;
+      S_SKIP: if (s_left != 0) begin      // the weights before `offset`: read and dropped
+        hp_rd <= 1'b1;
+        s_left <= s_left - 1'b1;
+      end else if (s_wait != 3'd3) s_wait <= s_wait + 1'b1;   // the last dropped read's data passes
+      else begin
+        s_ready <= 1'b1;
+        ss <= S_READY;
+      end
+      S_READY: if (s_setup) begin
+        s_left <= s_off;
+        cmd_n <= {13'd0, s_j};
+        ss <= S_SEL;
+        s_ready <= 1'b0;
+      end else if (s_req) begin
+        hp_rd <= 1'b1;
+        ss <= S_RD;
+      end
+      S_RD: if (hp_rvalid) begin
+        s_word <= hp_rdata;
+        s_valid <= 1'b1;
+        ss <= S_READY;
+      end
+      default: ss <= S_IDLE;
     endcase
   end
 endmodule

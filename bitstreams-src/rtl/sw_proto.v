@@ -67,7 +67,12 @@ module sw_proto (
   output wire [1:0]                   cmd,
   output wire [15:0]                  cmd_n,
   input  wire                         seq_busy,
-  input  wire                         seq_ready
+  input  wire                         seq_ready,
+  output wire [2:0]                   hp_sel,
+  output wire                         hp_start,
+  output wire                         hp_rd,
+  input  wire                         hp_rvalid,
+  input  wire [15:0]                  hp_rdata
 );
   localparam integer HDR = `SW_FRAME_HEADER_BYTES;
   localparam integer CRCB = `SW_FRAME_CRC_BYTES;
@@ -81,7 +86,7 @@ module sw_proto (
   localparam [7:0] ERR_NOT_CONFIGURED = `SW_ERR_NOT_CONFIGURED, ERR_INTERNAL = `SW_ERR_INTERNAL;
   // the frame buffer: payload bytes 0..FB-1 of every candidate, two to a word from cache word FB_AT on,
   // kept until the executor has read them (frames are not taken in while it runs)
-  localparam integer FB = 224, FB_AT = 16;
+  localparam integer FB = 208, FB_AT = 64;
   localparam [7:0] ERR_OUT_OF_ORDER = `SW_LINK_ERR_OUT_OF_ORDER, ERR_BAD_VERSION = `SW_LINK_ERR_BAD_VERSION;
   localparam [7:0] ERR_STALE_SEQ = `SW_LINK_ERR_STALE_SEQ;
   localparam [31:0] BULK = `SW_BULK_PAYLOAD;
@@ -129,7 +134,7 @@ module sw_proto (
   // 0}); IDENTIFY's payload bytes (constant) from word ROM_AT on. One EBR (256 x 16) with a registered
   // read port that the decision and the transmitter share.
   localparam integer MW = 8;                 // word address bits
-  localparam integer ROM_AT = 1 << (MW - 1);
+  localparam integer ROM_AT = 168;      // 8 cache entries of 8 words, the frame buffer, then the ROM
   (* ram_style = "block" *) reg [15:0] cmem [0:(1 << MW)-1];
   `include `SW_IDENT_ROM
   integer ri;
@@ -161,6 +166,12 @@ module sw_proto (
   // A request it runs waits in `xq` until every earlier response is sent (the read port is then the
   // executor's), runs (`xr`), and its result code is cached and answered as any other.
   reg xq;                     // queued
+  reg [1:0] xw;               // writing the executor's result word 2 or 3 to the cache
+  wire [15:0] e_res2, e_res3;
+  wire s_setup, s_req, s_ready, s_valid;
+  wire [15:0] s_word;
+  reg [15:0] r_off;           // the READ_WEIGHTS response being sent: offset, {junction, count}
+  reg [15:0] r_jc;
   wire xr;                    // running
   wire blocked = xq || xr;
   reg [7:0] fb_prev;          // the previous payload byte (the even byte of a buffer word)
@@ -181,7 +192,9 @@ module sw_proto (
     .state_reset(state_reset), .rd(e_rd), .rd_addr(e_rd_addr), .rd_byte(e_rd_hi ? cq[15:8] : cq[7:0]),
     .done(e_done), .code(e_code), .busy(xr), .configured(configured), .seeded(seeded), .rseed(rseed),
     .st_we(st_we), .st_addr(st_addr), .st_wdata(st_wdata), .cmd_valid(cmd_valid), .cmd(cmd), .cmd_n(cmd_n),
-    .seq_busy(seq_busy), .seq_ready(seq_ready));
+    .seq_busy(seq_busy), .seq_ready(seq_ready), .res2(e_res2), .res3(e_res3),
+    .s_setup(s_setup), .s_j(r_jc[15:13]), .s_off(r_off), .s_ready(s_ready), .s_req(s_req), .s_valid(s_valid), .s_word(s_word),
+    .hp_sel(hp_sel), .hp_start(hp_start), .hp_rd(hp_rd), .hp_rvalid(hp_rvalid), .hp_rdata(hp_rdata));
   wire [CW-1:0] fb_i = cnt - HDR;   // payload byte index of a byte being received
   wire fb_we = d_valid && !spoilt && !blocked && cnt >= HDR && fb_i < FB;
   wire dec_rd = req && dph < 2;
@@ -195,7 +208,7 @@ module sw_proto (
   reg [7:0] run_code;
   // not joined to the sequencer yet: as an unconfigured device answers, else `internal`
   wire [7:0] not_yet = configured ? ERR_INTERNAL : ERR_NOT_CONFIGURED;
-  wire exec_req = run_code == 0 && (h_op == `SW_OP_CONFIGURE || h_op == `SW_OP_LOAD_SEEDS);
+  wire exec_req = run_code == 0 && (h_op == `SW_OP_CONFIGURE || h_op == `SW_OP_LOAD_SEEDS || h_op == `SW_OP_READ_WEIGHTS);
   always @(*) begin
     if (too_bulky) run_code = ERR_BAD_PAYLOAD;
     else case (h_op)
@@ -204,8 +217,8 @@ module sw_proto (
         run_code = (h_len == 0) ? 8'd0 : ERR_BAD_PAYLOAD;
       `SW_OP_TRAIN, `SW_OP_INFER:                     // n u32
         run_code = (h_len == 4) ? not_yet : ERR_BAD_PAYLOAD;
-      `SW_OP_READ_WEIGHTS:                            // junction u8, offset u32, count u32
-        run_code = (h_len == 9) ? not_yet : ERR_BAD_PAYLOAD;
+      `SW_OP_READ_WEIGHTS:                            // junction u8, offset u32, count u32: then the executor
+        run_code = (h_len == 9) ? 8'd0 : ERR_BAD_PAYLOAD;
       `SW_OP_WRITE_WEIGHTS:                           // junction u8, offset u32, words
         run_code = (h_len >= 5) ? not_yet : ERR_BAD_PAYLOAD;
       `SW_OP_STREAM_SAMPLES:                          // encoding enum, count u16, data
@@ -243,6 +256,7 @@ module sw_proto (
       expected <= 0;
       session <= 1'b0;
       xq <= 1'b0;
+      xw <= 2'd0;
       cvalid <= 0;
       wire_in <= 0;
     end else begin
@@ -317,9 +331,14 @@ module sw_proto (
         end
       end
       if (xq && !tx_busy_any) xq <= 1'b0;   // the executor starts (e_go)
-      if (e_done) begin
-        wb <= 1'b1;                    // the opcode word is written now (c_we), the CRC word next
+      if (e_done) begin                // the opcode word is written now (c_we), result words, the CRC word
+        xw <= 2'd2;
         w_code <= e_code;
+      end
+      if (xw == 2'd2) xw <= 2'd3;
+      if (xw == 2'd3) begin
+        xw <= 2'd0;
+        wb <= 1'b1;
       end
       if (wb) begin
         if (identify) sent <= h_seq;   // a new session: its first response is the next to send
@@ -333,12 +352,12 @@ module sw_proto (
   end
 
   // ---- transmit: frame builder, CRC, SLIP encoder ---------------------------------------------------
-  localparam [2:0] T_IDLE = 0, T_BYTE = 1, T_SEND = 2, T_SEND2 = 3, T_END = 4, T_FETCH = 5;
+  localparam [2:0] T_IDLE = 0, T_BYTE = 1, T_SEND = 2, T_SEND2 = 3, T_END = 4, T_FETCH = 5, T_R2 = 6, T_R3 = 7;
   reg [2:0] ts;
   reg [15:0] t_seq, t_exp;
   reg [7:0] t_op, t_code;
-  reg [6:0] t_n;              // payload bytes (the largest fixed response is IDENTIFY's)
-  reg [7:0] t_i;              // frame byte index
+  reg [10:0] t_n;             // payload bytes (the largest response is READ_WEIGHTS's, SW_BULK_PAYLOAD)
+  reg [10:0] t_i;             // frame byte index
   reg [7:0] cur;
   reg [31:0] snap_in;          // wire_in when the response started (later requests may count meanwhile)
   wire tx_ready = !tx_busy && !tx_start;
@@ -346,6 +365,15 @@ module sw_proto (
   // an IDENTIFY payload byte comes from the EBR: read it (when the decision leaves the port free),
   // then take it the next clock (nothing else reads in between: the CRC stays ready, the state stays)
   wire rom_need = ts == T_BYTE && !t_nak && t_op == `SW_OP_IDENTIFY && t_i >= HDR && t_i < HDR + t_n;
+  // a READ_WEIGHTS response: its result words are read from the cache (T_R2: word 3, T_R3: word 2),
+  // the weight stream is set up (s_setup, wait s_ready), and each even payload byte fetches a weight
+  wire rw_ack = !t_nak && t_op == `SW_OP_READ_WEIGHTS;
+  wire r_rd = (ts == T_R2 || ts == T_R3) && !dec_rd && !r_wait;
+  reg r_wait;                 // T_R3 / T_BYTE: the read is done, wait for the data or the stream
+  reg s_got, s_pend, s_set, r_h3;
+  wire s_need = ts == T_BYTE && rw_ack && t_i >= HDR && t_i < HDR + t_n && !p[0];
+  assign s_setup = ts == T_BYTE && rw_ack && t_i == 0 && !s_set;
+  assign s_req = crc_ready && s_need && !s_got && !s_pend;
   reg rom_got;
   wire rom_rd = crc_ready && rom_need && !rom_got && !dec_rd;
   wire t_nak = t_code != 0;
@@ -366,14 +394,20 @@ module sw_proto (
   // the read port: the decision, the transmitter and the executor never read in the same clock (the
   // executor runs only while the others are idle); the write port: the decision's writes come a
   // clock or three after a frame's END, the frame buffer's a byte time later at the earliest
-  assign c_re = dec_rd || tx_rd || rom_rd || e_rd;
-  assign c_raddr = dec_rd ? {{(MW-WB-1){1'b0}}, idx, dph[0]} : rom_rd ? ROM_AT + p : e_rd ? FB_AT + e_rd_addr[7:1] : {{(MW-WB-1){1'b0}}, sent[WB-1:0], 1'b1};
+  assign c_re = dec_rd || tx_rd || rom_rd || e_rd || r_rd;
+  assign c_raddr = dec_rd ? {{(MW-WB-3){1'b0}}, idx, 2'b00, dph[0]} : rom_rd ? ROM_AT + p[7:0] : e_rd ? FB_AT + e_rd_addr[7:1]
+    : tx_rd ? {{(MW-WB-3){1'b0}}, sent[WB-1:0], 3'd1} : {{(MW-WB-3){1'b0}}, t_seq[WB-1:0], 2'b01, ts == T_R2};
   wire run_plain = run_now && !exec_req;
-  assign c_we = run_plain || wb || e_done || fb_we;
-  assign c_waddr = (run_plain || wb || e_done) ? {{(MW-WB-1){1'b0}}, idx, !wb} : FB_AT + fb_i[7:1];
-  assign c_wdata = wb ? last4[15:0] : run_plain ? {h_op, run_code[3:0], 4'd0} : e_done ? {h_op, e_code, 4'd0} : fb_i[0] ? {d, fb_prev} : {8'd0, d};
+  // an entry: word 0 the request's CRC[15:0], 1 {opcode, code, 0}, 2.. the result words (READ_WEIGHTS:
+  // 2 offset, 3 {junction, count}); the result words are written before the CRC word (wb), which
+  // advances `expected`, so the transmitter reads them only after they are there
+  assign c_we = run_plain || wb || e_done || xw != 0 || fb_we;
+  assign c_waddr = (run_plain || e_done) ? {{(MW-WB-3){1'b0}}, idx, 3'd1} : wb ? {{(MW-WB-3){1'b0}}, idx, 3'd0}
+    : xw != 0 ? {{(MW-WB-3){1'b0}}, idx, 1'b0, xw} : FB_AT + fb_i[7:1];
+  assign c_wdata = wb ? last4[15:0] : run_plain ? {h_op, run_code[3:0], 4'd0} : e_done ? {h_op, e_code, 4'd0}
+    : xw == 2'd2 ? e_res2 : xw == 2'd3 ? e_res3 : fb_i[0] ? {d, fb_prev} : {8'd0, d};
 
-  reg [6:0] n_of;
+  reg [10:0] n_of;
   always @(*) begin
     case (n_op)
       `SW_OP_IDENTIFY: n_of = `SW_IDENT_BYTES;
@@ -391,8 +425,8 @@ module sw_proto (
   sw_crc32 u_tx_crc (.clk(clk), .init(tx_crc_init), .start(tx_crc_start), .data(tb), .busy(tx_crc_busy), .crc(tx_crc));
 
   // byte t_i of the response frame
-  wire [7:0] p = t_i - HDR;                 // payload byte index
-  wire [7:0] k = t_i - HDR - t_n;           // CRC byte index
+  wire [10:0] p = t_i - HDR;                // payload byte index
+  wire [10:0] k = t_i - HDR - t_n;          // CRC byte index
   localparam [31:0] BOOT = `SW_BOOT_COUNT;
   localparam integer ST_BOOT = `SW_STATUS_AT_BOOT_COUNT;
   localparam integer ST_CONF = `SW_STATUS_AT_CONFIGURED, ST_SEED = `SW_STATUS_AT_SEEDED, ST_RS = `SW_STATUS_AT_ROUNDING_STATE;
@@ -408,6 +442,7 @@ module sw_proto (
       default: pb = 8'd0;             // message: empty string (u16 length 0)
     endcase else case (t_op)
       `SW_OP_IDENTIFY: pb = cq[7:0];           // read from the EBR (rom_rd) the clock before
+      `SW_OP_READ_WEIGHTS: pb = p[0] ? s_word[15:8] : s_word[7:0];   // int16 little-endian
       `SW_OP_STATUS: case (p)
         ST_CONF: pb = {7'd0, configured};
         ST_SEED: pb = {7'd0, seeded};
@@ -439,8 +474,9 @@ module sw_proto (
       1: tb = t_seq[7:0];
       2: tb = t_seq[15:8];
       3: tb = t_nak ? `SW_NAK : (`SW_RESPONSE_FLAG | t_op);
-      4: tb = {1'b0, t_n};
-      5, 6, 7: tb = 8'd0;
+      4: tb = t_n[7:0];
+      5: tb = {5'd0, t_n[10:8]};
+      6, 7: tb = 8'd0;
       default: if (t_i < HDR + t_n) tb = pb;
         else case (k[1:0])
           2'd0: tb = crc_out[7:0];
@@ -459,6 +495,8 @@ module sw_proto (
       ts <= T_IDLE;
       wire_out <= 0;
       rom_got <= 1'b0;
+      s_got <= 1'b0;
+      s_pend <= 1'b0;
     end else begin
       case (ts)
         T_IDLE: if (tx_rd) ts <= T_FETCH;
@@ -468,7 +506,10 @@ module sw_proto (
           t_i <= 0;
           snap_in <= wire_in;
           tx_crc_init <= 1'b1;
-          ts <= T_BYTE;
+          r_wait <= 1'b0;
+          r_h3 <= 1'b0;
+          s_set <= 1'b0;
+          ts <= (n_op == `SW_OP_READ_WEIGHTS && n_code == 0) ? T_R2 : T_BYTE;
         end
         T_FETCH: begin
           {t_seq, t_op, t_code, t_exp} <= {n_seq, n_op, n_code, n_exp};
@@ -476,12 +517,39 @@ module sw_proto (
           t_i <= 0;
           snap_in <= wire_in;
           tx_crc_init <= 1'b1;
-          ts <= T_BYTE;
+          r_wait <= 1'b0;
+          r_h3 <= 1'b0;
+          s_set <= 1'b0;
+          ts <= (n_op == `SW_OP_READ_WEIGHTS && n_code == 0) ? T_R2 : T_BYTE;
+        end
+        T_R2: if (r_rd) ts <= T_R3;              // word 3 read
+        T_R3: begin                             // word 3 is in cq on the first clock here; then word 2
+          if (!r_h3) begin
+            r_jc <= cq;
+            t_n <= {cq[9:0], 1'b0};
+            r_h3 <= 1'b1;
+          end
+          if (r_rd) r_wait <= 1'b1;
+          else if (r_wait) begin
+            r_off <= cq;
+            ts <= T_BYTE;
+          end
         end
         T_BYTE: if (crc_ready && rom_need && !rom_got) begin
           if (rom_rd) rom_got <= 1'b1;        // cq holds the byte next clock
+        end else if (rw_ack && t_i == 0 && !s_set) begin
+          s_set <= 1'b1;                      // s_setup now
+        end else if (rw_ack && !s_ready) begin
+          // the stream is being set up
+        end else if (crc_ready && s_need && !s_got) begin
+          if (s_req) s_pend <= 1'b1;
+          if (s_valid) begin
+            s_pend <= 1'b0;
+            s_got <= 1'b1;
+          end
         end else if (crc_ready) begin
           rom_got <= 1'b0;
+          s_got <= 1'b0;
           cur <= tb;
           if (t_i < HDR + t_n) tx_crc_start <= 1'b1;
           ts <= T_SEND;

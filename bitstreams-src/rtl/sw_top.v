@@ -64,10 +64,9 @@ module sw_top #(
     .clk(clk), .rst(rst), .rx_valid(rx_valid), .rx_data(rx_data),
     .tx_start(tx_start), .tx_data(tx_data), .tx_busy(tx_busy), .busy(proto_busy),
     .st_we(st_we), .st_addr(st_addr), .st_wdata(st_wdata), .cmd_valid(cmd_valid), .cmd(cmd), .cmd_n(cmd_n),
-    .seq_busy(busy), .seq_ready(ready));
-  // the engine's host port is not joined yet (READ_WEIGHTS / WRITE_WEIGHTS)
-  assign hp_sel = 3'd0;
-  assign {hp_start, hp_wr, hp_rd} = 3'b000;
+    .seq_busy(busy), .seq_ready(ready),
+    .hp_sel(hp_sel), .hp_start(hp_start), .hp_rd(hp_rd), .hp_rvalid(hp_rvalid), .hp_rdata(hp_rdata));
+  assign hp_wr = 1'b0;        // WRITE_WEIGHTS is not joined yet
 `else
   // transitional: the bring-up byte-command port instead of the protocol (see sw_bringup.v)
   sw_bringup #(.SAB(PB)) u_bringup (

@@ -253,6 +253,7 @@ describe.skipIf(!!missing)(`RTL protocol endpoint under co-simulation${missing ?
       ok(await both(frameOf(seq++, STATUS), 1));
     }
     const L = good.junctions.length;
+    await both(frameOf(seq++, OPCODES.READ_WEIGHTS.code, encodeRequest('READ_WEIGHTS', { junction: 0, offset: 0, count: 4 })), 1); // no seeds yet
     const seeds = (c: number[], i: number[]) => encodeRequest('LOAD_SEEDS', { connectivity: c, init: i, feedback: 11, rounding: 0xdeadbeef });
     for (const payload of [seeds([1], [2, 3]), seeds([1, 0], [2, 3]), seeds([5, 6], [7, 8]).subarray(0, 20), seeds([0x12345678, 6], [7, 0x9abcdef0])]) {
       const r = await both(frameOf(seq++, OPCODES.LOAD_SEEDS.code, payload), 1);
@@ -260,6 +261,13 @@ describe.skipIf(!!missing)(`RTL protocol endpoint under co-simulation${missing ?
       ok(await both(frameOf(seq++, STATUS), 1));
     }
     expect(L).toBe(2);
+    // the weights LOAD_SEEDS generated, read back in canonical order, and the read's checks
+    const rw = (junction: number, offset: number, count: number) => frameOf(seq++, OPCODES.READ_WEIGHTS.code, encodeRequest('READ_WEIGHTS', { junction, offset, count }));
+    const edges0 = good.junctions[0].n * good.junctions[0].fi;
+    for (const [k, [j, o, c]] of [[0, 0, 512], [0, edges0 - 512, 512], [1, 0, 512], [1, 600, 520], [0, 1000, 3], [1, 0, 513], [1, 1000, 200], [2, 0, 1], [0, edges0, 0]].entries()) {
+      const r = await both(rw(j, o, c), 1);
+      if (k < 3) expect(r.length, `read ${k}`).toBe(8 + 2 * c + 4);
+    }
     // a RESET forgets the network
     await both(frameOf(seq++, OPCODES.RESET.code), 1);
     ok(await both(frameOf(seq++, STATUS), 1));
