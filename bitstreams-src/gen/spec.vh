@@ -164,6 +164,10 @@
 `define SW_CONN_LFSR 1 // the connectivity kind with no p*fo = n*fi rule
 `define SW_CAP_WEIGHT_WORDS 49152 // up5k capability: weights
 `define SW_CAP_ACTIVATION_WORDS 992 // up5k capability: store words past the globals
+`define SW_CAP_ENCODINGS 4'b0111 // up5k capability: STREAM_SAMPLES encodings decoded, bit = wire value
+`define SW_ENC_U8 0
+`define SW_ENC_U4 1
+`define SW_ENC_BIN 2
 `define SW_CAP_DFA 1
 `define SW_CAP_STOCHASTIC_ROUNDING 0
 `define SW_CAP_ESSOP 0
@@ -177,6 +181,8 @@
 `define SW_COUNTERS_AT_WIRE_BYTES_IN 48 // READ_COUNTERS: u64 fields before the junction list
 `define SW_COUNTERS_AT_WIRE_BYTES_OUT 56
 `define SW_COUNTERS_AT_JUNCTIONS 64 // the junction list's u8 count
+`define SW_RUN_RESULT_BYTES 24 // TRAIN / INFER response: samples u32, correct u32, junctionCycles u64, clocks u64 (INFER: predictions follow)
+`define SW_STREAM_RESPONSE_BYTES 4 // STREAM_SAMPLES response: bufferedSamples u32
 `define SW_COUNTERS_BYTES_UNCONFIGURED 65 // no junctions
 
 `endif

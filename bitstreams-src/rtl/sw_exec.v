@@ -52,6 +52,29 @@ module sw_exec #(
   // READ_WEIGHTS: the result words cached with the response (offset; {junction, count})
   output reg  [15:0]   res2,
   output reg  [15:0]   res3,
+  output reg  [15:0]   res4,
+  output reg  [15:0]   res5,
+  output reg  [15:0]   res6,
+  // the sample ring (STREAM_SAMPLES, TRAIN, STATUS)
+  output reg  [`SW_RING_BYTE_BITS-1:0] r_tail,
+  output reg  [7:0]    r_tail_lo,
+  output reg  [15:0]   r_nbuf,               // bufferedSamples
+  output reg  [15:0]   r_bytes,              // bufferedBytes
+  output reg  [15:0]   cfg_p,                // input bytes of a sample
+  output reg  [15:0]   cfg_nout,             // outputs
+  // the STREAM_SAMPLES frame just received (sw_samples)
+  input  wire [7:0]    smp_enc,
+  input  wire [15:0]   smp_count,
+  input  wire [15:0]   smp_done_k,
+  input  wire          smp_bad_enc,
+  input  wire          smp_bad_label,
+  input  wire          smp_too_many,
+  input  wire [15:0]   smp_bytes,
+  input  wire [7:0]    smp_lo,
+  // the sequencer's results
+  input  wire [15:0]   seq_correct,
+  input  wire [15:0]   seq_jcycles,
+  input  wire [31:0]   seq_clocks,
   // the weight stream the transmitter sends a READ_WEIGHTS response from (idle only): s_setup selects
   // junction s_j and skips s_off weights (s_ready when done); s_req asks for the next weight (s_valid)
   input  wire          s_setup,
@@ -73,10 +96,18 @@ module sw_exec #(
   localparam integer GW = `SW_STORE_GLOBAL_WORDS, JW = `SW_STORE_JUNCTION_WORDS;
   localparam [2:0] HP_WEIGHT = 3'd3;           // sw_junction.v host port: weights
   localparam [3:0] E_NO_SEEDS = `SW_ERR_NO_SEEDS, E_OUT_OF_RANGE = `SW_ERR_OUT_OF_RANGE;
+  localparam [3:0] E_BAD_ENCODING = `SW_ERR_BAD_ENCODING, E_INTERNAL = `SW_ERR_INTERNAL;
+  localparam [3:0] E_OVERFLOW = `SW_ERR_SAMPLE_OVERFLOW, E_UNDERFLOW = `SW_ERR_SAMPLE_UNDERFLOW;
+  localparam [16:0] RING_BYTES = `SW_RING_WORDS * 2;
+  localparam [15:0] HEAD_AT = 8;              // the global holding the ring's head (sw_seq.v)
+  reg [`SW_RING_BYTE_BITS-1:0] r_head;
+  reg [15:0] cfg_rec;
+  reg is_run, is_inf;
+  localparam [3:0] CAP_ENC = `SW_CAP_ENCODINGS;         // TRAIN / INFER: n u32
   reg [15:0] edges [0:`SW_MAX_JUNCTIONS-1];   // weights of each junction configured
 
   localparam [3:0] X_IDLE = 0, X_RD = 1, X_GET = 2, X_J1 = 3, X_J2 = 4, X_J3 = 5, X_WR = 6, X_END = 7,
-    X_CMD = 8, X_WAIT = 9, X_FIN = 10, X_W = 11, X_RW = 12;
+    X_CMD = 8, X_WAIT = 9, X_FIN = 10, X_W = 11, X_RW = 12, X_TCMD = 13, X_TWAIT = 14, X_TEND = 15;
   reg [3:0] xs;
   assign busy = xs != X_IDLE;
   reg is_cfg;                 // CONFIGURE (else LOAD_SEEDS or READ_WEIGHTS)
@@ -194,7 +225,7 @@ module sw_exec #(
   wire [31:0] act_words = nxt - GW;
   wire no_fit = wbig || words > `SW_CAP_WEIGHT_WORDS || abig || act_words > `SW_CAP_ACTIVATION_WORDS;
   wire [3:0] verdict = bp ? E_BAD_PAYLOAD : !is_cfg ? 4'd0 : no_fit ? E_DOES_NOT_FIT : bd ? E_BAD_DESCRIPTOR : 4'd0;
-  wire walk_done = is_cfg ? sec == 4 : is_rw ? pos == 9 : sec == 6;
+  wire walk_done = is_cfg ? sec == 4 : is_rw ? pos == 9 : is_run ? pos == 4 : sec == 6;
 
   // the next store words of a junction: store.ts storeLayout, one junction per call
   wire [4:0] as_n = j_nbig ? 5'd17 : bits_for({1'b0, j_n});
@@ -209,10 +240,16 @@ module sw_exec #(
       configured <= 1'b0;
       seeded <= 1'b0;
       rseed <= 0;
+      r_head <= 0;
+      r_tail <= 0;
+      r_nbuf <= 0;
+      r_bytes <= 0;
     end else case (xs)
       X_IDLE: if (go) begin
         is_cfg <= op == `SW_OP_CONFIGURE;
         is_rw <= op == `SW_OP_READ_WEIGHTS;
+        is_run <= op == `SW_OP_TRAIN || op == `SW_OP_INFER;
+        is_inf <= op == `SW_OP_INFER;
         pass <= 1'b0;
         pos <= 0;
         sec <= 0;
@@ -223,9 +260,18 @@ module sw_exec #(
         if (op != `SW_OP_CONFIGURE && !configured) begin
           code <= E_NOT_CONFIGURED;
           xs <= X_FIN;
-        end else if (op == `SW_OP_READ_WEIGHTS && !seeded) begin
+        end else if ((op == `SW_OP_READ_WEIGHTS || op == `SW_OP_TRAIN || op == `SW_OP_INFER) && !seeded) begin
           code <= E_NO_SEEDS;
           xs <= X_FIN;
+        end else if (op == `SW_OP_STREAM_SAMPLES) begin
+          // the frame's samples are in the ring past its tail (sw_samples): the emulator's checks, in order
+          code <= !CAP_ENC[smp_enc[1:0]] ? E_BAD_ENCODING
+            : (len - 16'd3 < smp_count) ? E_BAD_PAYLOAD
+            : (smp_bad_enc || smp_done_k != smp_count) ? E_BAD_ENCODING
+            : smp_bad_label ? E_BAD_PAYLOAD
+            : smp_too_many ? E_INTERNAL
+            : ({1'b0, r_bytes} + {1'b0, smp_bytes} > RING_BYTES) ? E_OVERFLOW : 4'd0;
+          xs <= X_TEND;
         end else if (len > FB) begin
           // longer than the frame buffer: only explicit start vectors make a descriptor this long
           code <= E_BAD_DESCRIPTOR;
@@ -246,7 +292,9 @@ module sw_exec #(
         pos <= pos + 1'b1;
         acc <= nv;
         xs <= X_RD;
-        if (is_rw) begin
+        if (is_run) begin
+          if (pos == 3) q_w <= nv;        // n
+        end else if (is_rw) begin
           if (pos == 0) jn <= rd_byte;
           if (pos == 4) q <= nv;          // offset
           if (pos == 8) q_w <= nv;        // count
@@ -399,7 +447,17 @@ module sw_exec #(
           if (!is_cfg) ls_next;
         end
       end
-      X_END: if (is_rw) begin             // the emulator's readWeights checks, then the response's size
+      X_END: if (is_run) begin           // TRAIN / INFER n: the sample buffer must hold n
+        if (q_w > {16'd0, r_nbuf}) begin
+          code <= E_UNDERFLOW;
+          xs <= X_FIN;
+        end else begin
+          st_we <= 1'b1;                  // the ring's head: the first record of this run
+          st_addr <= HEAD_AT;
+          st_wdata <= {{(16 - `SW_RING_BYTE_BITS){1'b0}}, r_head};
+          xs <= X_TCMD;
+        end
+      end else if (is_rw) begin             // the emulator's readWeights checks, then the response's size
         code <= (jn >= cfg_L || {1'b0, q} + {1'b0, q_w} > {17'd0, edges[jn[1:0]]}) ? E_OUT_OF_RANGE
           : (q_w > `SW_BULK_PAYLOAD / 2) ? E_BAD_PAYLOAD : 4'd0;
         res2 <= q[15:0];
@@ -422,6 +480,13 @@ module sw_exec #(
         end else if (is_cfg) begin
           configured <= 1'b1;
           cfg_L <= g_L;
+          cfg_nout <= j_n;                // the last junction walked: the output layer
+          cfg_p <= rec - 1'b1;
+          cfg_rec <= rec;
+          r_head <= 0;
+          r_tail <= 0;
+          r_nbuf <= 0;
+          r_bytes <= 0;
           seeded <= 1'b0;
           rseed <= 0;
           code <= 0;
@@ -439,6 +504,37 @@ module sw_exec #(
           code <= 0;
           xs <= X_FIN;
         end
+      end
+      X_TCMD: if (seq_ready) begin        // the run (cmd_valid below)
+        wk <= 0;
+        xs <= X_TWAIT;
+      end
+      X_TWAIT: begin
+        if (wk != 5'd3) wk <= wk + 1'b1;
+        else if (!seq_busy) begin
+          res2 <= q_w[15:0];
+          res3 <= seq_correct;
+          res4 <= seq_jcycles;
+          res5 <= seq_clocks[15:0];
+          res6 <= seq_clocks[31:16];
+          q <= q_w[15:0] * cfg_rec;       // bytes the run consumed
+          code <= 0;
+          xs <= X_TEND;
+        end
+      end
+      X_TEND: begin                       // commit a run's or a stream's effect on the ring
+        if (is_run) begin
+          r_head <= r_head + q[`SW_RING_BYTE_BITS-1:0];
+          r_nbuf <= r_nbuf - q_w[15:0];
+          r_bytes <= r_bytes - q[15:0];
+        end else if (code == 0) begin
+          r_tail <= r_tail + smp_bytes[`SW_RING_BYTE_BITS-1:0];
+          if (smp_bytes != 0) r_tail_lo <= smp_lo;
+          r_nbuf <= r_nbuf + smp_count;
+          r_bytes <= r_bytes + smp_bytes;
+          res2 <= r_nbuf + smp_count;
+        end
+        xs <= X_FIN;
       end
       X_FIN: begin
         done <= 1'b1;
@@ -462,6 +558,11 @@ module sw_exec #(
     if (xs == X_CMD && seq_ready) begin  // LOAD_SEEDS (the executor's X_CMD)
       cmd_valid <= 1'b1;
       cmd <= 2'd0;
+    end
+    if (xs == X_TCMD && seq_ready) begin // TRAIN (1) or INFER (3) n
+      cmd_valid <= 1'b1;
+      cmd <= is_inf ? 2'd3 : 2'd1;
+      cmd_n <= q_w[15:0];
     end
     if (rst || state_reset) begin
       ss <= S_IDLE;

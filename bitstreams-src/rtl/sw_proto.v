@@ -72,7 +72,10 @@ module sw_proto (
   output wire                         hp_start,
   output wire                         hp_rd,
   input  wire                         hp_rvalid,
-  input  wire [15:0]                  hp_rdata
+  input  wire [15:0]                  hp_rdata,
+  input  wire [15:0]                  seq_correct,
+  input  wire [15:0]                  seq_jcycles,
+  input  wire [31:0]                  seq_clocks
 );
   localparam integer HDR = `SW_FRAME_HEADER_BYTES;
   localparam integer CRCB = `SW_FRAME_CRC_BYTES;
@@ -166,12 +169,20 @@ module sw_proto (
   // A request it runs waits in `xq` until every earlier response is sent (the read port is then the
   // executor's), runs (`xr`), and its result code is cached and answered as any other.
   reg xq;                     // queued
-  reg [1:0] xw;               // writing the executor's result word 2 or 3 to the cache
-  wire [15:0] e_res2, e_res3;
+  reg [2:0] xw;               // writing the executor's result word 2..6 to the cache
+  wire [15:0] e_res2, e_res3, e_res4, e_res5, e_res6;
+  wire [`SW_RING_BYTE_BITS-1:0] r_tail;
+  wire [7:0] r_tail_lo;
+  wire [15:0] r_nbuf, r_bytes, cfg_p, cfg_nout;
+  wire e_st_we;
+  wire [`SW_SEQ_PORT_BITS-1:0] e_st_addr;
+  wire [15:0] e_st_wdata;
   wire s_setup, s_req, s_ready, s_valid;
   wire [15:0] s_word;
-  reg [15:0] r_off;           // the READ_WEIGHTS response being sent: offset, {junction, count}
-  reg [15:0] r_jc;
+  // the result words of the response being sent (cache entry words 2..6): READ_WEIGHTS offset,
+  // {junction, count}; STREAM_SAMPLES bufferedSamples; TRAIN / INFER n, correct, junction cycles, clocks
+  reg [15:0] r2, r3, r4, r5, r6;
+  wire [15:0] r_off = r2, r_jc = r3;
   wire xr;                    // running
   wire blocked = xq || xr;
   reg [7:0] fb_prev;          // the previous payload byte (the even byte of a buffer word)
@@ -191,12 +202,37 @@ module sw_proto (
     .clk(clk), .rst(rst), .go(e_go), .op(h_op), .len(h_len[31:16] != 0 ? 16'hffff : h_len[15:0]),
     .state_reset(state_reset), .rd(e_rd), .rd_addr(e_rd_addr), .rd_byte(e_rd_hi ? cq[15:8] : cq[7:0]),
     .done(e_done), .code(e_code), .busy(xr), .configured(configured), .seeded(seeded), .rseed(rseed),
-    .st_we(st_we), .st_addr(st_addr), .st_wdata(st_wdata), .cmd_valid(cmd_valid), .cmd(cmd), .cmd_n(cmd_n),
-    .seq_busy(seq_busy), .seq_ready(seq_ready), .res2(e_res2), .res3(e_res3),
+    .st_we(e_st_we), .st_addr(e_st_addr), .st_wdata(e_st_wdata), .cmd_valid(cmd_valid), .cmd(cmd), .cmd_n(cmd_n),
+    .seq_busy(seq_busy), .seq_ready(seq_ready), .res2(e_res2), .res3(e_res3), .res4(e_res4), .res5(e_res5), .res6(e_res6),
+    .r_tail(r_tail), .r_tail_lo(r_tail_lo), .r_nbuf(r_nbuf), .r_bytes(r_bytes), .cfg_p(cfg_p), .cfg_nout(cfg_nout),
+    .smp_enc(smp_enc), .smp_count(smp_count), .smp_done_k(smp_done_k), .smp_bad_enc(smp_bad_enc), .smp_bad_label(smp_bad_label),
+    .smp_too_many(smp_too_many), .smp_bytes(smp_bytes), .smp_lo(smp_lo),
+    .seq_correct(seq_correct), .seq_jcycles(seq_jcycles), .seq_clocks(seq_clocks),
     .s_setup(s_setup), .s_j(r_jc[15:13]), .s_off(r_off), .s_ready(s_ready), .s_req(s_req), .s_valid(s_valid), .s_word(s_word),
     .hp_sel(hp_sel), .hp_start(hp_start), .hp_rd(hp_rd), .hp_rvalid(hp_rvalid), .hp_rdata(hp_rdata));
   wire [CW-1:0] fb_i = cnt - HDR;   // payload byte index of a byte being received
   wire fb_we = d_valid && !spoilt && !blocked && cnt >= HDR && fb_i < FB;
+
+  // ---- STREAM_SAMPLES: samples decoded into the ring while they arrive (sw_samples) ----------------
+  // Not while a READ_WEIGHTS response streams weights out of the same banks: such a frame is dropped.
+  wire rw_streaming = ts != T_IDLE && rw_ack;
+  wire ss_byte = d_valid && !spoilt && !blocked && cnt >= HDR && h_op == `SW_OP_STREAM_SAMPLES;
+  wire smp_idle, smp_bad_enc, smp_bad_label, smp_too_many, l_req, l_hi, s_st_we;
+  wire [7:0] smp_enc, smp_lo, l_addr;
+  wire [15:0] smp_count, smp_done_k, smp_bytes, s_st_wdata;
+  wire [`SW_SEQ_PORT_BITS-1:0] s_st_addr;
+  wire l_gnt = l_req && !dec_rd && !tx_rd && !rom_rd && !r_rd && !e_rd;
+  sw_samples #(.FB(FB)) u_samples (
+    .clk(clk), .rst(rst), .start(d_valid && !spoilt && !blocked && cnt == 0),
+    .in_valid(ss_byte && configured && !rw_streaming && {{(32-CW){1'b0}}, fb_i} < h_len), .in_idx({{(16-CW){1'b0}}, fb_i}), .in_byte(d),
+    .p(cfg_p), .n_out(cfg_nout), .tail(r_tail), .tail_lo(r_tail_lo),
+    .l_req(l_req), .l_addr(l_addr), .l_hi(l_hi), .l_gnt(l_gnt), .l_q(l_hi ? cq[15:8] : cq[7:0]),
+    .st_we(s_st_we), .st_addr(s_st_addr), .st_wdata(s_st_wdata), .idle(smp_idle),
+    .enc(smp_enc), .count(smp_count), .done_k(smp_done_k), .bad_enc(smp_bad_enc), .bad_label(smp_bad_label),
+    .too_many(smp_too_many), .bytes(smp_bytes), .lo(smp_lo));
+  assign st_we = e_st_we || s_st_we;
+  assign st_addr = e_st_we ? e_st_addr : s_st_addr;
+  assign st_wdata = e_st_we ? e_st_wdata : s_st_wdata;
   wire dec_rd = req && dph < 2;
 
   // What running the request answers: 0 = ACK, else a device error code. The payload is checked
@@ -208,21 +244,24 @@ module sw_proto (
   reg [7:0] run_code;
   // not joined to the sequencer yet: as an unconfigured device answers, else `internal`
   wire [7:0] not_yet = configured ? ERR_INTERNAL : ERR_NOT_CONFIGURED;
-  wire exec_req = run_code == 0 && (h_op == `SW_OP_CONFIGURE || h_op == `SW_OP_LOAD_SEEDS || h_op == `SW_OP_READ_WEIGHTS);
+  wire exec_req = run_code == 0 && (h_op == `SW_OP_CONFIGURE || h_op == `SW_OP_LOAD_SEEDS || h_op == `SW_OP_READ_WEIGHTS
+    || h_op == `SW_OP_STREAM_SAMPLES || h_op == `SW_OP_TRAIN);
   always @(*) begin
     if (too_bulky) run_code = ERR_BAD_PAYLOAD;
     else case (h_op)
       `SW_OP_IDENTIFY: run_code = (h_len == 4) ? 8'd0 : ERR_BAD_PAYLOAD;   // u32 nonce
       `SW_OP_RESET, `SW_OP_STATUS, `SW_OP_READ_COUNTERS, `SW_OP_CLEAR_COUNTERS:
         run_code = (h_len == 0) ? 8'd0 : ERR_BAD_PAYLOAD;
-      `SW_OP_TRAIN, `SW_OP_INFER:                     // n u32
+      `SW_OP_TRAIN:                                   // n u32: then the executor
+        run_code = (h_len == 4) ? 8'd0 : ERR_BAD_PAYLOAD;
+      `SW_OP_INFER:                                   // n u32
         run_code = (h_len == 4) ? not_yet : ERR_BAD_PAYLOAD;
       `SW_OP_READ_WEIGHTS:                            // junction u8, offset u32, count u32: then the executor
         run_code = (h_len == 9) ? 8'd0 : ERR_BAD_PAYLOAD;
       `SW_OP_WRITE_WEIGHTS:                           // junction u8, offset u32, words
         run_code = (h_len >= 5) ? not_yet : ERR_BAD_PAYLOAD;
-      `SW_OP_STREAM_SAMPLES:                          // encoding enum, count u16, data
-        run_code = (h_len >= 3 && pl0 < `SW_SAMPLE_ENCODINGS) ? not_yet : ERR_BAD_PAYLOAD;
+      `SW_OP_STREAM_SAMPLES:                          // encoding enum, count u16, data: then the executor
+        run_code = (h_len >= 3 && pl0 < `SW_SAMPLE_ENCODINGS) ? 8'd0 : ERR_BAD_PAYLOAD;
       `SW_OP_LOAD_SEEDS:                              // list u32, list u32, u32, u32: then the executor
         run_code = (pl_b_seen && h_len == {16'd0, ls_len}) ? 8'd0 : ERR_BAD_PAYLOAD;
       `SW_OP_CONFIGURE: run_code = 8'd0;              // the executor checks it
@@ -256,7 +295,7 @@ module sw_proto (
       expected <= 0;
       session <= 1'b0;
       xq <= 1'b0;
-      xw <= 2'd0;
+      xw <= 3'd0;
       cvalid <= 0;
       wire_in <= 0;
     end else begin
@@ -268,6 +307,7 @@ module sw_proto (
         req <= cnt != 0 && frame_ok && !blocked;
       end else if (rx_valid) begin
         if (blocked) spoilt <= 1'b1;     // a request runs: this candidate is not taken in
+        if (ss_byte && rw_streaming) spoilt <= 1'b1;
         esc <= !esc && rx_data == ESC;
         if (esc && !d_valid) spoilt <= 1'b1;
       end
@@ -332,12 +372,12 @@ module sw_proto (
       end
       if (xq && !tx_busy_any) xq <= 1'b0;   // the executor starts (e_go)
       if (e_done) begin                // the opcode word is written now (c_we), result words, the CRC word
-        xw <= 2'd2;
+        xw <= 3'd2;
         w_code <= e_code;
       end
-      if (xw == 2'd2) xw <= 2'd3;
-      if (xw == 2'd3) begin
-        xw <= 2'd0;
+      if (xw != 0) xw <= xw + 1'b1;
+      if (xw == 3'd6) begin
+        xw <= 3'd0;
         wb <= 1'b1;
       end
       if (wb) begin
@@ -365,14 +405,19 @@ module sw_proto (
   // an IDENTIFY payload byte comes from the EBR: read it (when the decision leaves the port free),
   // then take it the next clock (nothing else reads in between: the CRC stays ready, the state stays)
   wire rom_need = ts == T_BYTE && !t_nak && t_op == `SW_OP_IDENTIFY && t_i >= HDR && t_i < HDR + t_n;
-  // a READ_WEIGHTS response: its result words are read from the cache (T_R2: word 3, T_R3: word 2),
-  // the weight stream is set up (s_setup, wait s_ready), and each even payload byte fetches a weight
+  // an ACK with result words reads them from the cache first (T_R2 reads word rk, T_R3 takes it);
+  // a READ_WEIGHTS response then sets up the weight stream (s_setup, wait s_ready), and each even
+  // payload byte fetches a weight
   wire rw_ack = !t_nak && t_op == `SW_OP_READ_WEIGHTS;
-  wire r_rd = (ts == T_R2 || ts == T_R3) && !dec_rd && !r_wait;
-  reg r_wait;                 // T_R3 / T_BYTE: the read is done, wait for the data or the stream
-  reg s_got, s_pend, s_set, r_h3;
+  reg [2:0] rk;
+  wire r_rd = ts == T_R2 && !dec_rd;
+  reg s_got, s_pend, s_set;
+  function has_results;       // an ACK whose payload comes from result words
+    input [7:0] op;
+    has_results = op == `SW_OP_READ_WEIGHTS || op == `SW_OP_STREAM_SAMPLES || op == `SW_OP_TRAIN || op == `SW_OP_INFER;
+  endfunction
   wire s_need = ts == T_BYTE && rw_ack && t_i >= HDR && t_i < HDR + t_n && !p[0];
-  assign s_setup = ts == T_BYTE && rw_ack && t_i == 0 && !s_set;
+  assign s_setup = ts == T_BYTE && rw_ack && t_i == 0 && !s_set && smp_idle;
   assign s_req = crc_ready && s_need && !s_got && !s_pend;
   reg rom_got;
   wire rom_rd = crc_ready && rom_need && !rom_got && !dec_rd;
@@ -394,18 +439,20 @@ module sw_proto (
   // the read port: the decision, the transmitter and the executor never read in the same clock (the
   // executor runs only while the others are idle); the write port: the decision's writes come a
   // clock or three after a frame's END, the frame buffer's a byte time later at the earliest
-  assign c_re = dec_rd || tx_rd || rom_rd || e_rd || r_rd;
+  assign c_re = dec_rd || tx_rd || rom_rd || e_rd || r_rd || l_gnt;
   assign c_raddr = dec_rd ? {{(MW-WB-3){1'b0}}, idx, 2'b00, dph[0]} : rom_rd ? ROM_AT + p[7:0] : e_rd ? FB_AT + e_rd_addr[7:1]
-    : tx_rd ? {{(MW-WB-3){1'b0}}, sent[WB-1:0], 3'd1} : {{(MW-WB-3){1'b0}}, t_seq[WB-1:0], 2'b01, ts == T_R2};
+    : l_gnt ? FB_AT + l_addr
+    : tx_rd ? {{(MW-WB-3){1'b0}}, sent[WB-1:0], 3'd1} : {{(MW-WB-3){1'b0}}, t_seq[WB-1:0], rk};
   wire run_plain = run_now && !exec_req;
   // an entry: word 0 the request's CRC[15:0], 1 {opcode, code, 0}, 2.. the result words (READ_WEIGHTS:
   // 2 offset, 3 {junction, count}); the result words are written before the CRC word (wb), which
   // advances `expected`, so the transmitter reads them only after they are there
   assign c_we = run_plain || wb || e_done || xw != 0 || fb_we;
   assign c_waddr = (run_plain || e_done) ? {{(MW-WB-3){1'b0}}, idx, 3'd1} : wb ? {{(MW-WB-3){1'b0}}, idx, 3'd0}
-    : xw != 0 ? {{(MW-WB-3){1'b0}}, idx, 1'b0, xw} : FB_AT + fb_i[7:1];
+    : xw != 0 ? {{(MW-WB-3){1'b0}}, idx, xw} : FB_AT + fb_i[7:1];
   assign c_wdata = wb ? last4[15:0] : run_plain ? {h_op, run_code[3:0], 4'd0} : e_done ? {h_op, e_code, 4'd0}
-    : xw == 2'd2 ? e_res2 : xw == 2'd3 ? e_res3 : fb_i[0] ? {d, fb_prev} : {8'd0, d};
+    : xw == 3'd2 ? e_res2 : xw == 3'd3 ? e_res3 : xw == 3'd4 ? e_res4 : xw == 3'd5 ? e_res5 : xw == 3'd6 ? e_res6
+    : fb_i[0] ? {d, fb_prev} : {8'd0, d};
 
   reg [10:0] n_of;
   always @(*) begin
@@ -413,6 +460,8 @@ module sw_proto (
       `SW_OP_IDENTIFY: n_of = `SW_IDENT_BYTES;
       `SW_OP_STATUS: n_of = `SW_STATUS_BYTES;
       `SW_OP_READ_COUNTERS: n_of = `SW_COUNTERS_BYTES_UNCONFIGURED;
+      `SW_OP_STREAM_SAMPLES: n_of = `SW_STREAM_RESPONSE_BYTES;
+      `SW_OP_TRAIN: n_of = `SW_RUN_RESULT_BYTES;
       default: n_of = 0;
     endcase
     if (n_code != 0) n_of = `SW_NAK_BYTES;
@@ -429,6 +478,7 @@ module sw_proto (
   wire [10:0] k = t_i - HDR - t_n;          // CRC byte index
   localparam [31:0] BOOT = `SW_BOOT_COUNT;
   localparam integer ST_BOOT = `SW_STATUS_AT_BOOT_COUNT;
+  localparam integer ST_BS = `SW_STATUS_AT_BUFFERED_SAMPLES, ST_BB = `SW_STATUS_AT_BUFFERED_BYTES;
   localparam integer ST_CONF = `SW_STATUS_AT_CONFIGURED, ST_SEED = `SW_STATUS_AT_SEEDED, ST_RS = `SW_STATUS_AT_ROUNDING_STATE;
   localparam integer C_IN = `SW_COUNTERS_AT_WIRE_BYTES_IN, C_OUT = `SW_COUNTERS_AT_WIRE_BYTES_OUT;
   wire [31:0] crc_out = ~tx_crc;
@@ -443,8 +493,30 @@ module sw_proto (
     endcase else case (t_op)
       `SW_OP_IDENTIFY: pb = cq[7:0];           // read from the EBR (rom_rd) the clock before
       `SW_OP_READ_WEIGHTS: pb = p[0] ? s_word[15:8] : s_word[7:0];   // int16 little-endian
+      `SW_OP_STREAM_SAMPLES: case (p)   // bufferedSamples u32
+        0: pb = r2[7:0];
+        1: pb = r2[15:8];
+        default: pb = 8'd0;
+      endcase
+      `SW_OP_TRAIN, `SW_OP_INFER: case (p)   // samples u32, correct u32, junctionCycles u64, clocks u64
+        0: pb = r2[7:0];
+        1: pb = r2[15:8];
+        4: pb = r3[7:0];
+        5: pb = r3[15:8];
+        8: pb = r4[7:0];
+        9: pb = r4[15:8];
+        16: pb = r5[7:0];
+        17: pb = r5[15:8];
+        18: pb = r6[7:0];
+        19: pb = r6[15:8];
+        default: pb = 8'd0;
+      endcase
       `SW_OP_STATUS: case (p)
         ST_CONF: pb = {7'd0, configured};
+        ST_BS + 0: pb = r_nbuf[7:0];
+        ST_BS + 1: pb = r_nbuf[15:8];
+        ST_BB + 0: pb = r_bytes[7:0];
+        ST_BB + 1: pb = r_bytes[15:8];
         ST_SEED: pb = {7'd0, seeded};
         ST_RS + 0: pb = rseed[7:0];
         ST_RS + 1: pb = rseed[15:8];
@@ -506,10 +578,9 @@ module sw_proto (
           t_i <= 0;
           snap_in <= wire_in;
           tx_crc_init <= 1'b1;
-          r_wait <= 1'b0;
-          r_h3 <= 1'b0;
+          rk <= 3'd2;
           s_set <= 1'b0;
-          ts <= (n_op == `SW_OP_READ_WEIGHTS && n_code == 0) ? T_R2 : T_BYTE;
+          ts <= (has_results(n_op) && n_code == 0) ? T_R2 : T_BYTE;
         end
         T_FETCH: begin
           {t_seq, t_op, t_code, t_exp} <= {n_seq, n_op, n_code, n_exp};
@@ -517,28 +588,33 @@ module sw_proto (
           t_i <= 0;
           snap_in <= wire_in;
           tx_crc_init <= 1'b1;
-          r_wait <= 1'b0;
-          r_h3 <= 1'b0;
+          rk <= 3'd2;
           s_set <= 1'b0;
-          ts <= (n_op == `SW_OP_READ_WEIGHTS && n_code == 0) ? T_R2 : T_BYTE;
+          ts <= (has_results(n_op) && n_code == 0) ? T_R2 : T_BYTE;
         end
-        T_R2: if (r_rd) ts <= T_R3;              // word 3 read
-        T_R3: begin                             // word 3 is in cq on the first clock here; then word 2
-          if (!r_h3) begin
-            r_jc <= cq;
-            t_n <= {cq[9:0], 1'b0};
-            r_h3 <= 1'b1;
-          end
-          if (r_rd) r_wait <= 1'b1;
-          else if (r_wait) begin
-            r_off <= cq;
-            ts <= T_BYTE;
-          end
+        T_R2: if (r_rd) ts <= T_R3;              // word rk read
+        T_R3: begin                             // word rk is in cq
+          case (rk)
+            2: r2 <= cq;
+            3: begin
+              r3 <= cq;
+              if (t_op == `SW_OP_READ_WEIGHTS) t_n <= {cq[9:0], 1'b0};
+            end
+            4: r4 <= cq;
+            5: r5 <= cq;
+            default: begin
+              r6 <= cq;
+              // INFER: the predictions follow the fixed fields (n of them)
+              if (t_op == `SW_OP_INFER) t_n <= `SW_RUN_RESULT_BYTES + r2[10:0];
+            end
+          endcase
+          rk <= rk + 1'b1;
+          ts <= (rk == 3'd6 || (rk == 3'd3 && t_op == `SW_OP_READ_WEIGHTS) || (rk == 3'd2 && t_op == `SW_OP_STREAM_SAMPLES)) ? T_BYTE : T_R2;
         end
         T_BYTE: if (crc_ready && rom_need && !rom_got) begin
           if (rom_rd) rom_got <= 1'b1;        // cq holds the byte next clock
         end else if (rw_ack && t_i == 0 && !s_set) begin
-          s_set <= 1'b1;                      // s_setup now
+          if (smp_idle) s_set <= 1'b1;       // s_setup now (the sample writer is done with the banks)
         end else if (rw_ack && !s_ready) begin
           // the stream is being set up
         end else if (crc_ready && s_need && !s_got) begin

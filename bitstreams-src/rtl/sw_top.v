@@ -65,7 +65,8 @@ module sw_top #(
     .tx_start(tx_start), .tx_data(tx_data), .tx_busy(tx_busy), .busy(proto_busy),
     .st_we(st_we), .st_addr(st_addr), .st_wdata(st_wdata), .cmd_valid(cmd_valid), .cmd(cmd), .cmd_n(cmd_n),
     .seq_busy(busy), .seq_ready(ready),
-    .hp_sel(hp_sel), .hp_start(hp_start), .hp_rd(hp_rd), .hp_rvalid(hp_rvalid), .hp_rdata(hp_rdata));
+    .hp_sel(hp_sel), .hp_start(hp_start), .hp_rd(hp_rd), .hp_rvalid(hp_rvalid), .hp_rdata(hp_rdata),
+    .seq_correct(correct), .seq_jcycles(jcycles), .seq_clocks(clocks));
   assign hp_wr = 1'b0;        // WRITE_WEIGHTS is not joined yet
 `else
   // transitional: the bring-up byte-command port instead of the protocol (see sw_bringup.v)

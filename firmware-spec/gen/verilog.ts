@@ -293,6 +293,8 @@ function protocolRtl(def: (name: string, value: string | number, comment?: strin
   def('SW_CONN_LFSR', CONNECTIVITY_KINDS.indexOf('lfsr'), 'the connectivity kind with no p*fo = n*fi rule');
   def('SW_CAP_WEIGHT_WORDS', PROFILES.up5k.weightWords, 'up5k capability: weights');
   def('SW_CAP_ACTIVATION_WORDS', PROFILES.up5k.activationWords, 'up5k capability: store words past the globals');
+  def('SW_CAP_ENCODINGS', `${SAMPLE_ENCODINGS.length}'b${SAMPLE_ENCODINGS.map((e) => (PROFILES.up5k.encodings.includes(e) ? '1' : '0')).reverse().join('')}`, 'up5k capability: STREAM_SAMPLES encodings decoded, bit = wire value');
+  for (const e of ['u8', 'u4', 'bin'] as const) def(`SW_ENC_${e.toUpperCase()}`, SAMPLE_ENCODINGS.indexOf(e));
   def('SW_CAP_DFA', PROFILES.up5k.features.dfa ? 1 : 0);
   def('SW_CAP_STOCHASTIC_ROUNDING', PROFILES.up5k.features.stochasticRounding ? 1 : 0);
   def('SW_CAP_ESSOP', PROFILES.up5k.features.essop ? 1 : 0);
@@ -303,6 +305,9 @@ function protocolRtl(def: (name: string, value: string | number, comment?: strin
   def('SW_COUNTERS_AT_WIRE_BYTES_IN', fieldOffset(counters, 'wireBytesIn'), 'READ_COUNTERS: u64 fields before the junction list');
   def('SW_COUNTERS_AT_WIRE_BYTES_OUT', fieldOffset(counters, 'wireBytesOut'));
   def('SW_COUNTERS_AT_JUNCTIONS', fieldOffset(counters, 'junctions'), 'the junction list\'s u8 count');
+  const run = OPCODES.TRAIN.response;
+  def('SW_RUN_RESULT_BYTES', fieldOffset(run, 'clocks') + 8, 'TRAIN / INFER response: samples u32, correct u32, junctionCycles u64, clocks u64 (INFER: predictions follow)');
+  def('SW_STREAM_RESPONSE_BYTES', encodeResponse('STREAM_SAMPLES', { bufferedSamples: 0 }).length, 'STREAM_SAMPLES response: bufferedSamples u32');
   def('SW_COUNTERS_BYTES_UNCONFIGURED', fieldOffset(counters, 'junctions') + 1, 'no junctions');
 }
 

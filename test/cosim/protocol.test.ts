@@ -18,6 +18,7 @@ import { capabilityFor } from '../../firmware-spec/capability.ts';
 import { specHash } from '../../firmware-spec/hash.ts';
 import type { NetworkDescriptor } from '../../firmware-spec/network.ts';
 import { loadPreset } from '../../host/config/index.ts';
+import { encodeSamples } from '../../firmware-spec/encodings.ts';
 import { plan } from '../../host/partition/index.ts';
 
 const missing = cosimUnavailable();
@@ -268,6 +269,29 @@ describe.skipIf(!!missing)(`RTL protocol endpoint under co-simulation${missing ?
       const r = await both(rw(j, o, c), 1);
       if (k < 3) expect(r.length, `read ${k}`).toBe(8 + 2 * c + 4);
     }
+    // samples in every encoding up5k declares, then TRAIN: results and weights as the emulator's
+    let x = 0x1234567;
+    const rnd = () => ((x = (x * 1103515245 + 12345) >>> 0) >>> 16) & 0xff;
+    const images = (count: number) => Uint8Array.from({ length: count * 784 }, () => (rnd() < 128 ? 0 : rnd()));
+    const ss = (encoding: 'u8' | 'u4' | 'bin' | 'zrl', labels: number[], img = images(labels.length)) =>
+      frameOf(seq++, OPCODES.STREAM_SAMPLES.code, encodeRequest('STREAM_SAMPLES', { encoding, count: labels.length, data: Buffer.concat([Buffer.from(labels), encodeSamples(img, 784, encoding)]) }));
+    const okSS = async (f: Buffer) => expect((await both(f, 1))[3]).toBe(0x80 | OPCODES.STREAM_SAMPLES.code);
+    await okSS(ss('u8', [3]));
+    await okSS(ss('u4', [1, 9]));
+    await okSS(ss('bin', [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]));
+    await both(ss('u8', [10]), 1); // label out of range: bad_payload
+    await both(ss('zrl', [1]), 1); // not declared by up5k: bad_encoding
+    const short = Buffer.from(encodeRequest('STREAM_SAMPLES', { encoding: 'bin', count: 2, data: Buffer.concat([Buffer.of(1, 2), encodeSamples(images(2), 784, 'bin')]) }));
+    await both(frameOf(seq++, OPCODES.STREAM_SAMPLES.code, short.subarray(0, short.length - 1)), 1); // an image short: bad_encoding
+    await both(frameOf(seq++, OPCODES.STREAM_SAMPLES.code, Buffer.of(0, 3, 0, 1, 2)), 1); // fewer labels than count: bad_payload
+    ok(await both(frameOf(seq++, STATUS), 1));
+    const train = (n: number) => frameOf(seq++, OPCODES.TRAIN.code, encodeRequest('TRAIN', { n }));
+    expect((await both(train(5), 1))[3]).toBe(0x80 | OPCODES.TRAIN.code);
+    await both(train(100), 1); // more than buffered: sample_underflow
+    await okSS(ss('u8', [7]));
+    expect((await both(train(9), 1))[3]).toBe(0x80 | OPCODES.TRAIN.code);
+    ok(await both(frameOf(seq++, STATUS), 1));
+    for (const [j, o] of [[0, 0], [0, 20000], [1, 0], [1, 600]]) expect((await both(rw(j, o, 512), 1))[3]).toBe(0x80 | OPCODES.READ_WEIGHTS.code);
     // a RESET forgets the network
     await both(frameOf(seq++, OPCODES.RESET.code), 1);
     ok(await both(frameOf(seq++, STATUS), 1));
