@@ -24,7 +24,8 @@
 // takes precedence over bad_descriptor, is the answer whatever the exact value.
 module sw_exec #(
   parameter integer PB = `SW_SEQ_PORT_BITS,
-  parameter integer FB = 224                  // payload bytes the frame buffer keeps
+  parameter integer FB = 224,                 // payload bytes the frame buffer keeps
+  parameter integer PRED_MAX = 48             // INFER predictions the board keeps for its response
 ) (
   input  wire          clk,
   input  wire          rst,
@@ -75,6 +76,11 @@ module sw_exec #(
   input  wire [15:0]   seq_correct,
   input  wire [15:0]   seq_jcycles,
   input  wire [31:0]   seq_clocks,
+  input  wire          seq_pred_valid,
+  input  wire [15:0]   seq_pred,
+  output reg           pw,                   // INFER: two predictions to the response buffer
+  output reg  [7:0]    pw_addr,
+  output reg  [15:0]   pw_data,
   // the weight stream the transmitter sends a READ_WEIGHTS response from (idle only): s_setup selects
   // junction s_j and skips s_off weights (s_ready when done); s_req asks for the next weight (s_valid)
   input  wire          s_setup,
@@ -103,6 +109,8 @@ module sw_exec #(
   reg [`SW_RING_BYTE_BITS-1:0] r_head;
   reg [15:0] cfg_rec;
   reg is_run, is_inf;
+  reg [8:0] pk;               // INFER: predictions so far
+  reg [7:0] p_lo;
   localparam [3:0] CAP_ENC = `SW_CAP_ENCODINGS;         // TRAIN / INFER: n u32
   reg [15:0] edges [0:`SW_MAX_JUNCTIONS-1];   // weights of each junction configured
 
@@ -234,6 +242,7 @@ module sw_exec #(
   always @(posedge clk) begin
     rd <= 1'b0;
     done <= 1'b0;
+    pw <= 1'b0;
     st_we <= 1'b0;
     if (rst || state_reset) begin
       xs <= X_IDLE;
@@ -257,10 +266,11 @@ module sw_exec #(
         jn <= 0;
         bp <= 1'b0;
         bd <= 1'b0;
-        if (op != `SW_OP_CONFIGURE && !configured) begin
+        if (op != `SW_OP_CONFIGURE && op != `SW_OP_INFER && !configured) begin
           code <= E_NOT_CONFIGURED;
           xs <= X_FIN;
-        end else if ((op == `SW_OP_READ_WEIGHTS || op == `SW_OP_TRAIN || op == `SW_OP_INFER) && !seeded) begin
+        end else if (op == `SW_OP_INFER) xs <= X_RD;   // its n is checked first (X_END)
+        else if ((op == `SW_OP_READ_WEIGHTS || op == `SW_OP_TRAIN) && !seeded) begin
           code <= E_NO_SEEDS;
           xs <= X_FIN;
         end else if (op == `SW_OP_STREAM_SAMPLES) begin
@@ -447,9 +457,21 @@ module sw_exec #(
           if (!is_cfg) ls_next;
         end
       end
-      X_END: if (is_run) begin           // TRAIN / INFER n: the sample buffer must hold n
-        if (q_w > {16'd0, r_nbuf}) begin
+      X_END: if (is_run) begin           // TRAIN / INFER n: the endpoint's and the device's checks, in order
+        if (is_inf && q_w > `SW_MAX_PAYLOAD - `SW_RUN_RESULT_BYTES) begin
+          code <= E_BAD_PAYLOAD;          // more predictions than a response carries
+          xs <= X_FIN;
+        end else if (!configured) begin
+          code <= E_NOT_CONFIGURED;
+          xs <= X_FIN;
+        end else if (!seeded) begin
+          code <= E_NO_SEEDS;
+          xs <= X_FIN;
+        end else if (q_w > {16'd0, r_nbuf}) begin
           code <= E_UNDERFLOW;
+          xs <= X_FIN;
+        end else if (is_inf && q_w > PRED_MAX) begin
+          code <= E_BAD_PAYLOAD;          // the board keeps PRED_MAX predictions (the emulator more)
           xs <= X_FIN;
         end else begin
           st_we <= 1'b1;                  // the ring's head: the first record of this run
@@ -507,11 +529,26 @@ module sw_exec #(
       end
       X_TCMD: if (seq_ready) begin        // the run (cmd_valid below)
         wk <= 0;
+        pk <= 0;
         xs <= X_TWAIT;
       end
       X_TWAIT: begin
+        if (seq_pred_valid && is_inf) begin   // predictions, two to a word
+          pk <= pk + 1'b1;
+          if (!pk[0]) p_lo <= seq_pred[7:0];
+          else begin
+            pw <= 1'b1;
+            pw_addr <= pk[8:1];
+            pw_data <= {seq_pred[7:0], p_lo};
+          end
+        end
         if (wk != 5'd3) wk <= wk + 1'b1;
-        else if (!seq_busy) begin
+        else if (!seq_busy && !seq_pred_valid) begin
+          if (is_inf && pk[0]) begin      // an odd count: the last prediction's word
+            pw <= 1'b1;
+            pw_addr <= pk[8:1];
+            pw_data <= {8'd0, p_lo};
+          end
           res2 <= q_w[15:0];
           res3 <= seq_correct;
           res4 <= seq_jcycles;

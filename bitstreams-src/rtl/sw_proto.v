@@ -75,7 +75,9 @@ module sw_proto (
   input  wire [15:0]                  hp_rdata,
   input  wire [15:0]                  seq_correct,
   input  wire [15:0]                  seq_jcycles,
-  input  wire [31:0]                  seq_clocks
+  input  wire [31:0]                  seq_clocks,
+  input  wire                         seq_pred_valid,
+  input  wire [15:0]                  seq_pred
 );
   localparam integer HDR = `SW_FRAME_HEADER_BYTES;
   localparam integer CRCB = `SW_FRAME_CRC_BYTES;
@@ -89,7 +91,11 @@ module sw_proto (
   localparam [7:0] ERR_NOT_CONFIGURED = `SW_ERR_NOT_CONFIGURED, ERR_INTERNAL = `SW_ERR_INTERNAL;
   // the frame buffer: payload bytes 0..FB-1 of every candidate, two to a word from cache word FB_AT on,
   // kept until the executor has read them (frames are not taken in while it runs)
-  localparam integer FB = 208, FB_AT = 64;
+  localparam integer FB = 224, FB_AT = 64;
+  // INFER's predictions (one byte each, two to a word) from word PRED_AT on: the last INFER's, so a
+  // replay of an older INFER would send the newer one's (the host retransmits only the last: it
+  // awaits each INFER before streaming the next chunk); at most PRED_MAX per INFER on the board
+  localparam integer PRED_AT = 176, PRED_MAX = 48;
   localparam [7:0] ERR_OUT_OF_ORDER = `SW_LINK_ERR_OUT_OF_ORDER, ERR_BAD_VERSION = `SW_LINK_ERR_BAD_VERSION;
   localparam [7:0] ERR_STALE_SEQ = `SW_LINK_ERR_STALE_SEQ;
   localparam [31:0] BULK = `SW_BULK_PAYLOAD;
@@ -137,11 +143,11 @@ module sw_proto (
   // 0}); IDENTIFY's payload bytes (constant) from word ROM_AT on. One EBR (256 x 16) with a registered
   // read port that the decision and the transmitter share.
   localparam integer MW = 8;                 // word address bits
-  localparam integer ROM_AT = 168;      // 8 cache entries of 8 words, the frame buffer, then the ROM
+  localparam integer ROM_AT = 200;      // 8 cache entries of 8 words, the frame buffer, the predictions, the ROM (2 bytes a word)
   (* ram_style = "block" *) reg [15:0] cmem [0:(1 << MW)-1];
   `include `SW_IDENT_ROM
   integer ri;
-  initial for (ri = 0; ri < `SW_IDENT_BYTES; ri = ri + 1) cmem[ROM_AT + ri] = {8'd0, sw_ident_byte(ri)};
+  initial for (ri = 0; ri < `SW_IDENT_BYTES; ri = ri + 2) cmem[ROM_AT + ri / 2] = {(ri + 1 < `SW_IDENT_BYTES) ? sw_ident_byte(ri + 1) : 8'd0, sw_ident_byte(ri)};
   reg [15:0] cq;              // read data, the clock after the read
   wire c_re, c_we;
   wire [MW-1:0] c_raddr, c_waddr;
@@ -171,6 +177,9 @@ module sw_proto (
   reg xq;                     // queued
   reg [2:0] xw;               // writing the executor's result word 2..6 to the cache
   wire [15:0] e_res2, e_res3, e_res4, e_res5, e_res6;
+  wire e_pw;                  // the executor writes two predictions (INFER)
+  wire [7:0] e_pw_addr;
+  wire [15:0] e_pw_data;
   wire [`SW_RING_BYTE_BITS-1:0] r_tail;
   wire [7:0] r_tail_lo;
   wire [15:0] r_nbuf, r_bytes, cfg_p, cfg_nout;
@@ -198,7 +207,7 @@ module sw_proto (
   wire state_reset = wb && h_op == `SW_OP_RESET && w_code == 0;
   wire ctr_reset = w_code == 0 && (h_op == `SW_OP_RESET || h_op == `SW_OP_CONFIGURE || (h_op == `SW_OP_CLEAR_COUNTERS && configured));
   always @(posedge clk) if (e_rd) e_rd_hi <= e_rd_addr[0];
-  sw_exec #(.FB(FB)) u_exec (
+  sw_exec #(.FB(FB), .PRED_MAX(PRED_MAX)) u_exec (
     .clk(clk), .rst(rst), .go(e_go), .op(h_op), .len(h_len[31:16] != 0 ? 16'hffff : h_len[15:0]),
     .state_reset(state_reset), .rd(e_rd), .rd_addr(e_rd_addr), .rd_byte(e_rd_hi ? cq[15:8] : cq[7:0]),
     .done(e_done), .code(e_code), .busy(xr), .configured(configured), .seeded(seeded), .rseed(rseed),
@@ -208,6 +217,7 @@ module sw_proto (
     .smp_enc(smp_enc), .smp_count(smp_count), .smp_done_k(smp_done_k), .smp_bad_enc(smp_bad_enc), .smp_bad_label(smp_bad_label),
     .smp_too_many(smp_too_many), .smp_bytes(smp_bytes), .smp_lo(smp_lo),
     .seq_correct(seq_correct), .seq_jcycles(seq_jcycles), .seq_clocks(seq_clocks),
+    .seq_pred_valid(seq_pred_valid), .seq_pred(seq_pred), .pw(e_pw), .pw_addr(e_pw_addr), .pw_data(e_pw_data),
     .s_setup(s_setup), .s_j(r_jc[15:13]), .s_off(r_off), .s_ready(s_ready), .s_req(s_req), .s_valid(s_valid), .s_word(s_word),
     .hp_sel(hp_sel), .hp_start(hp_start), .hp_rd(hp_rd), .hp_rvalid(hp_rvalid), .hp_rdata(hp_rdata));
   wire [CW-1:0] fb_i = cnt - HDR;   // payload byte index of a byte being received
@@ -245,17 +255,15 @@ module sw_proto (
   // not joined to the sequencer yet: as an unconfigured device answers, else `internal`
   wire [7:0] not_yet = configured ? ERR_INTERNAL : ERR_NOT_CONFIGURED;
   wire exec_req = run_code == 0 && (h_op == `SW_OP_CONFIGURE || h_op == `SW_OP_LOAD_SEEDS || h_op == `SW_OP_READ_WEIGHTS
-    || h_op == `SW_OP_STREAM_SAMPLES || h_op == `SW_OP_TRAIN);
+    || h_op == `SW_OP_STREAM_SAMPLES || h_op == `SW_OP_TRAIN || h_op == `SW_OP_INFER);
   always @(*) begin
     if (too_bulky) run_code = ERR_BAD_PAYLOAD;
     else case (h_op)
       `SW_OP_IDENTIFY: run_code = (h_len == 4) ? 8'd0 : ERR_BAD_PAYLOAD;   // u32 nonce
       `SW_OP_RESET, `SW_OP_STATUS, `SW_OP_READ_COUNTERS, `SW_OP_CLEAR_COUNTERS:
         run_code = (h_len == 0) ? 8'd0 : ERR_BAD_PAYLOAD;
-      `SW_OP_TRAIN:                                   // n u32: then the executor
+      `SW_OP_TRAIN, `SW_OP_INFER:                     // n u32: then the executor
         run_code = (h_len == 4) ? 8'd0 : ERR_BAD_PAYLOAD;
-      `SW_OP_INFER:                                   // n u32
-        run_code = (h_len == 4) ? not_yet : ERR_BAD_PAYLOAD;
       `SW_OP_READ_WEIGHTS:                            // junction u8, offset u32, count u32: then the executor
         run_code = (h_len == 9) ? 8'd0 : ERR_BAD_PAYLOAD;
       `SW_OP_WRITE_WEIGHTS:                           // junction u8, offset u32, words
@@ -404,7 +412,9 @@ module sw_proto (
   wire crc_ready = !tx_crc_busy && !tx_crc_init && !tx_crc_start;
   // an IDENTIFY payload byte comes from the EBR: read it (when the decision leaves the port free),
   // then take it the next clock (nothing else reads in between: the CRC stays ready, the state stays)
-  wire rom_need = ts == T_BYTE && !t_nak && t_op == `SW_OP_IDENTIFY && t_i >= HDR && t_i < HDR + t_n;
+  wire rom_need = ts == T_BYTE && !t_nak && (t_op == `SW_OP_IDENTIFY || (t_op == `SW_OP_INFER && p >= `SW_RUN_RESULT_BYTES))
+    && t_i >= HDR && t_i < HDR + t_n;
+  wire [10:0] pk = p - `SW_RUN_RESULT_BYTES;   // INFER: prediction index
   // an ACK with result words reads them from the cache first (T_R2 reads word rk, T_R3 takes it);
   // a READ_WEIGHTS response then sets up the weight stream (s_setup, wait s_ready), and each even
   // payload byte fetches a weight
@@ -440,19 +450,19 @@ module sw_proto (
   // executor runs only while the others are idle); the write port: the decision's writes come a
   // clock or three after a frame's END, the frame buffer's a byte time later at the earliest
   assign c_re = dec_rd || tx_rd || rom_rd || e_rd || r_rd || l_gnt;
-  assign c_raddr = dec_rd ? {{(MW-WB-3){1'b0}}, idx, 2'b00, dph[0]} : rom_rd ? ROM_AT + p[7:0] : e_rd ? FB_AT + e_rd_addr[7:1]
+  assign c_raddr = dec_rd ? {{(MW-WB-3){1'b0}}, idx, 2'b00, dph[0]} : rom_rd ? ((t_op == `SW_OP_INFER) ? PRED_AT + pk[7:1] : ROM_AT + p[7:1]) : e_rd ? FB_AT + e_rd_addr[7:1]
     : l_gnt ? FB_AT + l_addr
     : tx_rd ? {{(MW-WB-3){1'b0}}, sent[WB-1:0], 3'd1} : {{(MW-WB-3){1'b0}}, t_seq[WB-1:0], rk};
   wire run_plain = run_now && !exec_req;
   // an entry: word 0 the request's CRC[15:0], 1 {opcode, code, 0}, 2.. the result words (READ_WEIGHTS:
   // 2 offset, 3 {junction, count}); the result words are written before the CRC word (wb), which
   // advances `expected`, so the transmitter reads them only after they are there
-  assign c_we = run_plain || wb || e_done || xw != 0 || fb_we;
+  assign c_we = run_plain || wb || e_done || xw != 0 || fb_we || e_pw;
   assign c_waddr = (run_plain || e_done) ? {{(MW-WB-3){1'b0}}, idx, 3'd1} : wb ? {{(MW-WB-3){1'b0}}, idx, 3'd0}
-    : xw != 0 ? {{(MW-WB-3){1'b0}}, idx, xw} : FB_AT + fb_i[7:1];
+    : xw != 0 ? {{(MW-WB-3){1'b0}}, idx, xw} : e_pw ? PRED_AT + e_pw_addr : FB_AT + fb_i[7:1];
   assign c_wdata = wb ? last4[15:0] : run_plain ? {h_op, run_code[3:0], 4'd0} : e_done ? {h_op, e_code, 4'd0}
     : xw == 3'd2 ? e_res2 : xw == 3'd3 ? e_res3 : xw == 3'd4 ? e_res4 : xw == 3'd5 ? e_res5 : xw == 3'd6 ? e_res6
-    : fb_i[0] ? {d, fb_prev} : {8'd0, d};
+    : e_pw ? e_pw_data : fb_i[0] ? {d, fb_prev} : {8'd0, d};
 
   reg [10:0] n_of;
   always @(*) begin
@@ -461,7 +471,7 @@ module sw_proto (
       `SW_OP_STATUS: n_of = `SW_STATUS_BYTES;
       `SW_OP_READ_COUNTERS: n_of = `SW_COUNTERS_BYTES_UNCONFIGURED;
       `SW_OP_STREAM_SAMPLES: n_of = `SW_STREAM_RESPONSE_BYTES;
-      `SW_OP_TRAIN: n_of = `SW_RUN_RESULT_BYTES;
+      `SW_OP_TRAIN, `SW_OP_INFER: n_of = `SW_RUN_RESULT_BYTES;   // INFER: + n, once r2 is read
       default: n_of = 0;
     endcase
     if (n_code != 0) n_of = `SW_NAK_BYTES;
@@ -491,14 +501,15 @@ module sw_proto (
       3: pb = t_exp[15:8];
       default: pb = 8'd0;             // message: empty string (u16 length 0)
     endcase else case (t_op)
-      `SW_OP_IDENTIFY: pb = cq[7:0];           // read from the EBR (rom_rd) the clock before
+      `SW_OP_IDENTIFY: pb = p[0] ? cq[15:8] : cq[7:0];   // read from the EBR (rom_rd) the clock before
       `SW_OP_READ_WEIGHTS: pb = p[0] ? s_word[15:8] : s_word[7:0];   // int16 little-endian
       `SW_OP_STREAM_SAMPLES: case (p)   // bufferedSamples u32
         0: pb = r2[7:0];
         1: pb = r2[15:8];
         default: pb = 8'd0;
       endcase
-      `SW_OP_TRAIN, `SW_OP_INFER: case (p)   // samples u32, correct u32, junctionCycles u64, clocks u64
+      `SW_OP_TRAIN, `SW_OP_INFER: if (p >= `SW_RUN_RESULT_BYTES) pb = pk[0] ? cq[15:8] : cq[7:0];   // predictions (rom_rd)
+      else case (p)   // samples u32, correct u32, junctionCycles u64, clocks u64
         0: pb = r2[7:0];
         1: pb = r2[15:8];
         4: pb = r3[7:0];

@@ -292,6 +292,14 @@ describe.skipIf(!!missing)(`RTL protocol endpoint under co-simulation${missing ?
     expect((await both(train(9), 1))[3]).toBe(0x80 | OPCODES.TRAIN.code);
     ok(await both(frameOf(seq++, STATUS), 1));
     for (const [j, o] of [[0, 0], [0, 20000], [1, 0], [1, 600]]) expect((await both(rw(j, o, 512), 1))[3]).toBe(0x80 | OPCODES.READ_WEIGHTS.code);
+    // INFER: its predictions, one byte per sample
+    const infer = (n: number) => frameOf(seq++, OPCODES.INFER.code, encodeRequest('INFER', { n }));
+    await okSS(ss('bin', [5, 4, 3, 2, 1, 0, 9, 8, 7, 6]));
+    expect((await both(infer(4), 1))[3]).toBe(0x80 | OPCODES.INFER.code);
+    const inf = await both(infer(6), 1);
+    expect(inf.length).toBe(8 + 24 + 6 + 4);
+    await both(infer(1), 1); // none buffered: sample_underflow
+    await both(infer(20_000), 1); // more than a response carries: bad_payload
     // a RESET forgets the network
     await both(frameOf(seq++, OPCODES.RESET.code), 1);
     ok(await both(frameOf(seq++, STATUS), 1));
