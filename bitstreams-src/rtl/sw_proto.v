@@ -96,6 +96,7 @@ module sw_proto (
   // replay of an older INFER would send the newer one's (the host retransmits only the last: it
   // awaits each INFER before streaming the next chunk); at most PRED_MAX per INFER on the board
   localparam integer PRED_AT = 176, PRED_MAX = 48;
+  localparam [16:0] RING_BYTES = `SW_RING_WORDS * 2;
   localparam [7:0] ERR_OUT_OF_ORDER = `SW_LINK_ERR_OUT_OF_ORDER, ERR_BAD_VERSION = `SW_LINK_ERR_BAD_VERSION;
   localparam [7:0] ERR_STALE_SEQ = `SW_LINK_ERR_STALE_SEQ;
   localparam [31:0] BULK = `SW_BULK_PAYLOAD;
@@ -235,7 +236,7 @@ module sw_proto (
   sw_samples #(.FB(FB)) u_samples (
     .clk(clk), .rst(rst), .start(d_valid && !spoilt && !blocked && cnt == 0),
     .in_valid(ss_byte && configured && !rw_streaming && {{(32-CW){1'b0}}, fb_i} < h_len), .in_idx({{(16-CW){1'b0}}, fb_i}), .in_byte(d),
-    .p(cfg_p), .n_out(cfg_nout), .tail(r_tail), .tail_lo(r_tail_lo),
+    .p(cfg_p), .n_out(cfg_nout), .tail(r_tail), .tail_lo(r_tail_lo), .free(RING_BYTES - {1'b0, r_bytes}),
     .l_req(l_req), .l_addr(l_addr), .l_hi(l_hi), .l_gnt(l_gnt), .l_q(l_hi ? cq[15:8] : cq[7:0]),
     .st_we(s_st_we), .st_addr(s_st_addr), .st_wdata(s_st_wdata), .idle(smp_idle),
     .enc(smp_enc), .count(smp_count), .done_k(smp_done_k), .bad_enc(smp_bad_enc), .bad_label(smp_bad_label),

@@ -12,6 +12,7 @@
 // bytes at consecutive ring addresses; a sample's label comes from the frame buffer (payload byte
 // 3 + k), read through sw_proto's port when it is free (l_req / l_gnt; the byte is in l_q the clock
 // after the grant). A ring word holds two bytes: each byte is written with its word's earlier byte.
+// Writes stop at the end of the free space (the head's records stay whatever arrives).
 module sw_samples #(
   parameter integer PB = `SW_SEQ_PORT_BITS,
   parameter integer FB = 208                 // payload bytes the frame buffer keeps
@@ -26,6 +27,7 @@ module sw_samples #(
   input  wire [15:0]   n_out,                // outputs (labels must be below)
   input  wire [`SW_RING_BYTE_BITS-1:0] tail, // ring byte address past the last buffered record
   input  wire [7:0]    tail_lo,              // the ring byte before `tail` (its word's earlier byte)
+  input  wire [16:0]   free,                 // ring bytes past the tail that hold no buffered record
   output reg           l_req,
   output wire [7:0]    l_addr,               // frame buffer word (payload byte 3 + k, halved)
   output wire          l_hi,
@@ -65,7 +67,9 @@ module sw_samples #(
   task emit;
     input [7:0] v;
     begin
-      st_we <= 1'b1;
+      // only into free bytes: a frame that is not committed (a copy, a refused one) must not reach
+      // the records buffered at the head when the ring is nearly full
+      st_we <= {1'b0, bytes} < free;
       st_addr <= {1'b1, wa[RBB-1:1]};
       st_wdata <= wa[0] ? {v, (bytes == 0) ? tail_lo : lo} : {8'd0, v};
       if (!wa[0]) lo <= v;
