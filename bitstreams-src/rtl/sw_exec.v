@@ -72,6 +72,7 @@ module sw_exec #(
   input  wire          smp_too_many,
   input  wire [15:0]   smp_bytes,
   input  wire [7:0]    smp_lo,
+  input  wire          smp_room_short,       // WRITE_WEIGHTS: the staging did not fit the ring's free bytes
   // the sequencer's results
   input  wire [15:0]   seq_correct,
   input  wire [15:0]   seq_jcycles,
@@ -94,6 +95,9 @@ module sw_exec #(
   output wire [2:0]    hp_sel,
   output reg           hp_start,
   output reg           hp_rd,
+  output reg           hp_wr,                // WRITE_WEIGHTS: st_wdata into the next weight
+  output reg           rg_re,                // WRITE_WEIGHTS: read the staged ring word st_addr (sw_seq x_rg_*)
+  input  wire [15:0]   rg_q,
   input  wire          hp_rvalid,
   input  wire [15:0]   hp_rdata
 );
@@ -109,14 +113,18 @@ module sw_exec #(
   reg [`SW_RING_BYTE_BITS-1:0] r_head;
   reg [15:0] cfg_rec;
   reg is_run, is_inf;
+  reg is_ww;                  // WRITE_WEIGHTS: junction u8, offset u32, words (staged in the ring by sw_samples)
+  reg ww_setup;
+  reg [`SW_RING_BITS-1:0] ww_word;
   reg [8:0] pk;               // INFER: predictions so far
   reg [7:0] p_lo;
   localparam [3:0] CAP_ENC = `SW_CAP_ENCODINGS;         // TRAIN / INFER: n u32
   reg [15:0] edges [0:`SW_MAX_JUNCTIONS-1];   // weights of each junction configured
 
-  localparam [3:0] X_IDLE = 0, X_RD = 1, X_GET = 2, X_J1 = 3, X_J2 = 4, X_J3 = 5, X_WR = 6, X_END = 7,
-    X_CMD = 8, X_WAIT = 9, X_FIN = 10, X_W = 11, X_RW = 12, X_TCMD = 13, X_TWAIT = 14, X_TEND = 15;
-  reg [3:0] xs;
+  localparam [4:0] X_IDLE = 0, X_RD = 1, X_GET = 2, X_J1 = 3, X_J2 = 4, X_J3 = 5, X_WR = 6, X_END = 7,
+    X_CMD = 8, X_WAIT = 9, X_FIN = 10, X_W = 11, X_RW = 12, X_TCMD = 13, X_TWAIT = 14, X_TEND = 15,
+    X_WW0 = 16, X_WW1 = 17, X_WW2 = 18, X_WW3 = 19;
+  reg [4:0] xs;
   assign busy = xs != X_IDLE;
   reg is_cfg;                 // CONFIGURE (else LOAD_SEEDS or READ_WEIGHTS)
   reg is_rw;                  // READ_WEIGHTS: junction u8, offset u32, count u32 (9 bytes, checked by sw_proto)
@@ -233,7 +241,7 @@ module sw_exec #(
   wire [31:0] act_words = nxt - GW;
   wire no_fit = wbig || words > `SW_CAP_WEIGHT_WORDS || abig || act_words > `SW_CAP_ACTIVATION_WORDS;
   wire [3:0] verdict = bp ? E_BAD_PAYLOAD : !is_cfg ? 4'd0 : no_fit ? E_DOES_NOT_FIT : bd ? E_BAD_DESCRIPTOR : 4'd0;
-  wire walk_done = is_cfg ? sec == 4 : is_rw ? pos == 9 : is_run ? pos == 4 : sec == 6;
+  wire walk_done = is_cfg ? sec == 4 : is_rw ? pos == 9 : is_run ? pos == 4 : is_ww ? pos == 5 : sec == 6;
 
   // the next store words of a junction: store.ts storeLayout, one junction per call
   wire [4:0] as_n = j_nbig ? 5'd17 : bits_for({1'b0, j_n});
@@ -243,6 +251,9 @@ module sw_exec #(
     rd <= 1'b0;
     done <= 1'b0;
     pw <= 1'b0;
+    hp_wr <= 1'b0;
+    rg_re <= 1'b0;
+    if (ww_setup && ss != S_IDLE && ss != S_READY) ww_setup <= 1'b0;   // the stream took it
     st_we <= 1'b0;
     if (rst || state_reset) begin
       xs <= X_IDLE;
@@ -258,6 +269,7 @@ module sw_exec #(
         is_cfg <= op == `SW_OP_CONFIGURE;
         is_rw <= op == `SW_OP_READ_WEIGHTS;
         is_run <= op == `SW_OP_TRAIN || op == `SW_OP_INFER;
+        is_ww <= op == `SW_OP_WRITE_WEIGHTS;
         is_inf <= op == `SW_OP_INFER;
         pass <= 1'b0;
         pos <= 0;
@@ -269,8 +281,11 @@ module sw_exec #(
         if (op != `SW_OP_CONFIGURE && op != `SW_OP_INFER && !configured) begin
           code <= E_NOT_CONFIGURED;
           xs <= X_FIN;
+        end else if (op == `SW_OP_WRITE_WEIGHTS && len[0] == 1'b0) begin   // 5 + 2k bytes: whole 16-bit words
+          code <= E_BAD_PAYLOAD;
+          xs <= X_FIN;
         end else if (op == `SW_OP_INFER) xs <= X_RD;   // its n is checked first (X_END)
-        else if ((op == `SW_OP_READ_WEIGHTS || op == `SW_OP_TRAIN) && !seeded) begin
+        else if ((op == `SW_OP_READ_WEIGHTS || op == `SW_OP_TRAIN || op == `SW_OP_WRITE_WEIGHTS) && !seeded) begin
           code <= E_NO_SEEDS;
           xs <= X_FIN;
         end else if (op == `SW_OP_STREAM_SAMPLES) begin
@@ -282,14 +297,14 @@ module sw_exec #(
             : smp_too_many ? E_INTERNAL
             : ({1'b0, r_bytes} + {1'b0, smp_bytes} > RING_BYTES) ? E_OVERFLOW : 4'd0;
           xs <= X_TEND;
-        end else if (len > FB) begin
+        end else if (op == `SW_OP_CONFIGURE && len > FB) begin
           // longer than the frame buffer: only explicit start vectors make a descriptor this long
           code <= E_BAD_DESCRIPTOR;
           xs <= X_FIN;
         end else xs <= X_RD;
       end
       X_RD: if (walk_done) xs <= X_END;
-      else if (pos == len[7:0] || len[15:8] != 0) begin
+      else if ({8'd0, pos} == len) begin
         bp <= 1'b1;                       // a missing byte
         xs <= X_END;
       end else begin
@@ -304,7 +319,7 @@ module sw_exec #(
         xs <= X_RD;
         if (is_run) begin
           if (pos == 3) q_w <= nv;        // n
-        end else if (is_rw) begin
+        end else if (is_rw || is_ww) begin
           if (pos == 0) jn <= rd_byte;
           if (pos == 4) q <= nv;          // offset
           if (pos == 8) q_w <= nv;        // count
@@ -457,7 +472,21 @@ module sw_exec #(
           if (!is_cfg) ls_next;
         end
       end
-      X_END: if (is_run) begin           // TRAIN / INFER n: the endpoint's and the device's checks, in order
+      X_END: if (is_ww) begin            // WRITE_WEIGHTS: the range, then the staged words into the engine
+        q_w <= {17'd0, len[15:1]} - 32'd2;   // (len - 5) / 2 words
+        if (jn >= cfg_L || {1'b0, q} + {17'd0, len[15:1]} - 33'd2 > {17'd0, edges[jn[1:0]]}) begin
+          code <= E_OUT_OF_RANGE;
+          xs <= X_FIN;
+        end else if (smp_bytes != len - 16'd5 || smp_room_short) begin
+          code <= E_INTERNAL;             // the ring had no room to stage the words
+          xs <= X_FIN;
+        end else begin
+          ww_setup <= 1'b1;               // SELECT the junction and skip `offset` weights (the stream, below)
+          ww_word <= (r_tail + r_tail[0]) >> 1;   // where sw_samples staged them
+          wk <= 0;
+          xs <= X_WW0;
+        end
+      end else if (is_run) begin           // TRAIN / INFER n: the endpoint's and the device's checks, in order
         if (is_inf && q_w > `SW_MAX_PAYLOAD - `SW_RUN_RESULT_BYTES) begin
           code <= E_BAD_PAYLOAD;          // more predictions than a response carries
           xs <= X_FIN;
@@ -573,6 +602,26 @@ module sw_exec #(
         end
         xs <= X_FIN;
       end
+      // the staged words, one per 3 clocks: read the ring word, then write it to the engine
+      X_WW0: if (s_ready && !ww_setup) begin
+        if (q_w[15:0] == 0) begin
+          code <= 0;
+          xs <= X_FIN;
+        end else begin
+          st_addr <= {1'b1, ww_word};
+          rg_re <= 1'b1;
+          xs <= X_WW1;
+        end
+      end
+      X_WW1: xs <= X_WW2;                 // the ring reads
+      X_WW2: begin                        // rg_q holds the word
+        st_wdata <= rg_q;
+        hp_wr <= 1'b1;
+        ww_word <= ww_word + 1'b1;
+        q_w <= q_w - 1'b1;
+        xs <= X_WW3;
+      end
+      X_WW3: xs <= X_WW0;
       X_FIN: begin
         done <= 1'b1;
         xs <= X_IDLE;
@@ -605,9 +654,9 @@ module sw_exec #(
       ss <= S_IDLE;
       s_ready <= 1'b0;
     end else case (ss)
-      S_IDLE: if (s_setup) begin
-        s_left <= s_off;
-        cmd_n <= {13'd0, s_j};
+      S_IDLE: if (s_setup || ww_setup) begin
+        s_left <= ww_setup ? q[15:0] : s_off;
+        cmd_n <= {13'd0, ww_setup ? jn[2:0] : s_j};
         ss <= S_SEL;
         s_ready <= 1'b0;
       end
@@ -632,9 +681,9 @@ module sw_exec #(
         s_ready <= 1'b1;
         ss <= S_READY;
       end
-      S_READY: if (s_setup) begin
-        s_left <= s_off;
-        cmd_n <= {13'd0, s_j};
+      S_READY: if (s_setup || ww_setup) begin
+        s_left <= ww_setup ? q[15:0] : s_off;
+        cmd_n <= {13'd0, ww_setup ? jn[2:0] : s_j};
         ss <= S_SEL;
         s_ready <= 1'b0;
       end else if (s_req) begin

@@ -71,6 +71,9 @@ module sw_proto (
   output wire [2:0]                   hp_sel,
   output wire                         hp_start,
   output wire                         hp_rd,
+  output wire                         hp_wr,
+  output wire                         rg_re,
+  input  wire [15:0]                  rg_q,
   input  wire                         hp_rvalid,
   input  wire [15:0]                  hp_rdata,
   input  wire [15:0]                  seq_correct,
@@ -194,7 +197,8 @@ module sw_proto (
   reg [15:0] r2, r3, r4, r5, r6;
   wire [15:0] r_off = r2, r_jc = r3;
   wire xr;                    // running
-  wire blocked = xq || xr;
+  // until its response is in the cache (e_done, xw, wb write the cache: no frame-buffer write may meet them)
+  wire blocked = xq || xr || e_done || xw != 0 || wb;
   reg [7:0] fb_prev;          // the previous payload byte (the even byte of a buffer word)
   reg [3:0] w_code;           // the result code of the request being written to the cache
   wire configured, seeded;
@@ -220,14 +224,16 @@ module sw_proto (
     .seq_correct(seq_correct), .seq_jcycles(seq_jcycles), .seq_clocks(seq_clocks),
     .seq_pred_valid(seq_pred_valid), .seq_pred(seq_pred), .pw(e_pw), .pw_addr(e_pw_addr), .pw_data(e_pw_data),
     .s_setup(s_setup), .s_j(r_jc[15:13]), .s_off(r_off), .s_ready(s_ready), .s_req(s_req), .s_valid(s_valid), .s_word(s_word),
-    .hp_sel(hp_sel), .hp_start(hp_start), .hp_rd(hp_rd), .hp_rvalid(hp_rvalid), .hp_rdata(hp_rdata));
+    .hp_sel(hp_sel), .hp_start(hp_start), .hp_rd(hp_rd), .hp_rvalid(hp_rvalid), .hp_rdata(hp_rdata),
+    .hp_wr(hp_wr), .rg_re(rg_re), .rg_q(rg_q), .smp_room_short(smp_room_short));
   wire [CW-1:0] fb_i = cnt - HDR;   // payload byte index of a byte being received
   wire fb_we = d_valid && !spoilt && !blocked && cnt >= HDR && fb_i < FB;
 
   // ---- STREAM_SAMPLES: samples decoded into the ring while they arrive (sw_samples) ----------------
   // Not while a READ_WEIGHTS response streams weights out of the same banks: such a frame is dropped.
   wire rw_streaming = ts != T_IDLE && rw_ack;
-  wire ss_byte = d_valid && !spoilt && !blocked && cnt >= HDR && h_op == `SW_OP_STREAM_SAMPLES;
+  wire ss_byte = d_valid && !spoilt && !blocked && cnt >= HDR && (h_op == `SW_OP_STREAM_SAMPLES || h_op == `SW_OP_WRITE_WEIGHTS);
+  wire smp_room_short;
   wire smp_idle, smp_bad_enc, smp_bad_label, smp_too_many, l_req, l_hi, s_st_we;
   wire [7:0] smp_enc, smp_lo, l_addr;
   wire [15:0] smp_count, smp_done_k, smp_bytes, s_st_wdata;
@@ -240,10 +246,11 @@ module sw_proto (
     .l_req(l_req), .l_addr(l_addr), .l_hi(l_hi), .l_gnt(l_gnt), .l_q(l_hi ? cq[15:8] : cq[7:0]),
     .st_we(s_st_we), .st_addr(s_st_addr), .st_wdata(s_st_wdata), .idle(smp_idle),
     .enc(smp_enc), .count(smp_count), .done_k(smp_done_k), .bad_enc(smp_bad_enc), .bad_label(smp_bad_label),
-    .too_many(smp_too_many), .bytes(smp_bytes), .lo(smp_lo));
+    .too_many(smp_too_many), .bytes(smp_bytes), .lo(smp_lo), .raw(h_op == `SW_OP_WRITE_WEIGHTS), .room_short(smp_room_short));
   assign st_we = e_st_we || s_st_we;
-  assign st_addr = e_st_we ? e_st_addr : s_st_addr;
-  assign st_wdata = e_st_we ? e_st_wdata : s_st_wdata;
+  // the executor's port while it runs (its ring reads and engine writes use st_addr / st_wdata too)
+  assign st_addr = xr ? e_st_addr : s_st_addr;
+  assign st_wdata = xr ? e_st_wdata : s_st_wdata;
   wire dec_rd = req && dph < 2;
 
   // What running the request answers: 0 = ACK, else a device error code. The payload is checked
@@ -253,10 +260,8 @@ module sw_proto (
   // a bulk request carries at most SW_BULK_PAYLOAD bytes (one sample of STREAM_SAMPLES excepted)
   wire too_bulky = h_len > BULK && (h_op == `SW_OP_WRITE_WEIGHTS || (h_op == `SW_OP_STREAM_SAMPLES && {pl2, pl1} != 16'd1));
   reg [7:0] run_code;
-  // not joined to the sequencer yet: as an unconfigured device answers, else `internal`
-  wire [7:0] not_yet = configured ? ERR_INTERNAL : ERR_NOT_CONFIGURED;
   wire exec_req = run_code == 0 && (h_op == `SW_OP_CONFIGURE || h_op == `SW_OP_LOAD_SEEDS || h_op == `SW_OP_READ_WEIGHTS
-    || h_op == `SW_OP_STREAM_SAMPLES || h_op == `SW_OP_TRAIN || h_op == `SW_OP_INFER);
+    || h_op == `SW_OP_STREAM_SAMPLES || h_op == `SW_OP_TRAIN || h_op == `SW_OP_INFER || h_op == `SW_OP_WRITE_WEIGHTS);
   always @(*) begin
     if (too_bulky) run_code = ERR_BAD_PAYLOAD;
     else case (h_op)
@@ -267,8 +272,8 @@ module sw_proto (
         run_code = (h_len == 4) ? 8'd0 : ERR_BAD_PAYLOAD;
       `SW_OP_READ_WEIGHTS:                            // junction u8, offset u32, count u32: then the executor
         run_code = (h_len == 9) ? 8'd0 : ERR_BAD_PAYLOAD;
-      `SW_OP_WRITE_WEIGHTS:                           // junction u8, offset u32, words
-        run_code = (h_len >= 5) ? not_yet : ERR_BAD_PAYLOAD;
+      `SW_OP_WRITE_WEIGHTS:                           // junction u8, offset u32, words: then the executor
+        run_code = (h_len >= 5) ? 8'd0 : ERR_BAD_PAYLOAD;
       `SW_OP_STREAM_SAMPLES:                          // encoding enum, count u16, data: then the executor
         run_code = (h_len >= 3 && pl0 < `SW_SAMPLE_ENCODINGS) ? 8'd0 : ERR_BAD_PAYLOAD;
       `SW_OP_LOAD_SEEDS:                              // list u32, list u32, u32, u32: then the executor

@@ -28,6 +28,8 @@ module sw_samples #(
   input  wire [`SW_RING_BYTE_BITS-1:0] tail, // ring byte address past the last buffered record
   input  wire [7:0]    tail_lo,              // the ring byte before `tail` (its word's earlier byte)
   input  wire [16:0]   free,                 // ring bytes past the tail that hold no buffered record
+  input  wire          raw,                  // WRITE_WEIGHTS: payload bytes from 5 on, as they come, from the
+                                             // first even ring address at or past the tail (staging)
   output reg           l_req,
   output wire [7:0]    l_addr,               // frame buffer word (payload byte 3 + k, halved)
   output wire          l_hi,
@@ -45,7 +47,8 @@ module sw_samples #(
   output reg           bad_label,            // a label >= n_out
   output wire          too_many,             // more labels than the frame buffer keeps
   output reg  [15:0]   bytes,                // record bytes written
-  output reg  [7:0]    lo                    // the last byte written at an even address
+  output reg  [7:0]    lo,                   // the last byte written at an even address
+  output wire          room_short            // more bytes came than the free bytes hold (not all written)
 );
   localparam integer RBB = `SW_RING_BYTE_BITS;
   reg [7:0] ib;               // the image byte being decoded
@@ -62,14 +65,17 @@ module sw_samples #(
   wire [3:0] per_byte = (enc == `SW_ENC_U8) ? 4'd1 : (enc == `SW_ENC_U4) ? 4'd2 : 4'd8;
   wire [7:0] pix = (enc == `SW_ENC_U8) ? ib : (enc == `SW_ENC_U4) ? (bit_i[0] ? ib[3:0] : ib[7:4]) * 8'd17 : (ib[7 - bit_i[2:0]] ? 8'd255 : 8'd0);
   wire pix_bit = (enc == `SW_ENC_U4) ? (bit_i[0] ? |ib[3:0] : |ib[7:4]) : ib[7 - bit_i[2:0]];   // u4 / bin: this pixel's bits
-  wire [RBB-1:0] wa = tail + bytes[RBB-1:0];
+  wire [RBB-1:0] base = raw ? tail + tail[0] : tail;
+  wire [RBB-1:0] wa = base + bytes[RBB-1:0];
+  wire [16:0] room = raw ? free - tail[0] : free;
+  assign room_short = {1'b0, bytes} > room;
 
   task emit;
     input [7:0] v;
     begin
       // only into free bytes: a frame that is not committed (a copy, a refused one) must not reach
       // the records buffered at the head when the ring is nearly full
-      st_we <= {1'b0, bytes} < free;
+      st_we <= {1'b0, bytes} < room;
       st_addr <= {1'b1, wa[RBB-1:1]};
       st_wdata <= wa[0] ? {v, (bytes == 0) ? tail_lo : lo} : {8'd0, v};
       if (!wa[0]) lo <= v;
@@ -97,7 +103,9 @@ module sw_samples #(
           0: enc <= in_byte;
           1: count[7:0] <= in_byte;
           2: count[15:8] <= in_byte;
-          default: if (in_idx >= 16'd3 + count) begin
+          default: if (raw) begin
+            if (in_idx >= 16'd5) emit(in_byte);
+          end else if (in_idx >= 16'd3 + count) begin
             if (done_k == count || too_many) bad_enc <= 1'b1;   // more image bytes than count images
             else begin
               ib <= in_byte;

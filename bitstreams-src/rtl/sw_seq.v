@@ -78,7 +78,10 @@ module sw_seq #(
   input  wire [15:0]     x_hp_wdata,
   input  wire            x_hp_rd,
   output wire            x_hp_rvalid,
-  output wire [15:0]     x_hp_rdata
+  output wire [15:0]     x_hp_rdata,
+  // external sample-ring read (idle only): word st_addr[RGB-1:0], on x_rg_q the clock after x_rg_re
+  input  wire            x_rg_re,
+  output wire [15:0]     x_rg_q
 );
   localparam integer RB = `SW_AROW_BITS;
   localparam integer NB = `SW_NEURON_BITS;
@@ -159,6 +162,9 @@ module sw_seq #(
   end
   wire [15:0] rg_word = e_wq[rg_lane1*16 +: 16];
   wire [7:0] rg_q = rg_hi1 ? rg_word[15:8] : rg_word[7:0];
+  reg [LB-1:0] x_rg_lane1;
+  always @(posedge clk) x_rg_lane1 <= st_addr[LB-1:0];
+  assign x_rg_q = e_wq[x_rg_lane1*16 +: 16];
 
   // ---------------------------------------------------------------- engine
   reg e_cmd_valid;
@@ -200,7 +206,7 @@ module sw_seq #(
     .hp_rd(x_hp_rd | (cp_issue && cp_src_e)),
     .hp_rvalid(e_hp_rvalid), .hp_rdata(e_hp_rdata),
     .ff_valid(e_ff_valid), .ff_data(e_ff_data), .sv(e_sv),
-    .sp_re(rg_re), .sp_we(sp_w), .sp_row(sp_row), .sp_bank(sp_bank), .w_q(e_wq));
+    .sp_re(rg_re || (idle && x_rg_re)), .sp_we(sp_w), .sp_row(sp_row), .sp_bank(sp_bank), .w_q(e_wq));
   assign x_hp_rvalid = e_hp_rvalid;
   assign x_hp_rdata = e_hp_rdata;
 

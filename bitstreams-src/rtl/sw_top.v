@@ -59,6 +59,8 @@ module sw_top #(
   wire [15:0] correct, jcycles, hp_rdata;
   wire [31:0] clocks;
   wire pred_valid;
+  wire rg_re;
+  wire [15:0] rg_q;
   wire [15:0] pred;
 `ifndef SW_BRINGUP_PORT
   wire proto_busy;
@@ -68,8 +70,8 @@ module sw_top #(
     .st_we(st_we), .st_addr(st_addr), .st_wdata(st_wdata), .cmd_valid(cmd_valid), .cmd(cmd), .cmd_n(cmd_n),
     .seq_busy(busy), .seq_ready(ready),
     .hp_sel(hp_sel), .hp_start(hp_start), .hp_rd(hp_rd), .hp_rvalid(hp_rvalid), .hp_rdata(hp_rdata),
+    .hp_wr(hp_wr), .rg_re(rg_re), .rg_q(rg_q),
     .seq_correct(correct), .seq_jcycles(jcycles), .seq_clocks(clocks), .seq_pred_valid(pred_valid), .seq_pred(pred));
-  assign hp_wr = 1'b0;        // WRITE_WEIGHTS is not joined yet
 `else
   // transitional: the bring-up byte-command port instead of the protocol (see sw_bringup.v)
   sw_bringup #(.SAB(PB)) u_bringup (
@@ -84,7 +86,7 @@ module sw_top #(
     .cmd_valid(cmd_valid), .cmd(cmd), .cmd_n(cmd_n), .busy(busy), .ready(ready), .hold(1'b0), .resume(1'b0),
     .cycle_done(cycle_done), .paused(paused), .correct(correct), .pred_valid(pred_valid), .pred(pred), .jcycles(jcycles), .clocks(clocks),
     .x_hp_sel(hp_sel), .x_hp_start(hp_start), .x_hp_wr(hp_wr), .x_hp_wdata(st_wdata), .x_hp_rd(hp_rd),
-    .x_hp_rvalid(hp_rvalid), .x_hp_rdata(hp_rdata));
+    .x_hp_rvalid(hp_rvalid), .x_hp_rdata(hp_rdata), .x_rg_re(rg_re), .x_rg_q(rg_q));
 
   assign led_r_n = !(busy || proto_busy);
   assign led_g_n = !locked;

@@ -292,6 +292,15 @@ describe.skipIf(!!missing)(`RTL protocol endpoint under co-simulation${missing ?
     expect((await both(train(9), 1))[3]).toBe(0x80 | OPCODES.TRAIN.code);
     ok(await both(frameOf(seq++, STATUS), 1));
     for (const [j, o] of [[0, 0], [0, 20000], [1, 0], [1, 600]]) expect((await both(rw(j, o, 512), 1))[3]).toBe(0x80 | OPCODES.READ_WEIGHTS.code);
+    // WRITE_WEIGHTS: staged in the ring, written through the engine's host port; read back
+    const ww = (junction: number, offset: number, words: Buffer) => frameOf(seq++, OPCODES.WRITE_WEIGHTS.code, encodeRequest('WRITE_WEIGHTS', { junction, offset, words }));
+    const words = Buffer.from(Array.from({ length: 1000 }, (_, k) => (k * 37 + 11) & 0xff));
+    expect((await both(ww(0, 777, words), 1))[3]).toBe(0x80 | OPCODES.WRITE_WEIGHTS.code);
+    expect((await both(ww(1, 3, words.subarray(0, 10)), 1))[3]).toBe(0x80 | OPCODES.WRITE_WEIGHTS.code);
+    await both(ww(1, 3, words.subarray(0, 9)), 1); // not whole words: bad_payload
+    await both(ww(1, 1119, words.subarray(0, 4)), 1); // past the end: out_of_range
+    await both(ww(3, 0, words.subarray(0, 4)), 1); // no such junction: out_of_range
+    for (const [j, o] of [[0, 700], [0, 1200], [1, 0]]) expect((await both(rw(j, o, 512), 1))[3]).toBe(0x80 | OPCODES.READ_WEIGHTS.code);
     // INFER: its predictions, one byte per sample
     const infer = (n: number) => frameOf(seq++, OPCODES.INFER.code, encodeRequest('INFER', { n }));
     await okSS(ss('bin', [5, 4, 3, 2, 1, 0, 9, 8, 7, 6]));
