@@ -183,6 +183,11 @@
 `define SW_COUNTERS_AT_JUNCTIONS 64 // the junction list's u8 count
 `define SW_RUN_RESULT_BYTES 24 // TRAIN / INFER response: samples u32, correct u32, junctionCycles u64, clocks u64 (INFER: predictions follow)
 `define SW_STREAM_RESPONSE_BYTES 4 // STREAM_SAMPLES response: bufferedSamples u32
+`define SW_COUNTERS_AT_CLOCKS 0
+`define SW_COUNTERS_AT_JUNCTION_CYCLES 8
+`define SW_COUNTERS_AT_SAMPLES_TRAINED 16
+`define SW_COUNTERS_AT_SAMPLES_INFERRED 24
+`define SW_COUNTERS_JUNCTION_BYTES 230 // READ_COUNTERS: one junction entry with no lanes
 `define SW_COUNTERS_BYTES_UNCONFIGURED 65 // no junctions
 
 `endif

@@ -40,6 +40,13 @@ module sw_exec #(
   output reg  [3:0]    code,
   output wire          busy,
   output reg           configured,
+  // READ_COUNTERS: what the board counts (SPEC.md section 7), zeroed by RESET, CONFIGURE and CLEAR_COUNTERS
+  input  wire          ctr_clear,
+  output reg  [31:0]   cnt_clocks,
+  output reg  [31:0]   cnt_jcycles,
+  output reg  [31:0]   cnt_trained,
+  output reg  [31:0]   cnt_inferred,
+  output reg  [7:0]    cfg_L,                // junctions of the network configured
   output reg           seeded,
   output reg  [31:0]   rseed,                // STATUS roundingState: the rounding LFSR's state (its seed: no stochastic rounding)
   output reg           st_we,
@@ -163,7 +170,6 @@ module sw_exec #(
   reg [4:0] wk;               // burst write index
   reg wglob;                  // the burst writes the globals (else the junction's words)
   wire hidden = jn + 1'b1 != g_L;
-  reg [7:0] cfg_L;            // junctions of the network configured (g_L is the descriptor being walked)
   reg [7:0] lcnt;             // LOAD_SEEDS: the current list's count
   // LOAD_SEEDS: past one seed, to the next (list element, list, or field)
   task ls_next;
@@ -253,6 +259,12 @@ module sw_exec #(
     pw <= 1'b0;
     hp_wr <= 1'b0;
     rg_re <= 1'b0;
+    if (rst || ctr_clear) begin
+      cnt_clocks <= 0;
+      cnt_jcycles <= 0;
+      cnt_trained <= 0;
+      cnt_inferred <= 0;
+    end
     if (ww_setup && ss != S_IDLE && ss != S_READY) ww_setup <= 1'b0;   // the stream took it
     st_we <= 1'b0;
     if (rst || state_reset) begin
@@ -582,6 +594,10 @@ module sw_exec #(
           res3 <= seq_correct;
           res4 <= seq_jcycles;
           res5 <= seq_clocks[15:0];
+          cnt_clocks <= cnt_clocks + seq_clocks;
+          cnt_jcycles <= cnt_jcycles + seq_jcycles;
+          if (is_inf) cnt_inferred <= cnt_inferred + q_w;
+          else cnt_trained <= cnt_trained + q_w;
           res6 <= seq_clocks[31:16];
           q <= q_w[15:0] * cfg_rec;       // bytes the run consumed
           code <= 0;

@@ -182,6 +182,8 @@ module sw_proto (
   reg [2:0] xw;               // writing the executor's result word 2..6 to the cache
   wire [15:0] e_res2, e_res3, e_res4, e_res5, e_res6;
   wire e_pw;                  // the executor writes two predictions (INFER)
+  wire [31:0] cnt_clocks, cnt_jcycles, cnt_trained, cnt_inferred;
+  wire [7:0] cfg_L;
   wire [7:0] e_pw_addr;
   wire [15:0] e_pw_data;
   wire [`SW_RING_BYTE_BITS-1:0] r_tail;
@@ -214,7 +216,8 @@ module sw_proto (
   always @(posedge clk) if (e_rd) e_rd_hi <= e_rd_addr[0];
   sw_exec #(.FB(FB), .PRED_MAX(PRED_MAX)) u_exec (
     .clk(clk), .rst(rst), .go(e_go), .op(h_op), .len(h_len[31:16] != 0 ? 16'hffff : h_len[15:0]),
-    .state_reset(state_reset), .rd(e_rd), .rd_addr(e_rd_addr), .rd_byte(e_rd_hi ? cq[15:8] : cq[7:0]),
+    .state_reset(state_reset), .ctr_clear(wb && ctr_reset), .cnt_clocks(cnt_clocks), .cnt_jcycles(cnt_jcycles),
+    .cnt_trained(cnt_trained), .cnt_inferred(cnt_inferred), .cfg_L(cfg_L), .rd(e_rd), .rd_addr(e_rd_addr), .rd_byte(e_rd_hi ? cq[15:8] : cq[7:0]),
     .done(e_done), .code(e_code), .busy(xr), .configured(configured), .seeded(seeded), .rseed(rseed),
     .st_we(e_st_we), .st_addr(e_st_addr), .st_wdata(e_st_wdata), .cmd_valid(cmd_valid), .cmd(cmd), .cmd_n(cmd_n),
     .seq_busy(seq_busy), .seq_ready(seq_ready), .res2(e_res2), .res3(e_res3), .res4(e_res4), .res5(e_res5), .res6(e_res6),
@@ -475,7 +478,7 @@ module sw_proto (
     case (n_op)
       `SW_OP_IDENTIFY: n_of = `SW_IDENT_BYTES;
       `SW_OP_STATUS: n_of = `SW_STATUS_BYTES;
-      `SW_OP_READ_COUNTERS: n_of = `SW_COUNTERS_BYTES_UNCONFIGURED;
+      `SW_OP_READ_COUNTERS: n_of = `SW_COUNTERS_BYTES_UNCONFIGURED + (configured ? cfg_L[2:0] * `SW_COUNTERS_JUNCTION_BYTES : 0);
       `SW_OP_STREAM_SAMPLES: n_of = `SW_STREAM_RESPONSE_BYTES;
       `SW_OP_TRAIN, `SW_OP_INFER: n_of = `SW_RUN_RESULT_BYTES;   // INFER: + n, once r2 is read
       default: n_of = 0;
@@ -497,6 +500,9 @@ module sw_proto (
   localparam integer ST_BS = `SW_STATUS_AT_BUFFERED_SAMPLES, ST_BB = `SW_STATUS_AT_BUFFERED_BYTES;
   localparam integer ST_CONF = `SW_STATUS_AT_CONFIGURED, ST_SEED = `SW_STATUS_AT_SEEDED, ST_RS = `SW_STATUS_AT_ROUNDING_STATE;
   localparam integer C_IN = `SW_COUNTERS_AT_WIRE_BYTES_IN, C_OUT = `SW_COUNTERS_AT_WIRE_BYTES_OUT;
+  localparam integer C_CLK = `SW_COUNTERS_AT_CLOCKS, C_JC = `SW_COUNTERS_AT_JUNCTION_CYCLES;
+  localparam integer C_ST = `SW_COUNTERS_AT_SAMPLES_TRAINED, C_SI = `SW_COUNTERS_AT_SAMPLES_INFERRED;
+  localparam integer C_JL = `SW_COUNTERS_AT_JUNCTIONS;
   wire [31:0] crc_out = ~tx_crc;
   always @(*) begin
     pb = 8'd0;
@@ -546,6 +552,23 @@ module sw_proto (
         default: pb = 8'd0;
       endcase
       `SW_OP_READ_COUNTERS: case (p)   // u64 fields: the low 32 bits counted, the rest 0
+        C_CLK + 0: pb = cnt_clocks[7:0];
+        C_CLK + 1: pb = cnt_clocks[15:8];
+        C_CLK + 2: pb = cnt_clocks[23:16];
+        C_CLK + 3: pb = cnt_clocks[31:24];
+        C_JC + 0: pb = cnt_jcycles[7:0];
+        C_JC + 1: pb = cnt_jcycles[15:8];
+        C_JC + 2: pb = cnt_jcycles[23:16];
+        C_JC + 3: pb = cnt_jcycles[31:24];
+        C_ST + 0: pb = cnt_trained[7:0];
+        C_ST + 1: pb = cnt_trained[15:8];
+        C_ST + 2: pb = cnt_trained[23:16];
+        C_ST + 3: pb = cnt_trained[31:24];
+        C_SI + 0: pb = cnt_inferred[7:0];
+        C_SI + 1: pb = cnt_inferred[15:8];
+        C_SI + 2: pb = cnt_inferred[23:16];
+        C_SI + 3: pb = cnt_inferred[31:24];
+        C_JL: pb = configured ? cfg_L : 8'd0;   // the junctions, each entry all 0 with no lanes
         C_IN + 0: pb = snap_in[7:0];
         C_IN + 1: pb = snap_in[15:8];
         C_IN + 2: pb = snap_in[23:16];

@@ -1,6 +1,7 @@
 import { SIGMOID_LUT, SIGMOID_LUT_IN_FRAC, SIGMOID_LUT_OUT_FRAC, SIGMOID_LUT_SIZE } from '../activation.ts';
 import { PROFILES, UP5K_BANK_ROWS, UP5K_BUILD, UP5K_RING_BYTES_PER_WORD, UP5K_RING_WORDS, UP5K_WEIGHT_ROWS } from '../capability.ts';
 import { STORE_GLOBAL_WORDS, STORE_JUNCTION_WORDS } from '../store.ts';
+import { emptyCounters } from '../counters.ts';
 import { DEVICE_ERRORS } from '../errors.ts';
 import { specHash } from '../hash.ts';
 import { accumulatorBits, DEFAULT_FORMATS, INPUT_FORMAT } from '../formats.ts';
@@ -308,6 +309,10 @@ function protocolRtl(def: (name: string, value: string | number, comment?: strin
   const run = OPCODES.TRAIN.response;
   def('SW_RUN_RESULT_BYTES', fieldOffset(run, 'clocks') + 8, 'TRAIN / INFER response: samples u32, correct u32, junctionCycles u64, clocks u64 (INFER: predictions follow)');
   def('SW_STREAM_RESPONSE_BYTES', encodeResponse('STREAM_SAMPLES', { bufferedSamples: 0 }).length, 'STREAM_SAMPLES response: bufferedSamples u32');
+  for (const f of ['clocks', 'junctionCycles', 'samplesTrained', 'samplesInferred'] as const) def(`SW_COUNTERS_AT_${f.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`, fieldOffset(counters, f));
+  // a junction's entry as the board sends it: every counter 0, no lanes (firmware-spec/SPEC.md section 7)
+  const zero = (k: number) => encodeResponse('READ_COUNTERS', emptyCounters(new Array(k).fill(0))).length;
+  def('SW_COUNTERS_JUNCTION_BYTES', zero(1) - zero(0), 'READ_COUNTERS: one junction entry with no lanes');
   def('SW_COUNTERS_BYTES_UNCONFIGURED', fieldOffset(counters, 'junctions') + 1, 'no junctions');
 }
 
