@@ -44,12 +44,13 @@
 // The transmitter builds each frame byte by byte (header, payload from a mux, CRC) and SLIP-encodes it
 // (END after).
 //
-// Implemented requests: IDENTIFY (the up5k capability, generated into ident_rom.vh), RESET, STATUS,
-// READ_COUNTERS, CLEAR_COUNTERS. A payload that does not match its schema is NAK bad_payload. The
-// network opcodes are not yet joined to the sequencer (see the sequencer port in sw_top.v): CONFIGURE
-// is NAK bad_opcode, and LOAD_SEEDS, WRITE_WEIGHTS, READ_WEIGHTS, STREAM_SAMPLES, TRAIN and INFER
-// are NAK not_configured, as on an emulator that was never configured. Every other opcode (masks,
-// the balancer: not in the up5k capability) is NAK bad_opcode.
+// Requests: IDENTIFY (the up5k capability, generated into ident_rom.vh), RESET, STATUS, READ_COUNTERS,
+// CLEAR_COUNTERS here; a payload that does not match its schema is NAK bad_payload. CONFIGURE,
+// LOAD_SEEDS, READ_WEIGHTS, WRITE_WEIGHTS, STREAM_SAMPLES, TRAIN and INFER run in the executor
+// (sw_exec.v) on the sequencer, from the payload bytes kept in the frame buffer (and, for samples and
+// staged weights, in the ring: sw_samples.v); its result code and result words are cached like any
+// response. Frames that arrive while the executor runs are dropped (the host resends them). Every
+// other opcode (masks, the balancer: not in the up5k capability) is NAK bad_opcode.
 module sw_proto (
   input  wire       clk,
   input  wire       rst,

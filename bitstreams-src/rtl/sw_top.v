@@ -4,10 +4,10 @@
 // header, CRC-32, seq rules, replay) on the FT2232H UART (SW_UART_BAUD, 8N1), and the sequencer
 // (sw_seq, with the junction engine).
 //
-// The sequencer port is where the network opcodes (CONFIGURE .. INFER) join the protocol: a front end
-// writes the store (st_we/st_addr/st_wdata: descriptor words, samples, labels in the layout of
-// test/rtl/seq.ts seqLayout), issues LOAD_SEEDS / TRAIN / SELECT on cmd, and moves weights through the
-// engine's host port (x_hp_*). sw_proto does not drive it yet, so it is held idle here.
+// The sequencer port is where the network opcodes (CONFIGURE .. INFER) join the protocol: sw_proto's
+// executor (sw_exec.v) writes the store (st_we/st_addr/st_wdata: descriptor words in the layout of
+// test/rtl/seq.ts seqLayout; sw_samples.v writes sample records into the ring), issues LOAD_SEEDS /
+// TRAIN / INFER / SELECT on cmd, and moves weights through the engine's host port (x_hp_*).
 module sw_top #(
   parameter integer UART_DIV = `SW_UART_DIV   // clocks per UART bit (the co-simulation may build another rate)
 ) (
