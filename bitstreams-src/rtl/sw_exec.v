@@ -240,6 +240,10 @@ module sw_exec #(
     end
   end
 
+  // the one multiplier (an SB_MAC16): n*fi and p*fo of a junction, n * record bytes of a run
+  wire [15:0] m_a = (xs == X_J1) ? j_n : (xs == X_J2) ? j_p : q_w[15:0];
+  wire [15:0] m_b = (xs == X_J1) ? j_fi : (xs == X_J2) ? j_fo : cfg_rec;
+  wire [31:0] prod = m_a * m_b;
   wire [31:0] w_sum;
   wire w_carry;
   assign {w_carry, w_sum} = {1'b0, words} + {1'b0, q};
@@ -437,12 +441,12 @@ module sw_exec #(
         endcase
       end
       X_J1: begin                         // n*fi
-        q <= j_n * j_fi;
+        q <= prod;                        // n*fi
         xs <= X_J2;
       end
       X_J2: begin                         // p*fo; weights and rows
         q_w <= q;
-        q <= j_p * j_fo;
+        q <= prod;                        // p*fo
         wbig <= wbig || w_carry || (j_nbig && (j_fibig || j_fi != 0)) || (j_fibig && j_n != 0);
         words <= w_sum;
         wbase <= rows;
@@ -599,7 +603,7 @@ module sw_exec #(
           if (is_inf) cnt_inferred <= cnt_inferred + q_w;
           else cnt_trained <= cnt_trained + q_w;
           res6 <= seq_clocks[31:16];
-          q <= q_w[15:0] * cfg_rec;       // bytes the run consumed
+          q <= prod;                      // bytes the run consumed: n * record bytes
           code <= 0;
           xs <= X_TEND;
         end

@@ -67,9 +67,9 @@ describe('up5k build vs the up5k capability', () => {
     // sample ring's rows (two input bytes per word)
     expect(count('SB_SPRAM256KA') * 16 * 1024).toBe(cap.weightWords + cap.sampleBufferBytes / 2);
     expect(count('SB_SPRAM256KA')).toBe(2 * cap.maxLanesPerJunction);
-    // three multipliers per lane (FF a*w, BP w*d, UP d*a), and the sequencer's sample record address
-    // (head + x * record bytes, sw_seq.v)
-    expect(count('SB_MAC16')).toBe(3 * cap.maxLanesPerJunction + 1);
+    // three multipliers per lane (FF a*w, BP w*d, UP d*a), the sequencer's sample record address
+    // (head + x * record bytes, sw_seq.v) and the executor's (CONFIGURE's sizes, a run's bytes, sw_exec.v)
+    expect(count('SB_MAC16')).toBe(3 * cap.maxLanesPerJunction + 2);
     const pll = cells.find((c) => c.type === 'SB_PLL40_PAD');
     expect(pll).toBeDefined();
     const p = (k: string) => parseInt(pll!.parameters[k], 2);
