@@ -98,8 +98,11 @@ module sw_proto (
   localparam integer FB = 224, FB_AT = 64;
   // INFER's predictions (one byte each, two to a word) from word PRED_AT on: the last INFER's, so a
   // replay of an older INFER would send the newer one's (the host retransmits only the last: it
-  // awaits each INFER before streaming the next chunk); at most PRED_MAX per INFER on the board
-  localparam integer PRED_AT = 176, PRED_MAX = 48;
+  // awaits each INFER before streaming the next chunk); at most PRED_MAX (76) per INFER on the board
+  // the cache EBR: 8 entries of 8 words, the frame buffer, the predictions, IDENTIFY's bytes (two a
+  // word) at the top
+  localparam integer ROM_AT = 256 - (`SW_IDENT_BYTES + 1) / 2;
+  localparam integer PRED_AT = 176, PRED_MAX = 2 * (ROM_AT - PRED_AT);
   localparam [16:0] RING_BYTES = `SW_RING_WORDS * 2;
   localparam [7:0] ERR_OUT_OF_ORDER = `SW_LINK_ERR_OUT_OF_ORDER, ERR_BAD_VERSION = `SW_LINK_ERR_BAD_VERSION;
   localparam [7:0] ERR_STALE_SEQ = `SW_LINK_ERR_STALE_SEQ;
@@ -148,7 +151,6 @@ module sw_proto (
   // 0}); IDENTIFY's payload bytes (constant) from word ROM_AT on. One EBR (256 x 16) with a registered
   // read port that the decision and the transmitter share.
   localparam integer MW = 8;                 // word address bits
-  localparam integer ROM_AT = 200;      // 8 cache entries of 8 words, the frame buffer, the predictions, the ROM (2 bytes a word)
   (* ram_style = "block" *) reg [15:0] cmem [0:(1 << MW)-1];
   `include `SW_IDENT_ROM
   integer ri;

@@ -308,6 +308,11 @@ describe.skipIf(!!missing)(`RTL protocol endpoint under co-simulation${missing ?
     const inf = await both(infer(6), 1);
     expect(inf.length).toBe(8 + 24 + 6 + 4);
     await both(infer(1), 1); // none buffered: sample_underflow
+    // the ring full (41 MNIST records), inferred at once
+    for (let k = 0; k < 4; k++) await okSS(ss('bin', [0, 1, 2, 3, 4, 5, 6, 7, 8, 9].map((v) => (v + k) % 10)));
+    await okSS(ss('u8', [4]));
+    await both(ss('u8', [5]), 1); // no room: sample_overflow
+    expect((await both(infer(41), 1)).length).toBe(8 + 24 + 41 + 4);
     await both(infer(20_000), 1); // more than a response carries: bad_payload
     // a RESET forgets the network
     await both(frameOf(seq++, OPCODES.RESET.code), 1);
