@@ -62,8 +62,8 @@ module sw_top #(
   wire rg_re;
   wire [15:0] rg_q;
   wire [15:0] pred;
-`ifndef SW_BRINGUP_PORT
   wire proto_busy;
+`ifndef SW_BRINGUP_PORT
   sw_proto u_proto (
     .clk(clk), .rst(rst), .rx_valid(rx_valid), .rx_data(rx_data),
     .tx_start(tx_start), .tx_data(tx_data), .tx_busy(tx_busy), .busy(proto_busy),
@@ -74,6 +74,8 @@ module sw_top #(
     .seq_correct(correct), .seq_jcycles(jcycles), .seq_clocks(clocks), .seq_pred_valid(pred_valid), .seq_pred(pred));
 `else
   // transitional: the bring-up byte-command port instead of the protocol (see sw_bringup.v)
+  assign proto_busy = 1'b0;
+  assign rg_re = 1'b0;
   sw_bringup #(.SAB(PB)) u_bringup (
     .clk(clk), .rst(rst), .rx_valid(rx_valid), .rx_data(rx_data),
     .tx_start(tx_start), .tx_data(tx_data), .tx_busy(tx_busy),
