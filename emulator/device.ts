@@ -10,6 +10,7 @@ import { EssopUpdater } from './essop.ts';
 import { dfaFeedback, initialWeights, type NetworkDescriptor } from '../firmware-spec/network.ts';
 import { latencyCycles, type Phase, PHASES } from '../firmware-spec/schedule.ts';
 import { specHash } from '../firmware-spec/hash.ts';
+import { sampleRecordBytes, storeLayout } from '../firmware-spec/store.ts';
 import { cycleClocks as cycleClocksOf, SHARED_ENGINE_TRAIN_CLOCKS, sharedEnginePassClocks, startVectorDrawClocks } from '../firmware-spec/timing.ts';
 import { JunctionDatapath, type JunctionKernels } from './junction.ts';
 import { createJunctionKernels, kernelChoice, type KernelChoice } from './kernels/select.ts';
@@ -150,6 +151,8 @@ export class EmulatedDevice {
     });
     if (lanes > cap.maxLanes) problems.push(`junctions: ${lanes} lanes in all, device has ${cap.maxLanes}`);
     if (words > cap.weightWords) throw new DeviceError('does_not_fit', `network has ${words} weights, device memory holds ${cap.weightWords} (${words - cap.weightWords} too many)`);
+    const act = storeLayout(net).activationWords;
+    if (act > cap.activationWords) throw new DeviceError('does_not_fit', `activations and deltas of the samples in flight need ${act} words, device memory holds ${cap.activationWords} (${act - cap.activationWords} too many)`);
     if (net.feedback === 'dfa' && !cap.features.dfa) problems.push('feedback: this device has no DFA');
     if (net.rounding === 'stochastic' && !cap.features.stochasticRounding) problems.push('rounding: this device has no stochastic rounding');
     problems.push(...checkUpdate(net.update, net.rounding).map(([p, m]) => `${p}: ${m}`));
@@ -306,8 +309,10 @@ export class EmulatedDevice {
     if (pixels.length !== labels.length * size) throw new DeviceError('bad_payload', `${labels.length} labels need ${labels.length * size} pixels, got ${pixels.length}`);
     const outputs = this.layers[this.layers.length - 1];
     for (const y of labels) if (y >= outputs) throw new DeviceError('bad_payload', `label ${y} out of range for ${outputs} outputs`);
-    if (this.bufferedBytes + pixels.length > this.capability.sampleBufferBytes) {
-      throw new DeviceError('sample_overflow', `sample buffer holds ${this.capability.sampleBufferBytes} bytes; ${this.bufferedBytes} used, ${pixels.length} more sent`);
+    // a buffered sample takes its input bytes and its label byte (store.ts sampleRecordBytes)
+    const bytes = labels.length * sampleRecordBytes(size);
+    if (this.bufferedBytes + bytes > this.capability.sampleBufferBytes) {
+      throw new DeviceError('sample_overflow', `sample buffer holds ${this.capability.sampleBufferBytes} bytes; ${this.bufferedBytes} used, ${bytes} more sent (${sampleRecordBytes(size)} per sample with its label)`);
     }
     // one copy of the block (the caller may reuse its buffer), one view per sample; a plain
     // Uint8Array even from a Buffer (whose slice would be a view, not a copy)
@@ -316,7 +321,7 @@ export class EmulatedDevice {
       this.pixels.push(block.subarray(i * size, (i + 1) * size));
       this.labels.push(labels[i]);
     }
-    this.bufferedBytes += pixels.length;
+    this.bufferedBytes += bytes;
   }
 
   status(): DeviceStatus {
@@ -454,7 +459,7 @@ export class EmulatedDevice {
     const from = this.bufferHead;
     this.bufferHead += n;
     const out = { pixels: this.pixels.slice(from, from + n), labels: this.labels.slice(from, from + n) };
-    for (const p of out.pixels) this.bufferedBytes -= p.length;
+    for (const p of out.pixels) this.bufferedBytes -= sampleRecordBytes(p.length);
     if (this.bufferHead === this.labels.length) this.dropSamples();
     return out;
   }

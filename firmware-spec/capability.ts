@@ -1,4 +1,5 @@
 import { DEFAULT_FORMATS, FORMAT_BOUNDS, type NumberFormats } from './formats.ts';
+import { STORE_GLOBAL_WORDS } from './store.ts';
 import type { TimingModel } from './timing.ts';
 import { BULK_PAYLOAD } from './payload-limits.ts';
 import { SPEC_VERSION } from './version.ts';
@@ -24,9 +25,11 @@ export interface Capability {
   maxJunctions: number;
   /** weight memory, weight words */
   weightWords: number;
-  /** activation and delta memory, words, for all in-flight samples of all layers */
+  /** activation and delta memory, words, for all in-flight samples of all layers past the input
+   *  layer (whose activations are the buffered sample bytes), counted as store.ts lays it out */
   activationWords: number;
-  /** on-device sample buffer, bytes (holds two chunks so the link and the device overlap) */
+  /** on-device sample buffer, bytes; a sample takes its input bytes and a label byte (store.ts
+   *  sampleRecordBytes); it holds two chunks so the link and the device overlap */
   sampleBufferBytes: number;
   /**
    * payload bytes of one bulk frame (WRITE_WEIGHTS, READ_WEIGHTS, STREAM_SAMPLES, READ_MASK,
@@ -47,17 +50,42 @@ export interface Capability {
 export type ProfileName = 'emu' | 'up5k';
 
 /**
- * Device profiles. 'emu' is a roomy software device. 'up5k' is the iCEBreaker build: its lanes,
- * memories and clock are what bitstreams-src is built with (a test checks the two agree).
- *   maxLanes 2: one junction engine of 2 lanes, time-shared by the junctions; each lane's weight bank is
- *     a pair of SPRAMs (even rows, odd rows) so it reads one weight and writes one back per clock
- *   weightWords: 4 SPRAM x 16K words of 16 bits = 65,536
- *   activationWords: EBR banks of the engine: left activations, left deltas and right deltas,
- *     each 2 lanes x 512 words = 3,072 (layers up to 1,024 neurons)
- *   clockHz: 24 MHz from the PLL (12 MHz oscillator x 2)
- *   timing 'shared-engine': clocks count as the RTL sequencer (sw_seq.v) spends them, junction after
- *     junction on the one engine (timing.ts); the RTL tests check the two agree
+ * The iCEBreaker build's hardware (bitstreams-src/rtl), from which the up5k profile's numbers are
+ * derived below and bitstreams-src/gen/spec.vh is generated (gen/verilog.ts). A test compares the
+ * synthesised netlist with it (test/rtl/capability.test.ts).
  */
+export const UP5K_BUILD = {
+  /** lanes of the one junction engine (sw_junction.v) */
+  lanes: 2,
+  /** SB_SPRAM256KA blocks: 16K words of 16 bits each, all four of the UP5K */
+  sprams: 4,
+  spramWords: 16 * 1024,
+  /** each lane's bank is a pair of SPRAMs (even rows, odd rows), so it reads one weight and writes
+   *  one back per clock: 2 x 16K rows of one 16-bit word */
+  spramsPerLane: 2,
+  /** the top rows of every lane's bank hold the sample buffer (rows bankRows - ringRowsPerLane ..
+   *  bankRows - 1), two input bytes per word; the rows below hold weights. A quarter of the SPRAM
+   *  (32 KB) holds two 20-sample chunks of MNIST; the other 48K words hold its 34,048 weights */
+  ringRowsPerLane: 8 * 1024,
+  /** rows of each engine EBR bank (left activations, left deltas, BP sums): layers up to
+   *  lanes x actRowsPerBank = 1,024 neurons */
+  actRowsPerBank: 512,
+  /** the sequencer's store (sw_seq.v: globals, descriptors, activation slots, deltas, DFA matrix):
+   *  4 EBR blocks of 256 x 16; the other 26 hold the engine's banks and the sigmoid table */
+  storeWords: 1024,
+  /** junction descriptors the store has room for (store.ts) */
+  maxJunctions: 4,
+  /** 24 MHz from the PLL (12 MHz oscillator x 2) */
+  clockHz: 24_000_000,
+} as const;
+
+/** Rows of one lane's weight bank (both SPRAMs), rows of it that hold weights, words of the sample ring. */
+export const UP5K_BANK_ROWS = UP5K_BUILD.spramsPerLane * UP5K_BUILD.spramWords;
+export const UP5K_WEIGHT_ROWS = UP5K_BANK_ROWS - UP5K_BUILD.ringRowsPerLane;
+export const UP5K_RING_WORDS = UP5K_BUILD.lanes * UP5K_BUILD.ringRowsPerLane;
+/** input bytes per ring word (16-bit SPRAM words, little-endian: even byte address in bits 7..0) */
+export const UP5K_RING_BYTES_PER_WORD = 2;
+
 export const PROFILES: Record<ProfileName, Omit<Capability, 'specHash' | 'specVersion' | 'profile' | 'formatBounds'>> = {
   emu: {
     clockHz: 100_000_000,
@@ -78,15 +106,15 @@ export const PROFILES: Record<ProfileName, Omit<Capability, 'specHash' | 'specVe
     timing: 'parallel',
   },
   up5k: {
-    clockHz: 24_000_000,
+    clockHz: UP5K_BUILD.clockHz,
     // one 2-lane engine, time-shared by the junctions (timing 'shared-engine'): every junction may
     // use both lanes, so the total is per-junction lanes times junctions
-    maxLanes: 2 * 4,
-    maxLanesPerJunction: 2,
-    maxJunctions: 4,
-    weightWords: 65_536,
-    activationWords: 3_072,
-    sampleBufferBytes: 32 * 1024,
+    maxLanes: UP5K_BUILD.lanes * UP5K_BUILD.maxJunctions,
+    maxLanesPerJunction: UP5K_BUILD.lanes,
+    maxJunctions: UP5K_BUILD.maxJunctions,
+    weightWords: UP5K_BUILD.lanes * UP5K_WEIGHT_ROWS,
+    activationWords: UP5K_BUILD.storeWords - STORE_GLOBAL_WORDS,
+    sampleBufferBytes: UP5K_RING_WORDS * UP5K_RING_BYTES_PER_WORD,
     // the board keeps a request's payload until its CRC checks: one bulk frame of the smallest size
     bulkPayload: BULK_PAYLOAD,
     formats: DEFAULT_FORMATS,

@@ -10,6 +10,7 @@ export * from './essop.ts';
 export * from './schedule.ts';
 export * from './counters.ts';
 export * from './capability.ts';
+export * from './store.ts';
 export * from './errors.ts';
 export * from './hash.ts';
 export * from './protocol.ts';

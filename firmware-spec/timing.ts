@@ -23,8 +23,10 @@ export type TimingModel = (typeof TIMING_MODELS)[number];
  * Clocks of sw_seq.v's steps (derived from its state machine; each state is at least one clock):
  *   load:      a descriptor load of 17 store words takes 17 + 2 clocks (store read latency 2); the
  *              previous junction's (or a hidden layer's) fields n, abase, ashift, dbase, fbbase: 5 + 2
- *   copy:      n words through the engine's host port or the store: 1 (issuing state) + 1 (port start)
+ *   copy:      n words through the engine's host port, the store or the sample ring (input bytes; the
+ *              ring's reads have the store's latency): 1 (issuing state) + 1 (port start)
  *              + n + 5 (read latency 2, one register stage, the write, the drain check)
+ *   INFER:     TRAIN's junction cycles with FF only (n + L - 1 of them), clocked the same way
  *   engine:    a command: 1 (issuing state) + 1 (command) + 1 (the engine takes it) + busy + 1
  *              (busy: the start-vector draw's LFSR clocks, at least 1; a pass's W/z rows + 5 of pipeline)
  */

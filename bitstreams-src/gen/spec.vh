@@ -5,7 +5,7 @@
 // spec version
 `define SW_SPEC_MAJOR 1
 `define SW_SPEC_MINOR 0
-`define SW_SPEC_HASH32 32'h2a33d228 // first 32 bits of hash.ts specHash() (IDENTIFY compares the full hash)
+`define SW_SPEC_HASH32 32'h1a650eca // first 32 bits of hash.ts specHash() (IDENTIFY compares the full hash)
 
 // number formats (formats.ts): two's complement, BITS wide, FRAC fractional bits
 `define SW_ACT_BITS 16
@@ -84,6 +84,7 @@
 `define SW_FRAME_CRC_BYTES 4 // CRC-32/ISO-HDLC over header and payload
 `define SW_FRAME_CRC_CHECK 32'hcbf43926 // CRC-32 of "123456789"
 `define SW_MAX_PAYLOAD 16384
+`define SW_BULK_PAYLOAD 1024 // a bulk request (WRITE_WEIGHTS, STREAM_SAMPLES of more than one sample) or READ response carries at most this
 `define SW_WINDOW 8
 `define SW_REPLAY_CACHE 32
 `define SW_SEQ_MODULO 65536
@@ -127,15 +128,66 @@
 `define SW_LANES 2 // z lanes of the junction engine
 `define SW_MAX_JUNCTIONS 4
 `define SW_LANE_BITS 1
-`define SW_WEIGHT_WORDS 65536
-`define SW_WROWS 32768 // rows of one weight bank
+`define SW_WEIGHT_WORDS 49152
+`define SW_WROWS 32768 // rows of one lane's bank (2 SPRAMs)
 `define SW_WROW_BITS 15
-`define SW_ACT_WORDS 3072
+`define SW_WEIGHT_ROWS 24576 // rows of a bank that hold weights
+`define SW_RING_ROW_BASE 24576 // first row of the sample ring in every bank
+`define SW_RING_WORDS 16384 // sample ring, 16-bit words (two input bytes each), ring word w in lane w mod SW_LANES
+`define SW_RING_BITS 14
+`define SW_RING_BYTE_BITS 15 // byte addresses of the sample ring
+`define SW_ACT_WORDS 992 // store words past the globals (store.ts)
 `define SW_AROWS 512 // rows of one activation / delta bank
 `define SW_AROW_BITS 9
 `define SW_MAX_NEURONS 1024
 `define SW_SEQ_WORDS 1024 // the sequencer's store (sw_seq.v), 16-bit words
 `define SW_SEQ_ADDR_BITS 10
+`define SW_STORE_GLOBAL_WORDS 32
+`define SW_STORE_JUNCTION_WORDS 32
+`define SW_SEQ_PORT_BITS 15 // sw_seq store port: top bit 1 = sample ring word, 0 = store word
 `define SW_NEURON_BITS 11
+
+// framed protocol in the RTL (sw_proto.v): CRC-32 register, fixed responses of the up5k board
+`define SW_CRC32_POLY 32'hedb88320 // reflected; register starts at all ones, final value inverted
+`define SW_CRC32_RESIDUE 32'hdebb20e3 // register after a frame and its own CRC: the frame is good
+`define SW_BOOT_COUNT 1 // an FPGA keeps no state across power cycles
+`define SW_IDENT_BYTES 87 // IDENTIFY response payload bytes: sw_ident_byte() in ident_rom.vh
+`define SW_IDENT_ROM "ident_rom.vh" // include inside a module
+`define SW_NAK_BYTES 6 // NAK payload: opcode, code, expected u16, empty message
+`define SW_SAMPLE_ENCODINGS 4 // STREAM_SAMPLES encoding enum values (any device)
+`define SW_ENUM_FEEDBACK 2 // CONFIGURE enum values (protocol.ts), index = wire value
+`define SW_ENUM_ROUNDING 2
+`define SW_ENUM_CONNECTIVITY 3
+`define SW_ENUM_START_VECTOR_MODE 3
+`define SW_ENUM_ACTIVATION 2
+`define SW_ENUM_UPDATE_MODE 2
+`define SW_CONN_LFSR 1 // the connectivity kind with no p*fo = n*fi rule
+`define SW_CAP_WEIGHT_WORDS 49152 // up5k capability: weights
+`define SW_CAP_ACTIVATION_WORDS 992 // up5k capability: store words past the globals
+`define SW_CAP_ENCODINGS 4'b0111 // up5k capability: STREAM_SAMPLES encodings decoded, bit = wire value
+`define SW_ENC_U8 0
+`define SW_ENC_U4 1
+`define SW_ENC_BIN 2
+`define SW_CAP_DFA 1
+`define SW_CAP_STOCHASTIC_ROUNDING 0
+`define SW_CAP_ESSOP 0
+`define SW_STATUS_BYTES 18
+`define SW_STATUS_AT_CONFIGURED 0
+`define SW_STATUS_AT_SEEDED 1
+`define SW_STATUS_AT_BUFFERED_SAMPLES 2
+`define SW_STATUS_AT_BUFFERED_BYTES 6
+`define SW_STATUS_AT_ROUNDING_STATE 10
+`define SW_STATUS_AT_BOOT_COUNT 14
+`define SW_COUNTERS_AT_WIRE_BYTES_IN 48 // READ_COUNTERS: u64 fields before the junction list
+`define SW_COUNTERS_AT_WIRE_BYTES_OUT 56
+`define SW_COUNTERS_AT_JUNCTIONS 64 // the junction list's u8 count
+`define SW_RUN_RESULT_BYTES 24 // TRAIN / INFER response: samples u32, correct u32, junctionCycles u64, clocks u64 (INFER: predictions follow)
+`define SW_STREAM_RESPONSE_BYTES 4 // STREAM_SAMPLES response: bufferedSamples u32
+`define SW_COUNTERS_AT_CLOCKS 0
+`define SW_COUNTERS_AT_JUNCTION_CYCLES 8
+`define SW_COUNTERS_AT_SAMPLES_TRAINED 16
+`define SW_COUNTERS_AT_SAMPLES_INFERRED 24
+`define SW_COUNTERS_JUNCTION_BYTES 230 // READ_COUNTERS: one junction entry with no lanes
+`define SW_COUNTERS_BYTES_UNCONFIGURED 65 // no junctions
 
 `endif

@@ -60,7 +60,14 @@ module sw_junction #(
   output wire                       ff_valid,
   output wire [`SW_ACT_BITS-1:0]    ff_data,
   // the start vector in use
-  output wire [Z*RB-1:0]            sv
+  output wire [Z*RB-1:0]            sv,
+  // sample ring port (idle only, sw_seq.v): sp_re reads row sp_row of every lane's bank (w_q, one
+  // clock later, like a weight read); sp_we writes hp_wdata into row sp_row of bank sp_bank
+  input  wire                       sp_re,
+  input  wire                       sp_we,
+  input  wire [WB-1:0]              sp_row,
+  input  wire [7:0]                 sp_bank,
+  output wire [Z*`SW_W_BITS-1:0]    w_q
 );
   localparam [1:0] CMD_DRAW_SV = 2'd0, CMD_INIT_W = 2'd1, CMD_PASS = 2'd2;
   localparam [2:0] HP_ALEFT = 3'd0, HP_DLEFT = 3'd1, HP_DRIGHT = 3'd2, HP_WEIGHT = 3'd3;
@@ -130,6 +137,8 @@ module sw_junction #(
   wire hp_ok = !busy;
   wire hp_w = hp_ok && hp_wr;
   wire hp_r = hp_ok && hp_rd;
+  // the row of a host-port or sample-ring access (one shared mux for all lanes)
+  wire [WB-1:0] hs_row = (sp_re || sp_we) ? sp_row : hp_row;
 
   always @(posedge clk) begin
     if (rst) begin
@@ -252,11 +261,11 @@ module sw_junction #(
       wire init_this = init_we && init_lane == g;
       sw_wbank #(.AW(WB)) u_w (
         .clk(clk),
-        .re(run || (hp_r && hp_sel == HP_WEIGHT && hp_this)),
-        .raddr(run ? wrow : hp_row),
+        .re(run || (hp_r && hp_sel == HP_WEIGHT && hp_this) || sp_re),
+        .raddr(run ? wrow : hs_row),
         .rdata(wq),
-        .we(up_we3 || init_this || (hp_w && hp_sel == HP_WEIGHT && hp_this)),
-        .waddr(up_we3 ? up_row3 : (init_run ? wrow : hp_row)),
+        .we(up_we3 || init_this || (hp_w && hp_sel == HP_WEIGHT && hp_this) || (sp_we && sp_bank == g)),
+        .waddr(up_we3 ? up_row3 : (init_run ? wrow : hs_row)),
         .wdata(up_we3 ? up_w3 : (init_run ? init_w : hp_wdata)));
       assign wq_all[g*WW +: WW] = wq;
 
@@ -342,6 +351,8 @@ module sw_junction #(
       end
     end
   endgenerate
+
+  assign w_q = wq_all;
 
   // ---------------------------------------------------------------- FF sums and activation
   reg signed [ACC-1:0] sum_a, sum_b;

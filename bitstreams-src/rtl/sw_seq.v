@@ -19,30 +19,43 @@
 // firmware-spec/timing.ts ('shared-engine', the up5k profile's timing model). A change here that adds
 // or removes a clock must change that model too; npm run test:rtl checks that the two agree.
 //
-// The store (one EBR memory, 16-bit words, the host writes it when the sequencer is idle):
-//   0..15          globals: 0 L, 1 dfa, 2 lrShift, 3 feedbackShift, 4/5 feedbackSeed lo/hi,
-//                  6 slot bits (activation slots 2^b per layer, >= the longest lifetime 2L-1),
-//                  7 sample stride log2, 8 sample base, 9 label base
+// The store port (st_we, st_addr, st_wdata; 16-bit words; write it only while the sequencer is idle)
+// addresses two memories, by st_addr's top bit (PB = SW_SEQ_PORT_BITS bits on the up5k build):
+//   0: the store (one EBR memory of 2^SAB words), address st_addr[SAB-1:0]:
+//   0..31          globals: 0 L, 1 dfa, 2 lrShift, 3 feedbackShift, 4/5 feedbackSeed lo/hi,
+//                  6 slot bits (activation slots 2^b per layer, >= the longest lifetime),
+//                  7 record bytes r = p + 1 of the input layer (a label byte and p input bytes),
+//                  8 head: ring byte address of the first record of the next TRAIN
 //   32+32j ..      junction j (0-based): 0 z, 1 m = p/z, 2 fo, 3 fi, 4 wbase, 5 initShift, 6 sigmoid,
 //                  7/8 connectivitySeed lo/hi, 9/10 initSeed lo/hi, 11 p, 12 n,
 //                  13 abase (activations of its right layer: slot s at abase + (s << ashift)),
 //                  14 ashift = ceil(log2 n) (also the DFA matrix's column width), 15 dbase (deltas of its right layer: parity q at dbase + (q << ashift)),
 //                  16 fbbase (DFA matrix rows of its right layer, hidden layers only: {sign, col})
-//   samples        input bytes of sample x at sbase + (x << sshift) + i, one byte per word
-//   labels         label of sample x at lbase + x
+//   then           activation slots, deltas, DFA rows: firmware-spec/store.ts storeLayout
+//   1: the sample ring, word w = st_addr[RGB-1:0] (SW_RING_WORDS words, 2 input bytes each, byte 2w
+//      in bits 7..0 and byte 2w+1 in bits 15..8), kept in the top rows of the engine's weight banks:
+//      word w is row SW_RING_ROW_BASE + (w >> log2 Z) of lane w mod Z. Samples are records of r bytes
+//      at consecutive byte addresses modulo the ring (2^RBB bytes): the label, then the p input bytes.
+//      TRAIN sample x's record starts at byte head + x * r (mod 2^RBB); its input bytes are the input
+//      layer's activations (no copy of them is kept in the store). The host appends records at its
+//      tail and sets `head` before each TRAIN; a word write replaces both bytes, so write bytes in
+//      order and rewrite a word's earlier byte with its later one.
 // The host lays the store out (no region may overlap); firmware-spec checks the limits.
 module sw_seq #(
   parameter integer Z = `SW_LANES,
-  parameter integer SAB = `SW_SEQ_ADDR_BITS  // store address bits
+  parameter integer SAB = `SW_SEQ_ADDR_BITS,  // store address bits
+  parameter integer RGB = `SW_RING_BITS,      // sample ring word address bits
+  parameter integer PB = 1 + ((SAB > RGB) ? SAB : RGB)  // store port address bits (SW_SEQ_PORT_BITS)
 ) (
   input  wire            clk,
   input  wire            rst,
   // store write port (idle only)
   input  wire            st_we,
-  input  wire [SAB-1:0]  st_addr,
+  input  wire [PB-1:0]   st_addr,
   input  wire [15:0]     st_wdata,
   // commands (accepted when `ready`): 0 LOAD_SEEDS (initial weights of every junction, the DFA
-  // matrix), 1 TRAIN cmd_n samples, 2 SELECT junction cmd_n for the external port (idle or paused)
+  // matrix), 1 TRAIN cmd_n samples, 2 SELECT junction cmd_n for the external port (idle or paused),
+  // 3 INFER cmd_n samples (TRAIN's schedule and clocks with no BP or UP: n + L - 1 junction cycles)
   input  wire            cmd_valid,
   input  wire [1:0]      cmd,
   input  wire [15:0]     cmd_n,
@@ -52,7 +65,9 @@ module sw_seq #(
   input  wire            resume,
   output reg             cycle_done,
   output wire            paused,
-  output reg  [15:0]     correct,      // TRAIN: samples whose FF output's argmax is the label
+  output reg  [15:0]     correct,      // TRAIN, INFER: samples whose FF output's argmax is the label
+  output reg             pred_valid,   // TRAIN, INFER: a sample's argmax (`pred`), in sample order
+  output reg  [15:0]     pred,
   output wire [15:0]     jcycles,      // TRAIN: junction cycles run
   output reg  [31:0]     clocks,       // TRAIN: clocks from the command to done
   // external engine port: the engine's host port, on the SELECTed junction; drive its strobes only
@@ -63,7 +78,10 @@ module sw_seq #(
   input  wire [15:0]     x_hp_wdata,
   input  wire            x_hp_rd,
   output wire            x_hp_rvalid,
-  output wire [15:0]     x_hp_rdata
+  output wire [15:0]     x_hp_rdata,
+  // external sample-ring read (idle only): word st_addr[RGB-1:0], on x_rg_q the clock after x_rg_re
+  input  wire            x_rg_re,
+  output wire [15:0]     x_rg_q
 );
   localparam integer RB = `SW_AROW_BITS;
   localparam integer NB = `SW_NEURON_BITS;
@@ -73,6 +91,11 @@ module sw_seq #(
   localparam [AB-1:0] AHI = {1'b0, {(AB-1){1'b1}}};
   localparam [2:0] HP_ALEFT = 3'd0, HP_DLEFT = 3'd1, HP_DRIGHT = 3'd2, HP_WEIGHT = 3'd3;
   localparam [1:0] E_DRAW_SV = 2'd0, E_INIT_W = 2'd1, E_PASS = 2'd2;
+  localparam integer RBB = RGB + 1;                      // ring byte address bits
+  localparam integer CAW = (SAB > RBB) ? SAB : RBB;      // a copy's source address: store or ring
+  localparam integer LB = (Z > 1) ? $clog2(Z) : 1;       // ring word -> lane bits
+  localparam integer WBB = `SW_WROW_BITS;
+  localparam [WBB-1:0] RING_ROW = `SW_RING_ROW_BASE;
 
   // ---------------------------------------------------------------- state
   localparam [5:0]
@@ -88,10 +111,12 @@ module sw_seq #(
   // globals
   reg [2:0] g_L;
   reg g_dfa;
+  reg g_inf;                 // the command is INFER
   reg [4:0] g_lr;
   reg [3:0] g_fbs;
-  reg [3:0] g_slotb, g_sshift;
-  reg [SAB-1:0] g_sbase, g_lbase;
+  reg [3:0] g_slotb;
+  reg [NB-1:0] g_rec;        // record bytes of a sample (label + inputs)
+  reg [RBB-1:0] g_head;      // ring byte address of the TRAIN's first record
   // the current junction (cur) and the one before it or a hidden layer (aux)
   reg [7:0] c_z;
   reg [RB:0] c_m;
@@ -114,9 +139,32 @@ module sw_seq #(
   reg s_re;
   wire [15:0] s_q;
   wire idle = (st == S_IDLE);
+  wire st_ring = st_addr[PB-1];
   sw_ram #(.DW(16), .AW(SAB)) u_store (
-    .clk(clk), .we(idle ? st_we : s_we), .waddr(idle ? st_addr : s_waddr), .wdata(idle ? st_wdata : s_wdata),
-    .re(s_re), .raddr(s_raddr), .rdata(s_q));
+    .clk(clk), .we(idle ? (st_we && !st_ring) : s_we), .waddr(idle ? st_addr[SAB-1:0] : s_waddr),
+    .wdata(idle ? st_wdata : s_wdata), .re(s_re), .raddr(s_raddr), .rdata(s_q));
+
+  // ---------------------------------------------------------------- sample ring (in the engine's banks)
+  // writes from the store port while idle; reads (rg_re, byte address rg_b) from copies and the label
+  // read, data one clock after the read register like the store's
+  wire sp_w = idle && st_we && st_ring;
+  reg rg_re;
+  reg [RBB-1:0] rg_b;
+  wire [RGB-1:0] sp_word = idle ? st_addr[RGB-1:0] : rg_b[RBB-1:1];
+  wire [WBB-1:0] sp_row = RING_ROW | ({{(WBB-RGB){1'b0}}, sp_word} >> LB);
+  wire [7:0] sp_bank = {{(8-LB){1'b0}}, sp_word[LB-1:0]};
+  wire [Z*16-1:0] e_wq;
+  reg [LB-1:0] rg_lane1;
+  reg rg_hi1;
+  always @(posedge clk) begin
+    rg_lane1 <= rg_b[LB:1];
+    rg_hi1 <= rg_b[0];
+  end
+  wire [15:0] rg_word = e_wq[rg_lane1*16 +: 16];
+  wire [7:0] rg_q = rg_hi1 ? rg_word[15:8] : rg_word[7:0];
+  reg [LB-1:0] x_rg_lane1;
+  always @(posedge clk) x_rg_lane1 <= st_addr[LB-1:0];
+  assign x_rg_q = e_wq[x_rg_lane1*16 +: 16];
 
   // ---------------------------------------------------------------- engine
   reg e_cmd_valid;
@@ -139,7 +187,8 @@ module sw_seq #(
   reg cp_src_e;       // source: 1 engine host port, 0 store
   reg cp_conv;        // source words are input bytes
   reg [NB-1:0] cp_n, cp_i, cp_o;
-  reg [SAB-1:0] cp_raddr, cp_waddr;
+  reg [CAW-1:0] cp_raddr;
+  reg [SAB-1:0] cp_waddr;
   // a word is issued in this clock: a register (set in S_HPSTART, cleared after the last word), so the
   // engine's host port and the SPRAM behind it see no counter compare
   reg cp_on;
@@ -153,15 +202,17 @@ module sw_seq #(
     .hp_sel(cp_use ? e_hp_sel : x_hp_sel),
     .hp_start(x_hp_start | e_hp_start_r),
     .hp_wr(x_hp_wr | (cp_wv && cp_to_e)),
-    .hp_wdata(cp_use ? cp_wd : x_hp_wdata),
+    .hp_wdata(cp_use ? cp_wd : (sp_w ? st_wdata : x_hp_wdata)),
     .hp_rd(x_hp_rd | (cp_issue && cp_src_e)),
     .hp_rvalid(e_hp_rvalid), .hp_rdata(e_hp_rdata),
-    .ff_valid(e_ff_valid), .ff_data(e_ff_data), .sv(e_sv));
+    .ff_valid(e_ff_valid), .ff_data(e_ff_data), .sv(e_sv),
+    .sp_re(rg_re || (idle && x_rg_re)), .sp_we(sp_w), .sp_row(sp_row), .sp_bank(sp_bank), .w_q(e_wq));
   assign x_hp_rvalid = e_hp_rvalid;
   assign x_hp_rdata = e_hp_rdata;
 
   // ---------------------------------------------------------------- schedule counters
-  // samples live in the store, so SAB bits count them (and the cycles of a TRAIN: n + 2L - 1)
+  // SAB + 1 bits count a command's samples and its cycles (n + 2L - 1): a TRAIN or INFER takes at most
+  // 2^(SAB+1) - 2L samples (2,040 on up5k; the ring holds at most 41 MNIST records), larger runs go in parts
   reg [SAB:0] n_smp;         // samples of this TRAIN
   reg [SAB:0] t, t_end;      // junction cycle, cycles of the TRAIN
   reg [2:0] jj;              // junction (0-based)
@@ -173,7 +224,7 @@ module sw_seq #(
   wire [SAB:0] xf = t - jj;
   wire [SAB:0] xu = t - off_up;
   wire ff_ok = (t >= jj) && (xf < n_smp);
-  wire up_ok = (t >= off_up) && (xu < n_smp);
+  wire up_ok = !g_inf && (t >= off_up) && (xu < n_smp);
   wire last_j = (jj + 1'b1 == g_L);
   wire par_w = t[0];         // deltas made in cycle t, read in cycle t+1
   wire par_r = !t[0];
@@ -194,9 +245,8 @@ module sw_seq #(
           2: g_lr <= s_q[4:0];
           3: g_fbs <= s_q[3:0];
           6: g_slotb <= s_q[3:0];
-          7: g_sshift <= s_q[3:0];
-          8: g_sbase <= s_q[SAB-1:0];
-          9: g_lbase <= s_q[SAB-1:0];
+          7: g_rec <= s_q[NB-1:0];
+          8: g_head <= s_q[RBB-1:0];
           default: ;
         endcase
         2'd1: case (ld_c)
@@ -238,7 +288,7 @@ module sw_seq #(
   // ---------------------------------------------------------------- arithmetic of the copies and DFA
   // input byte -> activation (reference inputActivations: roundShift(byte, IN_FRAC - ACT_FRAC))
   wire signed [AB-1:0] in_act;
-  sw_requant #(.IW(10), .OW(AB), .SHIFT(`SW_IN_FRAC - `SW_ACT_FRAC)) u_in (.x({2'b00, s_q[7:0]}), .y(in_act));
+  sw_requant #(.IW(10), .OW(AB), .SHIFT(`SW_IN_FRAC - `SW_ACT_FRAC)) u_in (.x({2'b00, rg_q}), .y(in_act));
   // output error of the word arriving for neuron cp_o
   reg [NB-1:0] label;
   wire [15:0] cp_d = cp_src_e ? e_hp_rdata : (cp_conv ? in_act : s_q);
@@ -318,7 +368,7 @@ module sw_seq #(
   // (at waddr) or the output unit; sel: the engine memory (hp_start first: every copy in use has the
   // engine at one end)
   task automatic copy(input src_e, input conv, input [1:0] dst, input [2:0] sel, input [NB-1:0] n,
-                      input [SAB-1:0] raddr, input [SAB-1:0] waddr, input [5:0] back);
+                      input [CAW-1:0] raddr, input [SAB-1:0] waddr, input [5:0] back);
     begin
       cp_src_e <= src_e;
       cp_conv <= conv;
@@ -344,15 +394,22 @@ module sw_seq #(
   wire [SAB-1:0] pw_c = par_w ? ({{(SAB-1){1'b0}}, 1'b1} << c_ashift) : {SAB{1'b0}};
   wire [SAB-1:0] pw_a = par_w ? ({{(SAB-1){1'b0}}, 1'b1} << a_ashift) : {SAB{1'b0}};
   wire [SAB-1:0] pr_c = par_r ? ({{(SAB-1){1'b0}}, 1'b1} << c_ashift) : {SAB{1'b0}};
-  wire [SAB-1:0] xs_s = xs[SAB-1:0] << g_sshift;
+  // the record of sample xs in the ring: head + xs * r (one multiplier, registered; xs is stable for
+  // the descriptor load before its use in S_ADDR)
+  wire [RBB-1:0] rec_off = xs * g_rec;
+  reg [RBB-1:0] r_rec;
+  always @(posedge clk) r_rec <= g_head + rec_off;
   wire [SAB-1:0] jbase = 32 + {jj, 5'd0};
   wire [SAB-1:0] qbase = 32 + {q, 5'd0};
-  // the left activations of sample xs for junction jj: input bytes, or the aux layer's slot
-  wire [SAB-1:0] left_addr = (jj == 0) ? g_sbase + xs_s : a_abase + slot_a;
+  // the left activations of sample xs for junction jj: input bytes in the ring (after the label), or
+  // the aux layer's slot in the store
+  wire [CAW-1:0] left_addr = (jj == 0) ? {{(CAW-RBB){1'b0}}, r_rec + 1'b1} : {{(CAW-SAB){1'b0}}, a_abase + slot_a};
   wire fl_accept = (fl_v < {1'b0, c_n});
   // the pass's store addresses, registered in S_ADDR once the descriptors are in, so the store's
   // address ports see registers and no adders; the DFA's and the matrix draw's pointers advance with h
-  reg [SAB-1:0] r_left, r_aout, r_dwc, r_drc, r_dwa, r_lbl;
+  reg [CAW-1:0] r_left;
+  reg [RBB-1:0] r_lbl;
+  reg [SAB-1:0] r_aout, r_dwc, r_drc, r_dwa;
   reg [SAB-1:0] p_fb, p_aa, p_dw;
   always @(*) fl_step = (st == S_FBG_BITS) || (st == S_FBG_SIGN && fl_accept);
 
@@ -360,8 +417,10 @@ module sw_seq #(
     e_cmd_valid <= 1'b0;
     e_hp_start_r <= 1'b0;
     cycle_done <= 1'b0;
+    pred_valid <= 1'b0;
     s_we <= 1'b0;
     s_re <= 1'b0;
+    rg_re <= 1'b0;
     fl_load <= 1'b0;
     cp_rv1 <= 1'b0;
     cp_rv <= cp_rv1;
@@ -384,6 +443,7 @@ module sw_seq #(
         end else begin
           n_smp <= cmd_n[SAB:0];
           ph_up <= cmd[0];
+          g_inf <= cmd[1];
           init_mode <= !cmd[0];          // remembers the command until the globals are in
           load(2'd0, 0, 10, S_GLOB);
         end
@@ -393,7 +453,7 @@ module sw_seq #(
         if (!ph_up) st <= S_INIT_J;
         else begin
           t <= 0;
-          t_end <= (n_smp == 0) ? {(SAB+1){1'b0}} : n_smp + (g_dfa ? {{(SAB-2){1'b0}}, g_L} : {{(SAB-3){1'b0}}, L2 - 4'd1});
+          t_end <= (n_smp == 0) ? {(SAB+1){1'b0}} : n_smp + (g_inf ? {{(SAB-2){1'b0}}, g_L - 1'b1} : g_dfa ? {{(SAB-2){1'b0}}, g_L} : {{(SAB-3){1'b0}}, L2 - 4'd1});
           correct <= 0;
           clocks <= 0;
           st <= S_CYC;
@@ -476,7 +536,7 @@ module sw_seq #(
         r_dwc <= c_dbase + pw_c;
         r_drc <= c_dbase + pr_c;
         r_dwa <= a_dbase + pw_a;
-        r_lbl <= g_lbase + xs[SAB-1:0];
+        r_lbl <= r_rec;
         st <= S_SV;
       end
       S_SV: engine(E_DRAW_SV, ph_up ? S_UP_A : S_FF_A);
@@ -491,16 +551,18 @@ module sw_seq #(
       end
       S_FF_OUT: copy(1'b1, 1'b0, 2'd1, HP_DRIGHT, c_n, 0, r_aout, S_UP_BP);
       S_FF_LBL: begin
-        s_re <= 1'b1;
-        s_raddr <= r_lbl;
+        rg_re <= 1'b1;
+        rg_b <= r_lbl;
         st <= S_FF_LBL2;
       end
-      S_FF_LBL2: if (!s_re) begin
-        label <= s_q[NB-1:0];
+      S_FF_LBL2: if (!rg_re) begin
+        label <= {{(NB-8){1'b0}}, rg_q};
         copy(1'b1, 1'b0, 2'd2, HP_DRIGHT, c_n, 0, r_dwc, S_FF_SCORE);
       end
       S_FF_SCORE: begin
         if (best_i == label) correct <= correct + 1'b1;
+        pred_valid <= 1'b1;
+        pred <= {{(16-NB){1'b0}}, best_i};
         q <= 0;
         st <= g_dfa ? S_DFA_J : S_UP_BP;
       end
@@ -621,8 +683,13 @@ module sw_seq #(
           cp_i <= cp_i + 1'b1;
           cp_on <= (cp_i + 1'b1 != cp_n);
           if (!cp_src_e) begin
-            s_re <= 1'b1;
-            s_raddr <= cp_raddr;
+            if (cp_conv) begin
+              rg_re <= 1'b1;
+              rg_b <= cp_raddr[RBB-1:0];
+            end else begin
+              s_re <= 1'b1;
+              s_raddr <= cp_raddr[SAB-1:0];
+            end
             cp_raddr <= cp_raddr + 1'b1;
             cp_rv1 <= 1'b1;
           end

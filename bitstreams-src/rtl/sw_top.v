@@ -1,29 +1,24 @@
 `default_nettype none
 `include "spec.vh"
-// iCEBreaker top level: 12 MHz oscillator -> PLL -> SW_CLOCK_HZ; the sequencer (sw_seq, with the
-// junction engine) behind a byte-command port on the FT2232H UART (SW_UART_BAUD, 8N1).
-// Not yet the framed protocol (no SLIP, seq, length or CRC): a bring-up port whose opcodes, response
-// flag, NAK and error codes are the spec's (protocol.ts, errors.ts, through spec.vh). Fields are
-// little-endian. Every command answers SW_RESPONSE_FLAG | opcode, then its response bytes, or
-// SW_NAK, opcode, error code.
-//   SW_OP_IDENTIFY        -                               -> spec hash (first 4 bytes, SW_SPEC_HASH32), major, minor
-//   SW_OP_RESET           -                               -> (nothing)
-//   SW_OP_CONFIGURE       addr[2] count[2] count words    -> (nothing)  store words (sw_seq.v layout:
-//   SW_OP_STREAM_SAMPLES  addr[2] count[2] count words    -> (nothing)   descriptor, samples, labels)
-//   SW_OP_LOAD_SEEDS      -                               -> (when done) initial weights, DFA matrix
-//   SW_OP_WRITE_WEIGHTS   junction count[2] count words   -> (nothing)  from weight 0, canonical order
-//   SW_OP_READ_WEIGHTS    junction count[2]               -> count words
-//   SW_OP_TRAIN           n[2]                            -> (when done) correct[4] junctionCycles[4] clocks[4]
-//   SW_OP_STATUS          -                               -> busy
-//   anything else                                         -> SW_NAK, opcode, SW_ERR_BAD_OPCODE
-module sw_top (
+// iCEBreaker top level: 12 MHz oscillator -> PLL -> SW_CLOCK_HZ; the host protocol (sw_proto: SLIP,
+// header, CRC-32, seq rules, replay) on the FT2232H UART (SW_UART_BAUD, 8N1), and the sequencer
+// (sw_seq, with the junction engine).
+//
+// The sequencer port is where the network opcodes (CONFIGURE .. INFER) join the protocol: sw_proto's
+// executor (sw_exec.v) writes the store (st_we/st_addr/st_wdata: descriptor words in the layout of
+// test/rtl/seq.ts seqLayout; sw_samples.v writes sample records into the ring), issues LOAD_SEEDS /
+// TRAIN / INFER / SELECT on cmd, and moves weights through the engine's host port (x_hp_*).
+module sw_top #(
+  parameter integer UART_DIV = `SW_UART_DIV   // clocks per UART bit (the co-simulation may build another rate)
+) (
   input  wire clk_12m,   // pin 35
   input  wire uart_rx,   // pin 6 (FT2232H TXD)
   output wire uart_tx,   // pin 9 (FT2232H RXD)
-  output wire led_r_n,   // pin 11: sequencer busy
+  output wire led_r_n,   // pin 11: busy (a request runs, a response is sent, or the sequencer works)
   output wire led_g_n    // pin 37: PLL locked
 );
   localparam integer SAB = `SW_SEQ_ADDR_BITS;
+  localparam integer PB = `SW_SEQ_PORT_BITS;
   wire clk, locked;
 `ifdef SYNTHESIS
   SB_PLL40_PAD #(
@@ -45,218 +40,56 @@ module sw_top (
 
   wire rx_valid;
   wire [7:0] rx_data;
-  reg tx_start;
-  reg [7:0] tx_data;
+  wire tx_start;
+  wire [7:0] tx_data;
   wire tx_busy;
-  sw_uart_rx u_rx (.clk(clk), .rst(rst), .rx(uart_rx), .valid(rx_valid), .data(rx_data));
-  sw_uart_tx u_tx (.clk(clk), .rst(rst), .start(tx_start), .data(tx_data), .busy(tx_busy), .tx(uart_tx));
+  sw_uart_rx #(.DIV(UART_DIV)) u_rx (.clk(clk), .rst(rst), .rx(uart_rx), .valid(rx_valid), .data(rx_data));
+  sw_uart_tx #(.DIV(UART_DIV)) u_tx (.clk(clk), .rst(rst), .start(tx_start), .data(tx_data), .busy(tx_busy), .tx(uart_tx));
 
-  reg st_we;
-  reg [SAB-1:0] st_addr;
-  reg [15:0] wdata;          // the word being received: store words and weights share it
-  reg cmd_valid;
-  reg [1:0] cmd;
-  reg [15:0] cmd_n;
-  wire busy, ready, paused, cycle_done;
-  wire [15:0] correct, jcycles;
+  // the sequencer port (see above)
+  wire st_we;
+  wire [PB-1:0] st_addr;
+  wire [15:0] st_wdata;
+  wire cmd_valid;
+  wire [1:0] cmd;
+  wire [15:0] cmd_n;
+  wire [2:0] hp_sel;
+  wire hp_start, hp_wr, hp_rd;
+  wire busy, ready, paused, cycle_done, hp_rvalid;
+  wire [15:0] correct, jcycles, hp_rdata;
   wire [31:0] clocks;
-  reg [2:0] hp_sel;
-  reg hp_start, hp_wr, hp_rd;
-  wire hp_rvalid;
-  wire [15:0] hp_rdata;
+  wire pred_valid;
+  wire rg_re;
+  wire [15:0] rg_q;
+  wire [15:0] pred;
+  wire proto_busy;
+`ifndef SW_BRINGUP_PORT
+  sw_proto u_proto (
+    .clk(clk), .rst(rst), .rx_valid(rx_valid), .rx_data(rx_data),
+    .tx_start(tx_start), .tx_data(tx_data), .tx_busy(tx_busy), .busy(proto_busy),
+    .st_we(st_we), .st_addr(st_addr), .st_wdata(st_wdata), .cmd_valid(cmd_valid), .cmd(cmd), .cmd_n(cmd_n),
+    .seq_busy(busy), .seq_ready(ready),
+    .hp_sel(hp_sel), .hp_start(hp_start), .hp_rd(hp_rd), .hp_rvalid(hp_rvalid), .hp_rdata(hp_rdata),
+    .hp_wr(hp_wr), .rg_re(rg_re), .rg_q(rg_q),
+    .seq_correct(correct), .seq_jcycles(jcycles), .seq_clocks(clocks), .seq_pred_valid(pred_valid), .seq_pred(pred));
+`else
+  // transitional: the bring-up byte-command port instead of the protocol (see sw_bringup.v)
+  assign proto_busy = 1'b0;
+  assign rg_re = 1'b0;
+  sw_bringup #(.SAB(PB)) u_bringup (
+    .clk(clk), .rst(rst), .rx_valid(rx_valid), .rx_data(rx_data),
+    .tx_start(tx_start), .tx_data(tx_data), .tx_busy(tx_busy),
+    .st_we(st_we), .st_addr(st_addr), .wdata(st_wdata), .cmd_valid(cmd_valid), .cmd(cmd), .cmd_n(cmd_n),
+    .busy(busy), .ready(ready), .correct(correct), .jcycles(jcycles), .clocks(clocks),
+    .hp_sel(hp_sel), .hp_start(hp_start), .hp_wr(hp_wr), .hp_rd(hp_rd), .hp_rvalid(hp_rvalid), .hp_rdata(hp_rdata));
+`endif
   sw_seq #(.SAB(SAB)) u_seq (
-    .clk(clk), .rst(rst), .st_we(st_we), .st_addr(st_addr), .st_wdata(wdata),
+    .clk(clk), .rst(rst), .st_we(st_we), .st_addr(st_addr), .st_wdata(st_wdata),
     .cmd_valid(cmd_valid), .cmd(cmd), .cmd_n(cmd_n), .busy(busy), .ready(ready), .hold(1'b0), .resume(1'b0),
-    .cycle_done(cycle_done), .paused(paused), .correct(correct), .jcycles(jcycles), .clocks(clocks),
-    .x_hp_sel(hp_sel), .x_hp_start(hp_start), .x_hp_wr(hp_wr), .x_hp_wdata(wdata), .x_hp_rd(hp_rd),
-    .x_hp_rvalid(hp_rvalid), .x_hp_rdata(hp_rdata));
+    .cycle_done(cycle_done), .paused(paused), .correct(correct), .pred_valid(pred_valid), .pred(pred), .jcycles(jcycles), .clocks(clocks),
+    .x_hp_sel(hp_sel), .x_hp_start(hp_start), .x_hp_wr(hp_wr), .x_hp_wdata(st_wdata), .x_hp_rd(hp_rd),
+    .x_hp_rvalid(hp_rvalid), .x_hp_rdata(hp_rdata), .x_rg_re(rg_re), .x_rg_q(rg_q));
 
-  // command decoder
-  localparam [3:0] S_OP = 0, S_ARGS = 1, S_WAIT = 2, S_WDATA = 3, S_RREQ = 4, S_RWAIT = 5, S_RSEND = 6,
-                   S_REPLY = 7, S_SEL = 8, S_SELW = 9;
-  reg [3:0] st, after;
-  reg [7:0] op;
-  reg [2:0] nargs, argi;
-  reg [7:0] args [0:3];
-  reg [15:0] count;
-  reg byte_hi;
-  reg [15:0] rword;
-  // the reply: rlen bytes of kind rk, byte ri chosen by a mux (no reply buffer)
-  localparam [2:0] R_ACK = 0, R_IDENT = 1, R_STATUS = 2, R_TRAIN = 3, R_NAK_OP = 4, R_NAK_BUSY = 5;
-  reg [2:0] rk;
-  reg [3:0] rlen, ri;
-  wire [7:0] ack = `SW_RESPONSE_FLAG | op;
-  wire [31:0] hash = `SW_SPEC_HASH32;
-  reg [7:0] rbyte;
-  always @(*) begin
-    rbyte = ack;
-    if (rk == R_NAK_OP || rk == R_NAK_BUSY)
-      rbyte = (ri == 0) ? `SW_NAK : (ri == 1) ? op : (rk == R_NAK_OP) ? 8'd`SW_ERR_BAD_OPCODE : 8'd`SW_ERR_BUSY;
-    else if (ri != 0) case (rk)
-      R_IDENT: case (ri)
-        1: rbyte = hash[7:0];
-        2: rbyte = hash[15:8];
-        3: rbyte = hash[23:16];
-        4: rbyte = hash[31:24];
-        5: rbyte = `SW_SPEC_MAJOR;
-        default: rbyte = `SW_SPEC_MINOR;
-      endcase
-      R_STATUS: rbyte = {7'd0, busy};
-      default: case (ri)   // R_TRAIN: correct[4] junctionCycles[4] clocks[4]
-        1: rbyte = correct[7:0];
-        2: rbyte = correct[15:8];
-        5: rbyte = jcycles[7:0];
-        6: rbyte = jcycles[15:8];
-        9: rbyte = clocks[7:0];
-        10: rbyte = clocks[15:8];
-        11: rbyte = clocks[23:16];
-        12: rbyte = clocks[31:24];
-        default: rbyte = 8'd0;
-      endcase
-    endcase
-  end
-  always @(posedge clk) begin
-    cmd_valid <= 1'b0;
-    st_we <= 1'b0;
-    hp_start <= 1'b0;
-    hp_wr <= 1'b0;
-    hp_rd <= 1'b0;
-    tx_start <= 1'b0;
-    if (rst) begin
-      st <= S_OP;
-    end else case (st)
-      S_OP: if (rx_valid) begin
-        op <= rx_data;
-        argi <= 0;
-        rk <= R_ACK;
-        rlen <= 1;
-        ri <= 0;
-        after <= S_OP;
-        case (rx_data)
-          `SW_OP_IDENTIFY: begin
-            rk <= R_IDENT;
-            rlen <= 7;
-            st <= S_REPLY;
-          end
-          `SW_OP_RESET: st <= S_REPLY;
-          `SW_OP_STATUS: begin
-            rk <= R_STATUS;
-            rlen <= 2;
-            st <= S_REPLY;
-          end
-          `SW_OP_LOAD_SEEDS: begin
-            cmd <= 2'd0;
-            cmd_valid <= 1'b1;
-            st <= S_WAIT;
-          end
-          `SW_OP_CONFIGURE, `SW_OP_STREAM_SAMPLES, `SW_OP_WRITE_WEIGHTS, `SW_OP_READ_WEIGHTS, `SW_OP_TRAIN: begin
-            nargs <= (rx_data == `SW_OP_TRAIN) ? 3'd2 : (rx_data == `SW_OP_WRITE_WEIGHTS || rx_data == `SW_OP_READ_WEIGHTS) ? 3'd3 : 3'd4;
-            st <= busy ? S_REPLY : S_ARGS;
-            if (busy) begin
-              rk <= R_NAK_BUSY;
-              rlen <= 3;
-            end
-          end
-          default: begin
-            rk <= R_NAK_OP;
-            rlen <= 3;
-            st <= S_REPLY;
-          end
-        endcase
-      end
-      S_ARGS: if (rx_valid) begin
-        args[argi] <= rx_data;
-        argi <= argi + 1'b1;
-        if (argi + 1'b1 == nargs) begin
-          case (op)
-            `SW_OP_TRAIN: begin
-              cmd <= 2'd1;
-              cmd_n <= {rx_data, args[0]};
-              cmd_valid <= 1'b1;
-              st <= S_WAIT;
-            end
-            `SW_OP_WRITE_WEIGHTS, `SW_OP_READ_WEIGHTS: begin
-              cmd <= 2'd2;
-              cmd_n <= {8'd0, args[0]};
-              cmd_valid <= 1'b1;
-              count <= {rx_data, args[1]};
-              st <= S_SEL;
-            end
-            default: begin  // CONFIGURE, STREAM_SAMPLES: store words
-              st_addr <= {args[1], args[0]};
-              count <= {rx_data, args[2]};
-              byte_hi <= 1'b0;
-              after <= S_OP;
-              st <= ({rx_data, args[2]} == 0) ? S_REPLY : S_WDATA;
-            end
-          endcase
-        end
-      end
-      S_WAIT: if (!cmd_valid && !busy) begin
-        if (op == `SW_OP_TRAIN) begin
-          rk <= R_TRAIN;
-          rlen <= 13;
-        end
-        st <= S_REPLY;
-      end
-      // WRITE_WEIGHTS / READ_WEIGHTS: select the junction, then the weight memory from weight 0
-      S_SEL: if (!cmd_valid && ready) begin
-        hp_sel <= 3'd3;
-        hp_start <= 1'b1;
-        st <= S_SELW;
-      end
-      S_SELW: begin
-        byte_hi <= 1'b0;
-        if (op == `SW_OP_READ_WEIGHTS) begin
-          after <= (count == 0) ? S_OP : S_RREQ;
-          st <= S_REPLY;
-        end else st <= (count == 0) ? S_REPLY : S_WDATA;
-      end
-      S_WDATA: if (rx_valid) begin
-        byte_hi <= !byte_hi;
-        if (!byte_hi) begin
-          wdata[7:0] <= rx_data;
-        end else begin
-          wdata[15:8] <= rx_data;
-          if (op == `SW_OP_WRITE_WEIGHTS) hp_wr <= 1'b1;
-          else st_we <= 1'b1;
-          count <= count - 1'b1;
-          if (count == 1) st <= S_REPLY;
-        end
-      end
-      S_RREQ: begin
-        hp_rd <= 1'b1;
-        st <= S_RWAIT;
-      end
-      S_RWAIT: if (hp_rvalid) begin
-        rword <= hp_rdata;
-        byte_hi <= 1'b0;
-        st <= S_RSEND;
-      end
-      S_RSEND: if (!tx_busy && !tx_start) begin
-        tx_data <= byte_hi ? rword[15:8] : rword[7:0];
-        tx_start <= 1'b1;
-        byte_hi <= !byte_hi;
-        if (byte_hi) begin
-          count <= count - 1'b1;
-          st <= (count == 1) ? S_OP : S_RREQ;
-        end
-      end
-      S_REPLY: if (!tx_busy && !tx_start) begin
-        tx_data <= rbyte;
-        tx_start <= 1'b1;
-        ri <= ri + 1'b1;
-        if (ri + 1'b1 == rlen) begin
-          ri <= 0;
-          st <= after;
-        end
-      end
-      default: st <= S_OP;
-    endcase
-    // store writes advance their address after each word
-    if (st_we) st_addr <= st_addr + 1'b1;
-  end
-
-  assign led_r_n = !busy;
+  assign led_r_n = !(busy || proto_busy);
   assign led_g_n = !locked;
 endmodule

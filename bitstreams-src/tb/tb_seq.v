@@ -3,10 +3,10 @@
 `include "spec.vh"
 // Sequencer testbench: the device side of LOAD_SEEDS and TRAIN is all RTL (sw_seq on sw_junction).
 // The script (plusarg +script=FILE, written by test/rtl/seq.ts from a golden trace) only fills the
-// store (descriptor, samples, labels), issues commands, and states what to expect: the initial
+// store and the sample ring (descriptor; sample records), issues commands, and states what to expect: the initial
 // weights, every junction's weights after every junction cycle (read through the engine's port while
 // the sequencer pauses at `cycle_done`), and the TRAIN's correct count and cycle count.
-//   1 addr count v...          write count words into the store from addr
+//   1 addr count v...          write count words through the store port from addr (top bit: ring)
 //   2 cmd n                    issue a command (0 LOAD_SEEDS, 1 TRAIN n) and wait for it to be taken
 //   3 j count v...             expect junction j's weights (canonical order)
 //   4                          wait until the sequencer is idle
@@ -15,17 +15,19 @@
 //   7 correct cycles           expect the TRAIN's counters
 //   8 h                        set `hold` (1: pause after every junction cycle, the default; 0: run through)
 //   9 clocks                   expect the TRAIN's clock count (run with hold 0: pauses count as clocks)
+//   10 count p...              expect the argmaxes (pred) of the last command's samples, in order
 //   0                          end
 module tb_seq;
   parameter integer Z = `SW_LANES;
   parameter integer SAB = 12;
+  localparam integer PB = 1 + ((SAB > `SW_RING_BITS) ? SAB : `SW_RING_BITS);  // store port bits
   `include "tb_common.vh"
 
   reg clk = 0;
   always #5 clk = !clk;
   reg rst = 1;
   reg st_we = 0;
-  reg [SAB-1:0] st_addr;
+  reg [PB-1:0] st_addr;
   reg [15:0] st_wdata;
   reg cmd_valid = 0;
   reg [1:0] cmd;
@@ -34,6 +36,15 @@ module tb_seq;
   reg hold = 1, resume = 0;
   wire [15:0] correct, jcycles;
   wire [31:0] clocks;
+  wire pred_valid;
+  wire [15:0] pred;
+  // the argmaxes of the current command's samples (cleared when a command is issued)
+  reg [15:0] preds [0:4095];
+  integer npred = 0;
+  always @(posedge clk) if (pred_valid) begin
+    preds[npred] = pred;
+    npred = npred + 1;
+  end
   reg [2:0] hp_sel;
   reg hp_start = 0, hp_wr = 0, hp_rd = 0;
   reg [15:0] hp_wdata = 0;
@@ -44,8 +55,9 @@ module tb_seq;
     .clk(clk), .rst(rst), .st_we(st_we), .st_addr(st_addr), .st_wdata(st_wdata),
     .cmd_valid(cmd_valid), .cmd(cmd), .cmd_n(cmd_n), .busy(busy), .ready(ready), .hold(hold), .resume(resume),
     .cycle_done(cycle_done), .paused(paused), .correct(correct), .jcycles(jcycles), .clocks(clocks),
+    .pred_valid(pred_valid), .pred(pred),
     .x_hp_sel(hp_sel), .x_hp_start(hp_start), .x_hp_wr(hp_wr), .x_hp_wdata(hp_wdata), .x_hp_rd(hp_rd),
-    .x_hp_rvalid(hp_rvalid), .x_hp_rdata(hp_rdata));
+    .x_hp_rvalid(hp_rvalid), .x_hp_rdata(hp_rdata), .x_rg_re(1'b0), .x_rg_q());
 
   integer fd, op, n, i, v, r, a1, a2, cyc;
   reg signed [15:0] got;
@@ -56,6 +68,7 @@ module tb_seq;
       cmd = c;
       cmd_n = nn;
       cmd_valid = 1;
+      npred = 0;
       @(negedge clk);
       cmd_valid = 0;
       @(negedge clk);
@@ -137,6 +150,15 @@ module tb_seq;
           r = $fscanf(fd, "%d", a1);
           `SB_WAIT_WHILE(busy, "sw_seq busy to drop", dut.st)
           sb_check("clocks", 0, clocks, a1);
+        end
+        10: begin
+          r = $fscanf(fd, "%d", n);
+          while (busy) @(negedge clk);
+          sb_check("predictions", 0, npred, n);
+          for (i = 0; i < n; i = i + 1) begin
+            r = $fscanf(fd, "%d", v);
+            sb_check("prediction", i, preds[i], v);
+          end
         end
         default: begin
           $display("FAIL 0/0 vectors: bad script opcode %0d", op);

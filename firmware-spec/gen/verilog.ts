@@ -1,5 +1,7 @@
 import { SIGMOID_LUT, SIGMOID_LUT_IN_FRAC, SIGMOID_LUT_OUT_FRAC, SIGMOID_LUT_SIZE } from '../activation.ts';
-import { PROFILES } from '../capability.ts';
+import { PROFILES, UP5K_BANK_ROWS, UP5K_BUILD, UP5K_RING_BYTES_PER_WORD, UP5K_RING_WORDS, UP5K_WEIGHT_ROWS } from '../capability.ts';
+import { STORE_GLOBAL_WORDS, STORE_JUNCTION_WORDS } from '../store.ts';
+import { emptyCounters } from '../counters.ts';
 import { DEVICE_ERRORS } from '../errors.ts';
 import { specHash } from '../hash.ts';
 import { accumulatorBits, DEFAULT_FORMATS, INPUT_FORMAT } from '../formats.ts';
@@ -7,6 +9,7 @@ import { bitsFor, LFSR_MAX_WIDTH, LFSR_MIN_WIDTH, LFSR_WIDTH_MAIN, lfsrMask } fr
 import {
   FRAME_CRC_BYTES,
   FRAME_HEADER_BYTES,
+  BULK_PAYLOAD,
   LINK_ERRORS,
   MAX_PAYLOAD,
   NAK,
@@ -21,6 +24,10 @@ import {
   WINDOW,
 } from '../protocol.ts';
 import { JUNCTION_PIPELINE_CLOCKS } from '../schedule.ts';
+import { capabilityFor, SAMPLE_ENCODINGS } from '../capability.ts';
+import { crc32, encodePayload, encodeResponse } from '../codec.ts';
+import { ACTIVATION_KINDS, CONNECTIVITY_KINDS, FEEDBACK_MODES, NAK_SCHEMA, type Schema, START_VECTOR_MODES, UPDATE_ROUNDINGS } from '../protocol.ts';
+import { UPDATE_MODES } from '../essop.ts';
 import { SPEC_VERSION } from '../version.ts';
 
 /**
@@ -29,25 +36,27 @@ import { SPEC_VERSION } from '../version.ts';
  * the LUT, pipeline depth, error codes and the up5k build's lanes, memories and clock all come from
  * firmware-spec through here. Output is deterministic (no dates, sorted keys where order is free).
  *
- * The up5k build geometry, derived from PROFILES.up5k:
- *   lanes Z = maxLanesPerJunction; weight bank rows = weightWords / Z (each bank = 2 SPRAMs, even and
- *   odd rows, so a lane reads one row and writes back another in the same clock);
- *   left bank rows = activationWords / (3 Z): left activations, left deltas and right deltas each
- *   take Z banks of that many rows (see bitstreams-src/rtl/sw_junction.v).
+ * The up5k build geometry is capability.ts UP5K_BUILD (the profile's numbers are derived from it):
+ *   lanes Z; each lane's bank = 2 SPRAMs (even and odd rows, so a lane reads one row and writes back
+ *   another in the same clock); the bank's low rows hold weights, its top rows the sample ring;
+ *   engine EBR banks of actRowsPerBank rows (see bitstreams-src/rtl/sw_junction.v);
+ *   the sequencer's store (sw_seq.v, store.ts layout).
  */
 
 export const SPEC_VH_PATH = 'bitstreams-src/gen/spec.vh';
 export const SIGMOID_HEX_PATH = 'bitstreams-src/gen/sigmoid_lut.hex';
 
-/** Memory banks per lane that hold activation-sized words: left activations, left deltas, right deltas. */
-export const RTL_ACT_BANKS_PER_LANE = 3;
-
 export interface RtlGeometry {
   lanes: number;
   clockHz: number;
   weightWords: number;
+  /** rows of one lane's bank (both SPRAMs) */
+  bankRows: number;
+  /** rows of a bank that hold weights (the rest is the sample ring) */
   weightRowsPerBank: number;
-  activationWords: number;
+  /** the sample ring: words (lanes x ring rows), its first row in every bank */
+  ringWords: number;
+  ringRowBase: number;
   actRowsPerBank: number;
   /** largest layer (left or right) the engine takes: lanes x actRowsPerBank */
   maxNeurons: number;
@@ -55,26 +64,32 @@ export interface RtlGeometry {
 }
 
 export function rtlGeometry(): RtlGeometry {
+  const b = UP5K_BUILD;
   const p = PROFILES.up5k;
-  const lanes = p.maxLanesPerJunction;
-  const weightRowsPerBank = p.weightWords / lanes;
-  const actRowsPerBank = p.activationWords / (RTL_ACT_BANKS_PER_LANE * lanes);
-  if (!Number.isInteger(weightRowsPerBank) || !Number.isInteger(actRowsPerBank)) {
-    throw new Error('PROFILES.up5k: weightWords and activationWords must divide evenly into the RTL banks');
-  }
-  const maxNeurons = lanes * actRowsPerBank;
+  const lanes = b.lanes;
+  if (b.sprams !== lanes * b.spramsPerLane) throw new Error('UP5K_BUILD: every SPRAM belongs to one lane');
+  if (p.weightWords !== lanes * UP5K_WEIGHT_ROWS || p.sampleBufferBytes !== UP5K_RING_WORDS * UP5K_RING_BYTES_PER_WORD) throw new Error('PROFILES.up5k does not match UP5K_BUILD');
+  if (2 ** bitsFor(b.ringRowsPerLane) !== b.ringRowsPerLane || UP5K_BANK_ROWS % b.ringRowsPerLane !== 0) throw new Error('UP5K_BUILD: the sample ring must be a power of two rows at an aligned base');
+  const maxNeurons = lanes * b.actRowsPerBank;
   const f = p.formats;
   // BP sums up to fo <= maxNeurons products of weight x delta, FF sums fi <= maxNeurons of activation x weight
   const accBits = Math.max(accumulatorBits(f.activation, f.weight, bitsFor(maxNeurons)), accumulatorBits(f.weight, f.delta, bitsFor(maxNeurons)));
-  return { lanes, clockHz: p.clockHz, weightWords: p.weightWords, weightRowsPerBank, activationWords: p.activationWords, actRowsPerBank, maxNeurons, accBits };
+  return {
+    lanes,
+    clockHz: p.clockHz,
+    weightWords: p.weightWords,
+    bankRows: UP5K_BANK_ROWS,
+    weightRowsPerBank: UP5K_WEIGHT_ROWS,
+    ringWords: UP5K_RING_WORDS,
+    ringRowBase: UP5K_BANK_ROWS - b.ringRowsPerLane,
+    actRowsPerBank: b.actRowsPerBank,
+    maxNeurons,
+    accBits,
+  };
 }
 
-/**
- * Words of the sequencer's store (bitstreams-src/rtl/sw_seq.v: descriptor, activation slots of the
- * samples in flight, deltas, DFA matrix, samples, labels) on the up5k build: the 4 EBR blocks the
- * engine leaves free, 16-bit words.
- */
-export const RTL_SEQ_STORE_WORDS = 1024;
+/** Words of the sequencer's store on the up5k build (UP5K_BUILD.storeWords). */
+export const RTL_SEQ_STORE_WORDS = UP5K_BUILD.storeWords;
 
 /** The iCEBreaker's oscillator (pin 35), Hz. */
 export const ICEBREAKER_OSC_HZ = 12_000_000;
@@ -168,6 +183,7 @@ function specVh(): string {
   def('SW_FRAME_CRC_BYTES', FRAME_CRC_BYTES, 'CRC-32/ISO-HDLC over header and payload');
   def('SW_FRAME_CRC_CHECK', `32'h${hex(0xcbf43926, 8)}`, 'CRC-32 of "123456789"');
   def('SW_MAX_PAYLOAD', MAX_PAYLOAD);
+  def('SW_BULK_PAYLOAD', BULK_PAYLOAD, 'a bulk request (WRITE_WEIGHTS, STREAM_SAMPLES of more than one sample) or READ response carries at most this');
   def('SW_WINDOW', WINDOW);
   def('SW_REPLAY_CACHE', REPLAY_CACHE);
   def('SW_SEQ_MODULO', SEQ_MODULO);
@@ -194,19 +210,135 @@ function specVh(): string {
   def('SW_MAX_JUNCTIONS', PROFILES.up5k.maxJunctions);
   def('SW_LANE_BITS', Math.max(1, bitsFor(g.lanes)));
   def('SW_WEIGHT_WORDS', g.weightWords);
-  def('SW_WROWS', g.weightRowsPerBank, 'rows of one weight bank');
-  def('SW_WROW_BITS', bitsFor(g.weightRowsPerBank));
-  def('SW_ACT_WORDS', g.activationWords);
+  def('SW_WROWS', g.bankRows, 'rows of one lane\'s bank (2 SPRAMs)');
+  def('SW_WROW_BITS', bitsFor(g.bankRows));
+  def('SW_WEIGHT_ROWS', g.weightRowsPerBank, 'rows of a bank that hold weights');
+  def('SW_RING_ROW_BASE', g.ringRowBase, 'first row of the sample ring in every bank');
+  def('SW_RING_WORDS', g.ringWords, 'sample ring, 16-bit words (two input bytes each), ring word w in lane w mod SW_LANES');
+  def('SW_RING_BITS', bitsFor(g.ringWords));
+  def('SW_RING_BYTE_BITS', bitsFor(g.ringWords * UP5K_RING_BYTES_PER_WORD), 'byte addresses of the sample ring');
+  def('SW_ACT_WORDS', PROFILES.up5k.activationWords, 'store words past the globals (store.ts)');
   def('SW_AROWS', g.actRowsPerBank, 'rows of one activation / delta bank');
   def('SW_AROW_BITS', bitsFor(g.actRowsPerBank));
   def('SW_MAX_NEURONS', g.maxNeurons);
   def('SW_SEQ_WORDS', RTL_SEQ_STORE_WORDS, 'the sequencer\'s store (sw_seq.v), 16-bit words');
   def('SW_SEQ_ADDR_BITS', bitsFor(RTL_SEQ_STORE_WORDS));
+  def('SW_STORE_GLOBAL_WORDS', STORE_GLOBAL_WORDS);
+  def('SW_STORE_JUNCTION_WORDS', STORE_JUNCTION_WORDS);
+  def('SW_SEQ_PORT_BITS', 1 + Math.max(bitsFor(RTL_SEQ_STORE_WORDS), bitsFor(g.ringWords)), 'sw_seq store port: top bit 1 = sample ring word, 0 = store word');
   def('SW_NEURON_BITS', bitsFor(g.maxNeurons) + 1);
+  L.push('');
+  protocolRtl(def, L);
   L.push('');
   L.push('`endif');
   return `${L.join('\n')}\n`;
 }
+
+/**
+ * CRC-32/ISO-HDLC as the RTL computes it, bit-serially: reflected polynomial, register initialised to
+ * all ones. The codec's CRC (the crc-32 library) is the reference; the generator checks they agree.
+ */
+export const CRC32_POLY_REFLECTED = 0xedb88320;
+
+function crcRegister(bytes: Uint8Array): number {
+  let c = 0xffffffff;
+  for (const b of bytes) {
+    for (let i = 0; i < 8; i++) c = (c >>> 1) ^ (((c ^ (b >>> i)) & 1) !== 0 ? CRC32_POLY_REFLECTED : 0);
+  }
+  return c >>> 0;
+}
+
+/**
+ * The board's power-up count as IDENTIFY and STATUS report it: an FPGA keeps nothing across power
+ * cycles, so every configuration of the bitstream is boot 1 (as a freshly started emulator is).
+ */
+export const RTL_BOOT_COUNT = 1;
+
+/** Byte offset of a top-level field in a schema whose fields before it have fixed sizes. */
+function fieldOffset(schema: Schema, name: string): number {
+  const size: Record<string, number> = { u8: 1, bool: 1, u16: 2, u32: 4, i32: 4, u64: 8 };
+  let at = 0;
+  for (const [n, t] of schema) {
+    if (n === name) return at;
+    const s = typeof t === 'string' ? size[t] : 'enum' in t || 'flags' in t ? 1 : undefined;
+    if (s === undefined) throw new Error(`fieldOffset: field ${n} before ${name} has no fixed size`);
+    at += s;
+  }
+  throw new Error(`fieldOffset: no field ${name}`);
+}
+
+/** Constants of the framed protocol in the RTL (bitstreams-src/rtl/sw_proto.v). */
+function protocolRtl(def: (name: string, value: string | number, comment?: string) => void, L: string[]): void {
+  const check = Buffer.from('123456789');
+  if (((crcRegister(check) ^ 0xffffffff) >>> 0) !== crc32(check)) throw new Error('CRC32_POLY_REFLECTED disagrees with the codec\'s CRC-32');
+  const withCrc = Buffer.alloc(check.length + 4);
+  check.copy(withCrc);
+  withCrc.writeUInt32LE(crc32(check), check.length);
+  L.push('// framed protocol in the RTL (sw_proto.v): CRC-32 register, fixed responses of the up5k board');
+  def('SW_CRC32_POLY', `32'h${hex(CRC32_POLY_REFLECTED, 8)}`, 'reflected; register starts at all ones, final value inverted');
+  def('SW_CRC32_RESIDUE', `32'h${hex(crcRegister(withCrc), 8)}`, 'register after a frame and its own CRC: the frame is good');
+  def('SW_BOOT_COUNT', RTL_BOOT_COUNT, 'an FPGA keeps no state across power cycles');
+  const ident = identPayload();
+  def('SW_IDENT_BYTES', ident.length, 'IDENTIFY response payload bytes: sw_ident_byte() in ident_rom.vh');
+  def('SW_IDENT_ROM', '"ident_rom.vh"', 'include inside a module');
+  const nak = encodePayload(NAK_SCHEMA, { opcode: 0, code: 0, expected: 0, message: '' });
+  def('SW_NAK_BYTES', nak.length, 'NAK payload: opcode, code, expected u16, empty message');
+  def('SW_SAMPLE_ENCODINGS', SAMPLE_ENCODINGS.length, 'STREAM_SAMPLES encoding enum values (any device)');
+  // CONFIGURE on the board (sw_exec.v): enum sizes of the descriptor's schema and the up5k limits it is checked against
+  def('SW_ENUM_FEEDBACK', FEEDBACK_MODES.length, 'CONFIGURE enum values (protocol.ts), index = wire value');
+  def('SW_ENUM_ROUNDING', UPDATE_ROUNDINGS.length);
+  def('SW_ENUM_CONNECTIVITY', CONNECTIVITY_KINDS.length);
+  def('SW_ENUM_START_VECTOR_MODE', START_VECTOR_MODES.length);
+  def('SW_ENUM_ACTIVATION', ACTIVATION_KINDS.length);
+  def('SW_ENUM_UPDATE_MODE', UPDATE_MODES.length);
+  def('SW_CONN_LFSR', CONNECTIVITY_KINDS.indexOf('lfsr'), 'the connectivity kind with no p*fo = n*fi rule');
+  def('SW_CAP_WEIGHT_WORDS', PROFILES.up5k.weightWords, 'up5k capability: weights');
+  def('SW_CAP_ACTIVATION_WORDS', PROFILES.up5k.activationWords, 'up5k capability: store words past the globals');
+  def('SW_CAP_ENCODINGS', `${SAMPLE_ENCODINGS.length}'b${SAMPLE_ENCODINGS.map((e) => (PROFILES.up5k.encodings.includes(e) ? '1' : '0')).reverse().join('')}`, 'up5k capability: STREAM_SAMPLES encodings decoded, bit = wire value');
+  for (const e of ['u8', 'u4', 'bin'] as const) def(`SW_ENC_${e.toUpperCase()}`, SAMPLE_ENCODINGS.indexOf(e));
+  def('SW_CAP_DFA', PROFILES.up5k.features.dfa ? 1 : 0);
+  def('SW_CAP_STOCHASTIC_ROUNDING', PROFILES.up5k.features.stochasticRounding ? 1 : 0);
+  def('SW_CAP_ESSOP', PROFILES.up5k.features.essop ? 1 : 0);
+  const status = OPCODES.STATUS.response;
+  def('SW_STATUS_BYTES', encodeResponse('STATUS', { configured: false, seeded: false, bufferedSamples: 0, bufferedBytes: 0, roundingState: 0, bootCount: 0 }).length);
+  for (const f of ['configured', 'seeded', 'bufferedSamples', 'bufferedBytes', 'roundingState', 'bootCount']) def(`SW_STATUS_AT_${f.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`, fieldOffset(status, f));
+  const counters = OPCODES.READ_COUNTERS.response;
+  def('SW_COUNTERS_AT_WIRE_BYTES_IN', fieldOffset(counters, 'wireBytesIn'), 'READ_COUNTERS: u64 fields before the junction list');
+  def('SW_COUNTERS_AT_WIRE_BYTES_OUT', fieldOffset(counters, 'wireBytesOut'));
+  def('SW_COUNTERS_AT_JUNCTIONS', fieldOffset(counters, 'junctions'), 'the junction list\'s u8 count');
+  const run = OPCODES.TRAIN.response;
+  def('SW_RUN_RESULT_BYTES', fieldOffset(run, 'clocks') + 8, 'TRAIN / INFER response: samples u32, correct u32, junctionCycles u64, clocks u64 (INFER: predictions follow)');
+  def('SW_STREAM_RESPONSE_BYTES', encodeResponse('STREAM_SAMPLES', { bufferedSamples: 0 }).length, 'STREAM_SAMPLES response: bufferedSamples u32');
+  for (const f of ['clocks', 'junctionCycles', 'samplesTrained', 'samplesInferred'] as const) def(`SW_COUNTERS_AT_${f.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`, fieldOffset(counters, f));
+  // a junction's entry as the board sends it: every counter 0, no lanes (firmware-spec/SPEC.md section 7)
+  const zero = (k: number) => encodeResponse('READ_COUNTERS', emptyCounters(new Array(k).fill(0))).length;
+  def('SW_COUNTERS_JUNCTION_BYTES', zero(1) - zero(0), 'READ_COUNTERS: one junction entry with no lanes');
+  def('SW_COUNTERS_BYTES_UNCONFIGURED', fieldOffset(counters, 'junctions') + 1, 'no junctions');
+}
+
+/**
+ * IDENTIFY's whole response payload is constant on the board: the up5k capability as the codec encodes
+ * it, the boot count and the link limits.
+ */
+function identPayload(): Buffer {
+  return encodeResponse('IDENTIFY', { capability: capabilityFor('up5k', specHash()), bootCount: RTL_BOOT_COUNT, maxPayload: MAX_PAYLOAD, window: WINDOW });
+}
+
+/** The IDENTIFY payload as a function of the byte index (sw_proto.v loads it into its EBR at start-up). */
+function identRom(): string {
+  const b = identPayload();
+  const ib = bitsFor(b.length);
+  const L = ['// Generated by firmware-spec/gen/verilog.ts from firmware-spec. Do not edit: run `npm run gen`.'];
+  L.push(`// IDENTIFY response payload of the up5k board (${b.length} bytes): codec.ts encodeResponse('IDENTIFY', ...)`);
+  L.push(`function [7:0] sw_ident_byte(input [${ib - 1}:0] i);`);
+  L.push('  case (i)');
+  b.forEach((v, i) => L.push(`    ${ib}'d${i}: sw_ident_byte = 8'h${hex(v, 2)};`));
+  L.push("    default: sw_ident_byte = 8'h00;");
+  L.push('  endcase');
+  L.push('endfunction');
+  return `${L.join('\n')}\n`;
+}
+export const IDENT_ROM_PATH = 'bitstreams-src/gen/ident_rom.vh';
 
 function sigmoidHex(): string {
   return `${SIGMOID_LUT.map((v) => hex(v, 4)).join('\n')}\n`;
@@ -214,5 +346,5 @@ function sigmoidHex(): string {
 
 /** Repo-relative path -> content of every generated RTL file. */
 export function verilogFiles(): Record<string, string> {
-  return { [SPEC_VH_PATH]: specVh(), [SIGMOID_HEX_PATH]: sigmoidHex() };
+  return { [SPEC_VH_PATH]: specVh(), [SIGMOID_HEX_PATH]: sigmoidHex(), [IDENT_ROM_PATH]: identRom() };
 }

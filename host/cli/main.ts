@@ -12,6 +12,7 @@ import { registerPresets } from './commands/presets.ts';
 import pkg from '../../package.json' with { type: 'json' };
 import { registerSweep } from './commands/sweep.ts';
 import { registerWorker } from './commands/worker.ts';
+import { registerCosim } from './commands/cosim.ts';
 
 /**
  * The seedwire command line. Each command lives in commands/<name>.ts and registers itself here.
@@ -33,6 +34,7 @@ export function buildProgram(): Command {
   registerFlash(program);
   registerSweep(program);
   registerWorker(program);
+  registerCosim(program);
   // a bad option or argument: one line saying what is wrong, then the command's usage line
   for (const cmd of [program, ...program.commands]) cmd.showHelpAfterError(`usage: ${cmd === program ? 'seedwire' : `seedwire ${cmd.name()}`} ${cmd.usage()}  (--help for all options)`);
   return program;

@@ -48,7 +48,7 @@ export async function evaluateModel(model: SavedModel | string, opts: EvaluateOp
   const ownsDevice = typeof opts.device !== 'object';
   const dev = typeof opts.device === 'object' ? opts.device : await openDevice(opts.device ?? 'emu');
   try {
-    const { capability } = await dev.identify();
+    const { capability } = dev.identity ?? (await dev.identify());
     try {
       // the saved config has its lanes pinned: planning it checks every limit of this device
       plan(structuredClone(m.config), capability, dev.uri);
@@ -70,7 +70,7 @@ export async function evaluateModel(model: SavedModel | string, opts: EvaluateOp
     });
     for (const [i, w] of m.weights.entries()) await dev.writeWeights(i, 0, w);
     if (m.masks?.some((k) => k) && dev.writeMask) for (const [i, k] of m.masks.entries()) if (k) await dev.writeMask(i, 0, k);
-    const r = await inferAll(dev, test, evaluationChunk(m.resolved), m.encoding);
+    const r = await inferAll(dev, test, evaluationChunk(m.resolved, capability), m.encoding);
     const confusion = Array.from({ length: outputs }, () => new Array<number>(outputs).fill(0));
     for (let s = 0; s < test.count; s++) confusion[test.labels[s]][r.predictions[s]]++;
     return {

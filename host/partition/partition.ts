@@ -5,12 +5,23 @@ import { checkUpdate, ESSOP, type UpdateDescriptor } from '../../firmware-spec/e
 import { checkFormats, DEFAULT_FORMATS, type NumberFormats } from '../../firmware-spec/formats.ts';
 import { deriveSeed, SEED_STREAM } from '../../firmware-spec/lfsr.ts';
 import { defaultInitShift, type JunctionDescriptor, type NetworkDescriptor } from '../../firmware-spec/network.ts';
-import { junctionClocks, latencyCycles } from '../../firmware-spec/schedule.ts';
+import { junctionClocks } from '../../firmware-spec/schedule.ts';
+import { maxChunk, sampleRecordBytes, storeLayout } from '../../firmware-spec/store.ts';
 import { ConfigError, type ConfigProblem } from '../config/errors.ts';
 import type { NetworkConfig, SparsityConfig } from '../config/schema.ts';
 
 /** Defaults a config may override. Chosen by training MNIST (see README, "Numbers"). */
 export const TRAINING_DEFAULTS = { lrShift: 5, feedbackShift: 0, seed: 1, chunk: 32 } as const;
+
+/**
+ * The chunk a config without one trains with on a device: TRAINING_DEFAULTS.chunk, or fewer when
+ * two chunks of the network's samples do not fit the device's sample buffer (the up5k profile:
+ * 20 MNIST samples). A function of the capability the device reports, so an emulated and a real
+ * device of one profile train with the same chunks, and the same bits.
+ */
+export function defaultChunk(cap: Capability, inputs: number): number {
+  return Math.max(1, Math.min(TRAINING_DEFAULTS.chunk, maxChunk(cap.sampleBufferBytes, inputs)));
+}
 
 /** A config with everything filled in for a device: what fixes a run's bits. */
 export interface ResolvedConfig {
@@ -187,7 +198,7 @@ export function plan(cfg: NetworkConfig, cap: Capability, deviceName = cap.profi
     name: cfg.name ?? 'custom',
     layers: [...cfg.layers],
     seed,
-    chunk: cfg.chunk ?? TRAINING_DEFAULTS.chunk,
+    chunk: cfg.chunk ?? defaultChunk(cap, cfg.layers[0]),
     balancing: cfg.balancing ?? DEFAULT_BALANCE_POLICY,
     sparsity: shapes.map((s) => s.sparsity),
     network,
@@ -200,17 +211,17 @@ export function planFor(resolved: ResolvedConfig, cap: Capability, deviceName = 
   const net = resolved.network;
   const L = net.junctions.length;
   const weightWords = net.junctions.reduce((a, j) => a + j.n * j.fi, 0);
-  const lat = latencyCycles(L, net.feedback);
-  // layer i's activations live from its FF until the UP that reads them: lat - i samples in flight
-  const activationWords = resolved.layers.reduce((a, size, i) => a + size * Math.max(1, lat - i), 0);
+  // slots of the samples in flight, deltas and DFA rows, as the device lays them out (the input
+  // layer's activations are the buffered sample bytes)
+  const activationWords = storeLayout(net).activationWords;
   const problems: ConfigProblem[] = [];
   if (L > cap.maxJunctions) problems.push({ path: 'config.layers', message: `${L} junctions; the device runs at most ${cap.maxJunctions}` });
   if (activationWords > cap.activationWords) {
     problems.push({ path: 'config.layers', message: `activations of all in-flight samples need ${activationWords} words; the device has ${cap.activationWords} (${activationWords - cap.activationWords} too many)` });
   }
-  const sampleBytes = resolved.layers[0];
-  if (2 * resolved.chunk * sampleBytes > cap.sampleBufferBytes) {
-    problems.push({ path: 'config.chunk', message: `two chunks of ${resolved.chunk} samples need ${2 * resolved.chunk * sampleBytes} bytes of sample buffer; the device has ${cap.sampleBufferBytes}` });
+  const sampleBytes = sampleRecordBytes(resolved.layers[0]);
+  if (resolved.chunk > maxChunk(cap.sampleBufferBytes, resolved.layers[0])) {
+    problems.push({ path: 'config.chunk', message: `two chunks of ${resolved.chunk} samples need ${2 * resolved.chunk * sampleBytes} bytes of sample buffer (${sampleBytes} per sample with its label); the device has ${cap.sampleBufferBytes}` });
   }
   // tiling: a junction whose weights do not fit beside the others streams its weights per pass
   let base = 0;

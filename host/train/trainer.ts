@@ -3,8 +3,9 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { DeviceError } from '../../firmware-spec/errors.ts';
 import { LinkError } from '../device/errors.ts';
-import type { SampleEncoding } from '../../firmware-spec/capability.ts';
+import type { Capability, SampleEncoding } from '../../firmware-spec/capability.ts';
 import { generateConnectivity } from '../../firmware-spec/connectivity.ts';
+import { samplesInBuffer } from '../../firmware-spec/store.ts';
 import { MaskSchedule, packMask, unpackMask } from '../../firmware-spec/masks.ts';
 import { decodeWeights, encodeWeights, initialWeights } from '../../firmware-spec/network.ts';
 import { ConfigError } from '../config/errors.ts';
@@ -465,7 +466,7 @@ async function trainOnce(opts: TrainOptions, session: Session): Promise<TrainRep
       if (interrupted) break;
       const report: EpochReport = { epoch: epoch + 1, trainAccuracy: totals.epochCorrect / Math.max(1, totals.epochTrained), seconds: (performance.now() - epochStarted) / 1000 };
       const evalStarted = performance.now();
-      if (opts.evaluateEachEpoch !== false || epoch === epochs - 1) report.testAccuracy = await evaluate(dev, testSet, evaluationChunk(resolved), encoding);
+      if (opts.evaluateEachEpoch !== false || epoch === epochs - 1) report.testAccuracy = await evaluate(dev, testSet, evaluationChunk(resolved, capability), encoding);
       evaluationMs += performance.now() - evalStarted;
       epochReports.push(report);
       opts.onEpoch?.(report);
@@ -478,7 +479,7 @@ async function trainOnce(opts: TrainOptions, session: Session): Promise<TrainRep
     // the test figure is of the weights the run ends with: the last epoch's, measured on them, or a
     // fresh INFER pass when the last epoch report has none; none when stopped mid-epoch
     const lastReport = epochReports.at(-1);
-    const testAccuracy = stoppedMidEpoch ? Number.NaN : (lastReport?.testAccuracy ?? (await evaluate(dev, testSet, evaluationChunk(resolved), encoding)));
+    const testAccuracy = stoppedMidEpoch ? Number.NaN : (lastReport?.testAccuracy ?? (await evaluate(dev, testSet, evaluationChunk(resolved, capability), encoding)));
     const finalWeights = await readAllWeights(dev, resolved);
     const sha = sha256Of(finalWeights, resolved);
     let savedTo: string | undefined;
@@ -575,8 +576,9 @@ function checkpointMasks(ck: Checkpoint, resolved: ResolvedConfig, dir: string, 
 }
 
 /** Samples per INFER when measuring test accuracy (train and `seedwire evaluate` use the same). */
-export function evaluationChunk(resolved: ResolvedConfig): number {
-  return resolved.chunk * 4;
+export function evaluationChunk(resolved: ResolvedConfig, capability: Capability): number {
+  // evaluation streams and infers one batch at a time: up to 4 chunks, as many as the buffer holds
+  return Math.max(1, Math.min(resolved.chunk * 4, samplesInBuffer(capability.sampleBufferBytes, resolved.layers[0])));
 }
 
 /** Test accuracy with inference-only runs on the device, streamed in chunks. */

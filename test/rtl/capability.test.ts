@@ -12,6 +12,7 @@ import { ICEBREAKER_OSC_HZ, SPEC_VH_PATH } from '../../firmware-spec/gen/verilog
 import { specHash } from '../../firmware-spec/hash.ts';
 import { NAK, OPCODES, RESPONSE_FLAG } from '../../firmware-spec/protocol.ts';
 import { REPO } from './harness.ts';
+import { BOARD_DEFINES } from '../../bitstreams-src/build.ts';
 
 const cap = capabilityFor('up5k', 'n/a');
 const vh = readFileSync(join(REPO, SPEC_VH_PATH), 'utf8');
@@ -28,9 +29,16 @@ describe('up5k build vs the up5k capability', () => {
     expect(cap.timing).toBe('shared-engine');
     expect(cap.maxLanes).toBe(def('SW_LANES') * cap.maxJunctions);
     expect(def('SW_WEIGHT_WORDS')).toBe(cap.weightWords);
-    expect(def('SW_LANES') * def('SW_WROWS')).toBe(cap.weightWords);
-    // left activations, left deltas and right deltas: 3 x lanes banks of SW_AROWS words
-    expect(3 * def('SW_LANES') * def('SW_AROWS')).toBe(cap.activationWords);
+    // every lane's bank: weight rows below the sample ring's rows
+    expect(def('SW_LANES') * def('SW_WEIGHT_ROWS')).toBe(cap.weightWords);
+    expect(def('SW_RING_ROW_BASE')).toBe(def('SW_WEIGHT_ROWS'));
+    expect(def('SW_LANES') * (def('SW_WROWS') - def('SW_RING_ROW_BASE'))).toBe(def('SW_RING_WORDS'));
+    // the sample ring: two input bytes per 16-bit word
+    expect(2 * def('SW_RING_WORDS')).toBe(cap.sampleBufferBytes);
+    expect(2 ** def('SW_RING_BYTE_BITS')).toBe(cap.sampleBufferBytes);
+    // activation slots, deltas and DFA rows: the sequencer's store past its globals (store.ts)
+    expect(def('SW_SEQ_WORDS') - def('SW_STORE_GLOBAL_WORDS')).toBe(cap.activationWords);
+    expect(def('SW_STORE_GLOBAL_WORDS') + cap.maxJunctions * def('SW_STORE_JUNCTION_WORDS')).toBeLessThanOrEqual(def('SW_SEQ_WORDS'));
     const pll = (ICEBREAKER_OSC_HZ / (def('SW_PLL_DIVR') + 1)) * (def('SW_PLL_DIVF') + 1) / 2 ** def('SW_PLL_DIVQ');
     expect(pll).toBe(cap.clockHz);
     expect(def('SW_CLOCK_HZ')).toBe(cap.clockHz);
@@ -56,11 +64,15 @@ describe('up5k build vs the up5k capability', () => {
     const nl = JSON.parse(readFileSync(netlistPath, 'utf8')) as { modules: Record<string, { cells: Record<string, { type: string; parameters: Record<string, string> }> }> };
     const cells = Object.values(nl.modules.sw_top.cells);
     const count = (t: string) => cells.filter((c) => c.type === t).length;
-    // every lane's weight bank is two SPRAMs of 16K x 16 (even and odd rows)
-    expect(count('SB_SPRAM256KA') * 16 * 1024).toBe(cap.weightWords);
+    // every lane's bank is two SPRAMs of 16K x 16 (even and odd rows): the weight rows, then the
+    // sample ring's rows (two input bytes per word)
+    expect(count('SB_SPRAM256KA') * 16 * 1024).toBe(cap.weightWords + cap.sampleBufferBytes / 2);
     expect(count('SB_SPRAM256KA')).toBe(2 * cap.maxLanesPerJunction);
-    // three multipliers per lane (FF a*w, BP w*d, UP d*a)
-    expect(count('SB_MAC16')).toBe(3 * cap.maxLanesPerJunction);
+    // three multipliers per lane (FF a*w, BP w*d, UP d*a), the sequencer's sample record address
+    // (head + x * record bytes, sw_seq.v), and with the protocol endpoint the executor's (CONFIGURE's
+    // sizes, a run's bytes, sw_exec.v); the board build has the bring-up port instead (build.ts BOARD_DEFINES)
+    const executor = BOARD_DEFINES.includes('SW_BRINGUP_PORT') ? 0 : 1;
+    expect(count('SB_MAC16')).toBe(3 * cap.maxLanesPerJunction + 1 + executor);
     const pll = cells.find((c) => c.type === 'SB_PLL40_PAD');
     expect(pll).toBeDefined();
     const p = (k: string) => parseInt(pll!.parameters[k], 2);

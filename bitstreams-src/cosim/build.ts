@@ -1,0 +1,124 @@
+/**
+ * The co-simulation model: Verilator (Debian `verilator`) compiles the top level (bitstreams-src/rtl/*.v
+ * with the generated spec.vh) and the pty harness (harness.cpp) into one executable.
+ *
+ * Built once per distinct input: the cache key is a sha256 over the RTL sources, the generated files,
+ * the harness, the UART divisor and `verilator --version`; the executable lives under
+ * bitstreams-src/build/cosim/<key>/ (git-ignored). A build goes to a temporary directory first and is
+ * renamed into place, so an interrupted or concurrent build never leaves a half-written model behind.
+ */
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { PROFILES } from '../../firmware-spec/capability.ts';
+import { UART } from '../../firmware-spec/protocol.ts';
+import { IDENT_ROM_PATH, SIGMOID_HEX_PATH, SPEC_VH_PATH } from '../../firmware-spec/gen/verilog.ts';
+
+const run = promisify(execFile);
+const HERE = dirname(fileURLToPath(import.meta.url));
+const SRC = join(HERE, '..');
+const REPO = join(SRC, '..');
+const RTL_DIR = join(SRC, 'rtl');
+const HARNESS = join(HERE, 'harness.cpp');
+export const COSIM_BUILD_DIR = join(SRC, 'build', 'cosim');
+const EXE = 'sw_cosim';
+/** a model build takes about a minute on 2 cores; this bounds a stuck compiler */
+const BUILD_TIMEOUT_MS = 15 * 60_000;
+
+export class CosimError extends Error {
+  constructor(
+    readonly code: 'no_verilator' | 'bad_baud' | 'build_failed',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'CosimError';
+  }
+}
+
+/** The device clock and default baud of the board the model is (PROFILES.up5k, protocol.ts UART). */
+export const COSIM_CLOCK_HZ = PROFILES.up5k.clockHz;
+export const COSIM_DEFAULT_BAUD = UART.baud;
+
+/** Clocks per UART bit at `baud`, or a CosimError when the clock is not a whole multiple of it. */
+export function uartDivisor(baud: number): number {
+  const div = COSIM_CLOCK_HZ / baud;
+  if (!Number.isInteger(baud) || baud <= 0 || !Number.isInteger(div) || div < 2) {
+    throw new CosimError('bad_baud', `--baud ${baud}: the ${COSIM_CLOCK_HZ} Hz device clock must be a whole multiple (>= 2) of it, e.g. ${COSIM_DEFAULT_BAUD}`);
+  }
+  return div;
+}
+
+export interface CosimModel {
+  /** the executable: run it with --clock-hz and --baud, cwd = dir */
+  exe: string;
+  dir: string;
+  key: string;
+  /** true when this call compiled it */
+  built: boolean;
+}
+
+async function verilatorVersion(): Promise<string> {
+  try {
+    return (await run('verilator', ['--version'], { timeout: 30_000 })).stdout.trim();
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    throw new CosimError('no_verilator', err.code === 'ENOENT' ? 'verilator is not installed (Debian: apt-get install verilator)' : `verilator --version failed: ${err.message}`);
+  }
+}
+
+function rtlSources(): string[] {
+  return readdirSync(RTL_DIR)
+    .filter((f) => f.endsWith('.v'))
+    .sort()
+    .map((f) => join(RTL_DIR, f));
+}
+
+/** Build (or find in the cache) the model for UART divisor `div`. */
+export async function buildCosim(div: number, log: (line: string) => void = () => {}): Promise<CosimModel> {
+  const version = await verilatorVersion();
+  const inputs = [...rtlSources(), join(REPO, SPEC_VH_PATH), join(REPO, SIGMOID_HEX_PATH), join(REPO, IDENT_ROM_PATH), HARNESS, join(HERE, 'build.ts')];
+  const h = createHash('sha256');
+  h.update(`${version}\0div=${div}\0`);
+  for (const f of inputs) h.update(`${f.slice(REPO.length)}\0`).update(readFileSync(f)).update('\0');
+  const key = h.digest('hex').slice(0, 16);
+  const dir = join(COSIM_BUILD_DIR, key);
+  const exe = join(dir, EXE);
+  if (existsSync(exe)) return { exe, dir, key, built: false };
+
+  mkdirSync(COSIM_BUILD_DIR, { recursive: true });
+  const tmp = mkdtempSync(join(COSIM_BUILD_DIR, `.build-${key}-`));
+  log(`building the Verilator model of sw_top (cache key ${key}); the first build takes a minute or two`);
+  const t0 = Date.now();
+  const args = [
+    '--cc', '--exe', '--build',
+    '-O3', '--x-assign', 'fast', '--x-initial', 'fast', '--noassert',
+    '-Wno-fatal', '-Wno-lint', '-Wno-style', '-Wno-WIDTH', '-Wno-MULTIDRIVEN', '-Wno-UNOPTFLAT',
+    '--top-module', 'sw_top',
+    `-GUART_DIV=${div}`,
+    `-I${join(REPO, dirname(SPEC_VH_PATH))}`, `-I${RTL_DIR}`,
+    '-CFLAGS', '-O2', '-MAKEFLAGS', '-j2',
+    '--Mdir', join(tmp, 'obj'), '-o', join(tmp, EXE),
+    HARNESS, ...rtlSources(),
+  ];
+  try {
+    await run('verilator', args, { cwd: tmp, timeout: BUILD_TIMEOUT_MS, maxBuffer: 64 * 1024 * 1024 });
+  } catch (e) {
+    const err = e as { stderr?: string; message: string };
+    rmSync(tmp, { recursive: true, force: true });
+    const tail = (err.stderr ?? err.message).trim().split('\n').slice(-15).join('\n');
+    throw new CosimError('build_failed', `verilator could not build the model:\n${tail}`);
+  }
+  // the sigmoid table is read at start-up ($readmemh) from the working directory
+  copyFileSync(join(REPO, SIGMOID_HEX_PATH), join(tmp, 'sigmoid_lut.hex'));
+  rmSync(join(tmp, 'obj'), { recursive: true, force: true });
+  try {
+    renameSync(tmp, dir);
+  } catch {
+    rmSync(tmp, { recursive: true, force: true }); // another build finished first: use its copy
+  }
+  log(`model built in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+  return { exe, dir, key, built: true };
+}
