@@ -1,11 +1,9 @@
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { chromium } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildReportHtml } from '../../host/profile/report-html.ts';
 import { runProfile } from '../../host/profile/session.ts';
+import { findChromium, openOffline } from '../helpers/browser.ts';
 import { REPO } from '../helpers/cli.ts';
 
 /**
@@ -14,15 +12,6 @@ import { REPO } from '../helpers/cli.ts';
  * screenshot is kept under test-artifacts/. Without chromium the test is skipped with the reason;
  * with CI set, a missing chromium fails.
  */
-function findChromium(): string | undefined {
-  for (const p of ['/usr/bin/chromium', '/usr/bin/chromium-browser']) if (existsSync(p)) return p;
-  try {
-    return execFileSync('which', ['chromium'], { encoding: 'utf8' }).trim() || undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 const exe = findChromium();
 const reason = 'chromium not found: install Debian chromium (apt-get install -y chromium) to run the report browser test';
 if (!exe && !process.env.CI) console.warn(`SKIPPED report browser test: ${reason}`);
@@ -39,22 +28,8 @@ describe.skipIf(!exe && !process.env.CI)('profile HTML report in headless chromi
   });
 
   it('renders every chart, logs no error and fetches nothing', async () => {
-    const browser = await chromium.launch({
-      executablePath: exe,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    const { page, errors, requests, close } = await openOffline(exe!, file);
     try {
-      const page = await browser.newPage({ viewport: { width: 1000, height: 900 } });
-      const errors: string[] = [];
-      const requests: string[] = [];
-      page.on('console', (m) => {
-        if (m.type() === 'error') errors.push(m.text());
-      });
-      page.on('pageerror', (e) => errors.push(e.message));
-      page.on('request', (r) => {
-        if (!r.url().startsWith('file:')) requests.push(r.url());
-      });
-      await page.goto(pathToFileURL(file).href, { waitUntil: 'load' });
       const charts = await page.$$eval('svg.chart', (els) =>
         els.map((e) => {
           const r = e.getBoundingClientRect();
@@ -71,7 +46,7 @@ describe.skipIf(!exe && !process.env.CI)('profile HTML report in headless chromi
       expect(errors).toEqual([]);
       expect(requests).toEqual([]);
     } finally {
-      await browser.close();
+      await close();
     }
   });
 });

@@ -1,11 +1,9 @@
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { chromium } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runSweep, type SweepReport } from '../../host/sweep/index.ts';
+import { findChromium, openOffline } from '../helpers/browser.ts';
 import { REPO } from '../helpers/cli.ts';
 
 /**
@@ -16,15 +14,6 @@ import { REPO } from '../helpers/cli.ts';
  * under test-artifacts/. Without chromium the test is skipped with the reason; with CI set, a missing
  * chromium fails.
  */
-function findChromium(): string | undefined {
-  for (const p of ['/usr/bin/chromium', '/usr/bin/chromium-browser']) if (existsSync(p)) return p;
-  try {
-    return execFileSync('which', ['chromium'], { encoding: 'utf8' }).trim() || undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 const exe = findChromium();
 const reason = 'chromium not found: install Debian chromium (apt-get install -y chromium) to run the sweep report browser test';
 if (!exe && !process.env.CI) console.warn(`SKIPPED sweep report browser test: ${reason}`);
@@ -55,22 +44,8 @@ describe.skipIf(!exe && !process.env.CI)('sweep HTML page in headless chromium',
 
   it('renders the density, per-epoch and speed charts offline, with the runs accuracies on the density line', async () => {
     expect(report.runs.map((r) => r.fanouts)).toEqual([[2, 10], [8, 10], [16, 10], [42, 10], [112, 10]]);
-    const browser = await chromium.launch({
-      executablePath: exe,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    const { page, errors, requests, close } = await openOffline(exe!, html);
     try {
-      const page = await browser.newPage({ viewport: { width: 1000, height: 900 } });
-      const errors: string[] = [];
-      const requests: string[] = [];
-      page.on('console', (m) => {
-        if (m.type() === 'error') errors.push(m.text());
-      });
-      page.on('pageerror', (e) => errors.push(e.message));
-      page.on('request', (r) => {
-        if (!r.url().startsWith('file:')) requests.push(r.url());
-      });
-      await page.goto(pathToFileURL(html).href, { waitUntil: 'load' });
       const charts = await page.$$eval('svg.chart', (els) =>
         els.map((e) => {
           const r = e.getBoundingClientRect();
@@ -93,7 +68,7 @@ describe.skipIf(!exe && !process.env.CI)('sweep HTML page in headless chromium',
       expect(errors).toEqual([]);
       expect(requests).toEqual([]);
     } finally {
-      await browser.close();
+      await close();
     }
   });
 });
