@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
@@ -43,4 +45,22 @@ export function lastJson(stdout: string): Record<string, unknown> {
   const lines = stdout.trim().split('\n').filter((l) => l.trim().startsWith('{'));
   if (!lines.length) throw new Error(`no JSON line in output:\n${stdout.slice(0, 2000)}`);
   return JSON.parse(lines[lines.length - 1]);
+}
+
+/** Start `seedwire ARGS` in its own process group; SIGKILL the group once a checkpoint exists in `ck`. */
+export function killAfterFirstCheckpoint(cliArgs: string[], ck: string): Promise<'killed' | 'finished'> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'host/cli/main.ts', ...cliArgs], { cwd: REPO, detached: true });
+  return new Promise((resolve) => {
+    const poll = setInterval(() => {
+      if (existsSync(join(ck, 'checkpoint.json'))) {
+        clearInterval(poll);
+        process.kill(-child.pid!, 'SIGKILL');
+        resolve('killed');
+      }
+    }, 5);
+    child.on('close', () => {
+      clearInterval(poll);
+      resolve('finished');
+    });
+  });
 }

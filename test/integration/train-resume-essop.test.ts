@@ -1,9 +1,8 @@
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { lastJson, REPO, runCli } from '../helpers/cli.ts';
+import { killAfterFirstCheckpoint, lastJson, runCli } from '../helpers/cli.ts';
 
 /**
  * ESSOP runs resume bit-exactly: the update's random numbers come from the rounding LFSR, whose state
@@ -22,20 +21,7 @@ describe('ESSOP checkpoint and resume', () => {
     expect(f.resolved.network.update.mode).toBe('essop');
 
     const ck = join(tmp, 'ck');
-    const child = spawn(process.execPath, ['--import', 'tsx', 'host/cli/main.ts', ...args, '--checkpoint', ck, '--checkpoint-every', '640'], { cwd: REPO, detached: true });
-    const outcome = await new Promise<string>((resolve) => {
-      const poll = setInterval(() => {
-        if (existsSync(join(ck, 'checkpoint.json'))) {
-          clearInterval(poll);
-          process.kill(-child.pid!, 'SIGKILL');
-          resolve('killed');
-        }
-      }, 5);
-      child.on('close', () => {
-        clearInterval(poll);
-        resolve('finished');
-      });
-    });
+    const outcome = await killAfterFirstCheckpoint([...args, '--checkpoint', ck, '--checkpoint-every', '640'], ck);
     expect(outcome).toBe('killed');
     const saved = JSON.parse(readFileSync(join(ck, 'checkpoint.json'), 'utf8'));
     // the update LFSR has moved from its seed: ESSOP drew from it

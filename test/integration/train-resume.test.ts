@@ -1,31 +1,12 @@
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { seal } from '../../host/model/untrusted.ts';
-import { lastJson, REPO, runCli } from '../helpers/cli.ts';
+import { killAfterFirstCheckpoint, lastJson, runCli } from '../helpers/cli.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'seedwire-resume-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
-
-/** Start `seedwire ARGS` in its own process group; SIGKILL the group once a checkpoint exists in `ck`. */
-function killAfterFirstCheckpoint(cliArgs: string[], ck: string): Promise<'killed' | 'finished'> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'host/cli/main.ts', ...cliArgs], { cwd: REPO, detached: true });
-  return new Promise((resolve) => {
-    const poll = setInterval(() => {
-      if (existsSync(join(ck, 'checkpoint.json'))) {
-        clearInterval(poll);
-        process.kill(-child.pid!, 'SIGKILL');
-        resolve('killed');
-      }
-    }, 5);
-    child.on('close', () => {
-      clearInterval(poll);
-      resolve('finished');
-    });
-  });
-}
 
 const args = ['train', '--preset', 'mnist-sparse-38', '--epochs', '2', '--samples', '3000', '--device', 'emu', '--json'];
 
