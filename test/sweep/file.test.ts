@@ -77,12 +77,17 @@ describe('a worker checks each job before running it', () => {
 
   it('takes a valid job', () => {
     expect(checkJob({ spec }, cfg).spec.key).toBe(spec.key);
-    expect(checkJob({ spec: { ...spec, options: { ...spec.options, dataset: `idx:${data}/fashion` }, key: runKey(spec.network, { ...spec.options, dataset: `idx:${data}/fashion` }), runDir: join(out, 'r') } }, { ...cfg }).spec).toBeTruthy();
+    const options = { ...spec.options, dataset: `idx:${data}/fashion` };
+    const inside = checkJob({ spec: { ...spec, options, key: runKey(spec.network, options), runDir: join(out, 'r') } }, cfg).spec;
+    expect(inside.options.dataset).toBe(`idx:${data}/fashion`);
+    expect(inside.runDir).toBe(join(out, 'r'));
+    expect(inside.key).toBe(runKey(spec.network, options));
   });
 
   it('refuses malformed jobs, forged keys, other device kinds and paths outside its directories', () => {
     expect(() => checkJob({ spec: { ...spec, network: { layers: 'x' } } }, cfg)).toThrow(/invalid job: spec\.network\.layers/);
-    expect(() => checkJob({ spec, code: 'process.exit()' }, cfg)).toThrow(/invalid job/);
+    // a job is data: a field the schema does not know (code to run, say) is refused by name
+    expect(() => checkJob({ spec, code: 'process.exit()' }, cfg)).toThrow(/invalid job: .*code/);
     expect(() => checkJob({ spec: { ...spec, network: { ...spec.network, lrShift: 9 } } }, cfg)).toThrow(/is not the hash/);
     expect(() => checkJob({ spec }, { ...cfg, device: 'serial:/dev/ttyUSB1' })).toThrow(/asks for a emu device; this worker holds serial/);
     const withDataset = (dataset: string) => {
