@@ -126,6 +126,11 @@ export interface ProfileRun {
   timeline: Timeline;
   /** the rebuilt schedule agrees with the device's cycle and clock counters */
   timelineMatchesCounters: boolean;
+  /**
+   * frames the host sent again during the run: the device counts what it received, so its
+   * wireBytes counters (and the wire energy) include them; every other counter does not move
+   */
+  linkRetransmits: number;
   baselines: Baseline[];
   pipelining: PipeliningFigures;
   connectivity: ConnectivityFigures;
@@ -158,6 +163,7 @@ export async function runProfile(o: ProfileOptions): Promise<ProfileRun> {
   const curve: CurvePoint[] = [];
   let report;
   let samplesPerEpoch = samples;
+  let linkRetransmits = 0;
   try {
     report = await train({
       network: structuredClone(cfg),
@@ -172,6 +178,7 @@ export async function runProfile(o: ProfileOptions): Promise<ProfileRun> {
       },
     });
     if (!dev.training) dev.training = await dev.inner.readCounters();
+    linkRetransmits = dev.linkStats().retransmits;
   } finally {
     if (typeof o.device !== 'object') await inner.close();
   }
@@ -213,6 +220,7 @@ export async function runProfile(o: ProfileOptions): Promise<ProfileRun> {
     passClocks,
     timeline,
     timelineMatchesCounters,
+    linkRetransmits,
     baselines,
     pipelining: pipeliningFigures(counters, resolved, passClocks, resolved.chunk),
     connectivity: connectivityFigures(resolved, breakdown, csr),

@@ -20,7 +20,7 @@ export interface BarRow {
   note?: string;
 }
 
-const FONT = 'font-family="system-ui, -apple-system, Segoe UI, Roboto, sans-serif"';
+export const FONT = 'font-family="system-ui, -apple-system, Segoe UI, Roboto, sans-serif"';
 
 function niceMax(x: number): number {
   if (!(x > 0)) return 1;
@@ -29,7 +29,8 @@ function niceMax(x: number): number {
   return 10 * e;
 }
 
-function legend(items: Array<{ name: string; color: string }>, x: number, y: number, width: number): { svg: string; height: number } {
+/** A legend that wraps its items into rows of `width`, starting at (x, y); returns its SVG and height. */
+export function legend(items: Array<{ name: string; color: string }>, x: number, y: number, width: number): { svg: string; height: number } {
   let cx = x;
   let cy = y;
   const parts: string[] = [];

@@ -1,6 +1,5 @@
-import { esc } from '../profile/svg.ts';
+import { esc, FONT, legend } from '../profile/svg.ts';
 
-const FONT = 'font-family="system-ui, -apple-system, Segoe UI, Roboto, sans-serif"';
 export const PALETTE = ['#2563eb', '#dc2626', '#16a34a', '#9333ea', '#ea580c', '#0891b2', '#ca8a04', '#db2777', '#4b5563', '#65a30d'];
 
 export interface XySeries {
@@ -46,18 +45,7 @@ export function xyChart(series: XySeries[], o: { xMin: number; xMax: number; yMi
   parts.push(`<text x="${l + pw / 2}" y="${height - 20}" font-size="11" fill="#555" text-anchor="middle" ${FONT}>${esc(o.xLabel)}</text>`);
   parts.push(`<text transform="translate(14 ${t + ph / 2}) rotate(-90)" font-size="11" fill="#555" text-anchor="middle" ${FONT}>${esc(o.yLabel)}</text>`);
   // legend under the plot
-  let cx = l;
-  let cy = height;
-  const lg: string[] = [];
-  for (const s of series) {
-    const w = 18 + s.name.length * 6.6 + 14;
-    if (cx + w > l + pw) {
-      cx = l;
-      cy += 18;
-    }
-    lg.push(`<rect x="${cx}" y="${cy - 9}" width="11" height="11" rx="2" fill="${s.color}"/><text x="${cx + 15}" y="${cy}" font-size="11" fill="#444" ${FONT}>${esc(s.name)}</text>`);
-    cx += w;
-  }
-  const h = cy + 10;
-  return `<svg xmlns="http://www.w3.org/2000/svg" class="chart" width="${width}" height="${h}" viewBox="0 0 ${width} ${h}" role="img">${parts.join('')}${lg.join('')}</svg>`;
+  const lg = legend(series, l, height, pw);
+  const h = height + lg.height - 8;
+  return `<svg xmlns="http://www.w3.org/2000/svg" class="chart" width="${width}" height="${h}" viewBox="0 0 ${width} ${h}" role="img">${parts.join('')}${lg.svg}</svg>`;
 }

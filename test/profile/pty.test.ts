@@ -19,12 +19,26 @@ describe('profile: emu and the emulator over a pty agree', () => {
     const pty = await spawnServer(['--pty']);
     servers.push(pty);
     const serial = await runProfile({ ...opts, device: `serial:${pty.path}` });
-    expect(serial.counters).toEqual(local.counters);
+    expect(local.linkRetransmits).toBe(0);
+    // the device counts the frames it received: a frame the host resent (a loaded machine can delay
+    // an answer past the timeout) adds its bytes to wireBytesIn/Out and to the wire energy, and to
+    // nothing else; with no resend every counter and figure is identical
+    const wire = ({ wireBytesIn, wireBytesOut }: typeof local.counters) => ({ wireBytesIn, wireBytesOut });
+    const { wireBytesIn: _li, wireBytesOut: _lo, ...localRest } = local.counters;
+    const { wireBytesIn: _si, wireBytesOut: _so, ...serialRest } = serial.counters;
+    expect(serialRest).toEqual(localRest);
+    if (serial.linkRetransmits === 0) {
+      expect(wire(serial.counters)).toEqual(wire(local.counters));
+      expect(serial.breakdown.energy.totalPj).toBe(local.breakdown.energy.totalPj);
+    } else {
+      expect(serial.counters.wireBytesIn).toBeGreaterThan(local.counters.wireBytesIn);
+    }
     expect(serial.training.weightsSha256).toBe(local.training.weightsSha256);
-    expect(serial.breakdown.energy.components).toEqual(local.breakdown.energy.components);
-    expect(serial.breakdown.energy.totalPj).toBe(local.breakdown.energy.totalPj);
     expect(serial.breakdown.energy.deviceEnergyPj).toBe(local.breakdown.energy.deviceEnergyPj);
     expect(serial.breakdown.time.deviceSeconds).toBe(local.breakdown.time.deviceSeconds);
+    const { wire: _lw, ...localComponents } = local.breakdown.energy.components;
+    const { wire: _sw, ...serialComponents } = serial.breakdown.energy.components;
+    expect(serialComponents).toEqual(localComponents);
     for (const [i, j] of local.breakdown.junctions.entries()) {
       for (const ph of ['FF', 'BP', 'UP'] as const) expect(serial.breakdown.junctions[i].phases[ph].energyPj).toEqual(j.phases[ph].energyPj);
     }
