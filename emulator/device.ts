@@ -15,43 +15,9 @@ import { cycleClocks as cycleClocksOf, SHARED_ENGINE_TRAIN_CLOCKS, sharedEngineP
 import { JunctionDatapath, type JunctionKernels } from './junction.ts';
 import { createJunctionKernels, kernelChoice, type KernelChoice } from './kernels/select.ts';
 import { type LaneSchedule, naiveSchedule } from './lanes.ts';
-import { type BalanceReport, installMask, newSparseState, runBalance, runMaskStep, type SparseJunction, type SparseState } from './balance/index.ts';
+import { installMask, newSparseState, runBalance, runMaskStep, type SparseJunction, type SparseState } from './balance/index.ts';
 import type { MaskStep, MaskStepResult } from '../firmware-spec/masks.ts';
-
-/** Seeds the host loads after CONFIGURE: one connectivity and one init seed per junction. */
-export interface SeedSet {
-  connectivity: number[];
-  init: number[];
-  feedback: number;
-  /** state of the stochastic-rounding LFSR (a seed, or a state saved in a checkpoint) */
-  rounding: number;
-}
-
-export interface TrainResult {
-  samples: number;
-  /** samples whose FF output argmax equalled the label */
-  correct: number;
-  junctionCycles: number;
-  clocks: number;
-}
-
-export interface InferResult {
-  samples: number;
-  correct: number;
-  predictions: Uint8Array;
-  junctionCycles: number;
-  clocks: number;
-}
-
-export interface DeviceStatus {
-  configured: boolean;
-  seeded: boolean;
-  bufferedSamples: number;
-  bufferedBytes: number;
-  /** current state of the stochastic-rounding LFSR */
-  roundingState: number;
-  bootCount: number;
-}
+import type { BalanceReport, DeviceStatus, InferResult, SeedSet, TrainResult } from '../firmware-spec/device-client.ts';
 
 /** Per-sample state in flight: activations of every layer and deltas of layers 1..L. */
 interface SampleContext {

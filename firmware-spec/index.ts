@@ -17,3 +17,4 @@ export * from './protocol.ts';
 export * from './codec.ts';
 export * from './slip.ts';
 export * from './encodings.ts';
+export * from './device-client.ts';

@@ -2,9 +2,8 @@ import type { Capability, SampleEncoding } from '../../firmware-spec/capability.
 import type { DeviceCounters } from '../../firmware-spec/counters.ts';
 import type { MaskStep, MaskStepResult } from '../../firmware-spec/masks.ts';
 import type { NetworkDescriptor } from '../../firmware-spec/network.ts';
-import type { DeviceClient, DeviceStatus, InferResult, LinkStats, SeedSet, TrainResult } from '../../host/device/client-types.ts';
+import type { BalanceReport, DeviceClient, DeviceStatus, InferResult, LinkStats, SeedSet, TrainResult } from '../../firmware-spec/device-client.ts';
 import { EmulatedDevice } from '../device.ts';
-import type { BalanceReport } from './index.ts';
 
 /**
  * A DeviceClient that calls an EmulatedDevice directly, with no frames and no link: the in-process

@@ -1,7 +1,7 @@
 import { MaskSchedule, type MaskPolicy } from '../../firmware-spec/masks.ts';
 import type { NetworkDescriptor } from '../../firmware-spec/network.ts';
 import type { EmulatedDevice } from '../device.ts';
-import type { BalanceReport } from './index.ts';
+import type { BalanceReport } from '../../firmware-spec/device-client.ts';
 
 /**
  * What the trainer does around TRAIN for masks and balancing (host/train/trainer.ts), for code that

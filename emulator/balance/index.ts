@@ -3,6 +3,7 @@ import { DeviceError } from '../../firmware-spec/errors.ts';
 import { dropbackStepJunctions, liveMask, magnitudeStepJunction, maskStepClocks, type MaskStep, type MaskStepResult, regenerateW0 } from '../../firmware-spec/masks.ts';
 import type { JunctionKernels } from '../junction.ts';
 import type { LaneSchedule } from '../lanes.ts';
+import type { BalanceReport } from '../../firmware-spec/device-client.ts';
 
 /**
  * The device's mask unit and load balancer: firmware-spec/masks.ts and balance.ts, executed on the
@@ -36,13 +37,6 @@ export interface SparseJunction {
   initShift: number;
   initSeed: number;
   sparse: SparseState;
-}
-
-export interface BalanceReport {
-  policy: BalancePolicy;
-  junctions: JunctionBalance[];
-  /** clocks this BALANCE spent, all junctions */
-  balancerClocks: number;
 }
 
 export function newSparseState(edges: number, z: number): SparseState {

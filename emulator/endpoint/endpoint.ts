@@ -19,7 +19,8 @@ import {
   SEQ_MODULO,
   WINDOW,
 } from '../../firmware-spec/protocol.ts';
-import { EmulatedDevice, type SeedSet } from '../device.ts';
+import { EmulatedDevice } from '../device.ts';
+import type { SeedSet } from '../../firmware-spec/device-client.ts';
 import type { ProfileName } from '../../firmware-spec/capability.ts';
 import type { FaultSpec } from './faults.ts';
 

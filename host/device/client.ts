@@ -1,7 +1,7 @@
 import { randomInt } from 'node:crypto';
 import { BALANCE_POLICIES } from '../../firmware-spec/balance.ts';
 import { maskStepToWire, type MaskStep, type MaskStepResult, packMask, unpackMask } from '../../firmware-spec/masks.ts';
-import type { BalanceReport } from '../../emulator/balance/index.ts';
+import type { BalanceReport } from '../../firmware-spec/device-client.ts';
 import type { Capability, SampleEncoding } from '../../firmware-spec/capability.ts';
 import { decodeFrame, decodeNak, decodeResponse, encodeRequestFrame, type NakPayload, PayloadError, sealFrame } from '../../firmware-spec/codec.ts';
 import type { DeviceCounters } from '../../firmware-spec/counters.ts';
