@@ -18,3 +18,4 @@ export * from './codec.ts';
 export * from './slip.ts';
 export * from './encodings.ts';
 export * from './device-client.ts';
+export * from './sample-order.ts';

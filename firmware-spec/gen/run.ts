@@ -1,5 +1,6 @@
 /**
- * `npm run gen`: regenerates every generated artifact of the spec, deterministically.
+ * What `npm run gen` does (its entry, host/gen/run.ts, supplies the host's part: the presets of
+ * SPEC.md section 12): regenerates every generated artifact of the spec, deterministically.
  *
  *   firmware-spec/sigmoid-lut.json     the sigmoid table (gen/sigmoid.ts)
  *   firmware-spec/vectors/*.json       golden vectors (gen/vectors.ts, from firmware-spec/reference)
@@ -13,6 +14,7 @@ import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sigmoidLutJson } from './sigmoid.ts';
+import type { HostSpecParts } from './spec-tables.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -24,13 +26,18 @@ function writeIfChanged(rel: string, content: string, changed: string[]): void {
   changed.push(rel);
 }
 
-const changed: string[] = [];
-// The LUT first: activation.ts reads the committed JSON when it loads, so every module that depends
-// on it is imported only after the table is current (hence the dynamic imports below).
-writeIfChanged('firmware-spec/sigmoid-lut.json', sigmoidLutJson(), changed);
+/**
+ * Writes every generated file that changed; returns the paths written and how many files there are.
+ * `hostParts` is called only after the sigmoid table is current, so it may load modules that read it.
+ */
+export async function regenerate(hostParts: () => Promise<HostSpecParts>): Promise<{ changed: string[]; files: number }> {
+  const changed: string[] = [];
+  // The LUT first: activation.ts reads the committed JSON when it loads, so every module that depends
+  // on it is imported only after the table is current (hence the dynamic imports below).
+  writeIfChanged('firmware-spec/sigmoid-lut.json', sigmoidLutJson(), changed);
 
-const { generatedFiles } = await import('./all.ts');
-const files = await generatedFiles((rel) => (existsSync(join(ROOT, rel)) ? readFileSync(join(ROOT, rel), 'utf8') : undefined));
-for (const [rel, content] of Object.entries(files)) writeIfChanged(rel, content, changed);
-
-process.stdout.write(changed.length ? `gen: wrote ${changed.join(', ')}\n` : `gen: ${Object.keys(files).length + 1} files up to date\n`);
+  const { generatedFiles } = await import('./all.ts');
+  const files = await generatedFiles((rel) => (existsSync(join(ROOT, rel)) ? readFileSync(join(ROOT, rel), 'utf8') : undefined), await hostParts());
+  for (const [rel, content] of Object.entries(files)) writeIfChanged(rel, content, changed);
+  return { changed, files: Object.keys(files).length + 1 };
+}

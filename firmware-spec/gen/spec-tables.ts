@@ -10,6 +10,7 @@ import { SPEC_VERSION } from '../version.ts';
 import { clashFreeLeftOfWeight, clashFreeStartVectors, duplicateEdges, type JunctionShape } from '../connectivity.ts';
 import type { NetworkDescriptor } from '../network.ts';
 import { NAK_MESSAGE_MAX } from '../codec.ts';
+import { epochOrder } from '../sample-order.ts';
 import { frameTable, hostExampleText, linkErrorsTable, payloadTables } from './spec-protocol.ts';
 import { rtlGeometry } from './verilog.ts';
 
@@ -31,14 +32,17 @@ export interface PresetDescriptor {
 }
 
 /**
- * Optional parts of the spec written by other modules, passed in so this file imports nothing
- * optional: the protocol, the host's presets as resolved by its partitioner, and the host's sample
- * order (host/train/order.ts epochOrder).
+ * What the host supplies to the spec's tables: its built-in presets as its partitioner resolves them.
+ * The spec may not import the host (dependencies point down), so `npm run gen` (host/gen/run.ts)
+ * passes them in.
  */
-export interface OptionalSpecParts {
-  protocol?: Record<string, unknown>;
+export interface HostSpecParts {
   presets?: PresetDescriptor[];
-  epochOrder?: (count: number, runSeed: number, epoch: number) => ArrayLike<number>;
+}
+
+/** Parts of the spec's tables passed in: the protocol (optional, protocol.ts) and the host's part. */
+export interface OptionalSpecParts extends HostSpecParts {
+  protocol?: Record<string, unknown>;
 }
 
 function table(head: string[], rows: Array<Array<string | number>>): string {
@@ -199,7 +203,7 @@ function accumulatorsTable(): string {
 }
 
 function presetsTable(presets?: PresetDescriptor[]): string {
-  if (!presets) return '(host/partition/spec-presets.ts is not there)';
+  if (!presets) return '(no presets supplied: npm run gen passes the host\'s)';
   const net = table(
     ['preset', 'layers', 'run seed', 'chunk', 'lrShift', 'feedback', 'feedbackShift', 'feedbackSeed', 'rounding', 'roundingSeed', 'formats (act/weight/delta bits.frac)'],
     presets.map((p) => {
@@ -226,8 +230,7 @@ function maskPolicy(sp?: { kind: string } & Record<string, unknown>): string {
   return params.length ? `${kind} (${params.join(', ')})` : kind;
 }
 
-function sampleOrderExample(epochOrder?: OptionalSpecParts['epochOrder']): string {
-  if (!epochOrder) return '(host/train/order.ts is not there)';
+function sampleOrderExample(): string {
   const rows: Array<Array<string | number>> = [];
   for (const [count, seed, epoch] of [[10, 1, 0], [10, 1, 1], [10, 2, 0], [20, 1, 0]] as const) {
     rows.push([count, seed, epoch, hex(deriveSeed(seed, SEED_STREAM.shuffle, epoch)), Array.from(epochOrder(count, seed, epoch)).join(', ')]);
@@ -297,7 +300,7 @@ export function specTables(opt: OptionalSpecParts): Record<string, string> {
     'link-errors': linkErrorsTable(),
     'host-example': hostExampleText(),
     presets: presetsTable(opt.presets),
-    'sample-order': sampleOrderExample(opt.epochOrder),
+    'sample-order': sampleOrderExample(),
     essop: essopTable(),
     constants: table(
       ['constant', 'value'],

@@ -1,4 +1,5 @@
 import { capabilityFor } from '../../firmware-spec/capability.ts';
+import type { HostSpecParts } from '../../firmware-spec/gen/spec-tables.ts';
 import { specHash } from '../../firmware-spec/hash.ts';
 import { loadPreset } from '../config/load.ts';
 import { presetNames } from '../config/presets.ts';
@@ -12,4 +13,9 @@ import { plan, type ResolvedConfig } from './partition.ts';
 export function presetDescriptors(): ResolvedConfig[] {
   const cap = capabilityFor('emu', specHash());
   return presetNames().map((name) => plan(loadPreset(name), cap, 'emu').resolved);
+}
+
+/** What the host supplies to the spec's generated tables (`npm run gen`, host/gen/run.ts). */
+export function hostSpecParts(): HostSpecParts {
+  return { presets: presetDescriptors() };
 }

@@ -1,19 +1,5 @@
-import { deriveSeed, Lfsr, LFSR_WIDTH_MAIN, SEED_STREAM } from '../../firmware-spec/lfsr.ts';
-
 /**
- * The order training samples are fed in epoch e (0-based): a Fisher-Yates shuffle of 0..count-1
- * driven by the spec's 32-bit LFSR seeded from the run seed and the epoch, so a run's sample order
- * is fixed by its seed and can be recomputed on resume.
+ * The order training samples are fed in each epoch. It is part of the contract a second host follows
+ * to reproduce a run (SPEC.md section 13), so it lives in firmware-spec; the trainer uses it from here.
  */
-export function epochOrder(count: number, runSeed: number, epoch: number): Int32Array {
-  const lfsr = new Lfsr(LFSR_WIDTH_MAIN, deriveSeed(runSeed, SEED_STREAM.shuffle, epoch));
-  const order = new Int32Array(count);
-  for (let i = 0; i < count; i++) order[i] = i;
-  for (let i = count - 1; i > 0; i--) {
-    const j = lfsr.below(i + 1);
-    const t = order[i];
-    order[i] = order[j];
-    order[j] = t;
-  }
-  return order;
-}
+export { epochOrder } from '../../firmware-spec/sample-order.ts';

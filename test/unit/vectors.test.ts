@@ -10,6 +10,7 @@ import type { DeviceCounters } from '../../firmware-spec/counters.ts';
 import { deriveSeed, Lfsr, lfsrMask, lfsrStep, LFSR_TAPS } from '../../firmware-spec/lfsr.ts';
 import { defaultInitShift, initialWeights, type NetworkDescriptor } from '../../firmware-spec/network.ts';
 import { generatedFiles } from '../../firmware-spec/gen/all.ts';
+import { hostSpecParts } from '../../host/partition/spec-presets.ts';
 import { capabilityFor } from '../../firmware-spec/capability.ts';
 import { specHash } from '../../firmware-spec/hash.ts';
 import { loadPreset } from '../../host/config/load.ts';
@@ -223,7 +224,7 @@ describe('generated files are current', () => {
         return undefined;
       }
     };
-    const files = await generatedFiles(read);
+    const files = await generatedFiles(read, hostSpecParts());
     expect(Object.keys(files)).toContain('firmware-spec/SPEC.md');
     for (const [rel, content] of Object.entries(files)) expect(read(rel) === content, `${rel} is stale: run npm run gen`).toBe(true);
     // and no vector file is left over from an older generator
