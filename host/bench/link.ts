@@ -1,6 +1,6 @@
 import { BULK_PAYLOAD, UART } from '../../firmware-spec/protocol.ts';
 import { hasFaults, parseFaults } from '../../emulator/endpoint/faults.ts';
-import { spawnServer } from '../../emulator/server/spawn.ts';
+import { spawnServer } from '../cli/spawn-server.ts';
 import { loadPreset } from '../config/index.ts';
 import { openDevice } from '../device/open.ts';
 import { plan } from '../partition/index.ts';

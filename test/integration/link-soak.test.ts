@@ -6,7 +6,7 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { encodeWeights } from '../../firmware-spec/network.ts';
-import { type SpawnedServer, spawnServer } from '../../emulator/server/spawn.ts';
+import { type SpawnedServer, spawnServer } from '../../host/cli/spawn-server.ts';
 import { loadPreset } from '../../host/config/index.ts';
 import { type DeviceClient, EmuTransport, type LinkClient, openDevice } from '../../host/device/index.ts';
 import { plan } from '../../host/partition/index.ts';

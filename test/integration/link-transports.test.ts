@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Capability } from '../../firmware-spec/capability.ts';
 import { encodeWeights } from '../../firmware-spec/network.ts';
 import { EmulatedDevice } from '../../emulator/device.ts';
-import { type SpawnedServer, spawnServer } from '../../emulator/server/spawn.ts';
+import { type SpawnedServer, spawnServer } from '../../host/cli/spawn-server.ts';
 import { parseConfig } from '../../host/config/index.ts';
 import { type DeviceClient, LinkError, openDevice } from '../../host/device/index.ts';
 import { plan } from '../../host/partition/index.ts';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { OPCODES } from '../../firmware-spec/protocol.ts';
-import { spawnServer } from '../../emulator/server/spawn.ts';
+import { spawnServer } from '../../host/cli/spawn-server.ts';
 import { LinkClient, LinkError } from '../../host/device/index.ts';
 import { EmuTransport } from '../../host/device/transports/emu.ts';
 import type { Transport } from '../../host/device/transports/transport.ts';

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { spawnServer, type SpawnedServer } from '../../emulator/server/spawn.ts';
+import { spawnServer, type SpawnedServer } from '../../host/cli/spawn-server.ts';
 import { train } from '../../host/train/index.ts';
 
 /**

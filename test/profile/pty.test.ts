@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { spawnServer, type SpawnedServer } from '../../emulator/server/spawn.ts';
+import { spawnServer, type SpawnedServer } from '../../host/cli/spawn-server.ts';
 import { runProfile } from '../../host/profile/session.ts';
 
 /**

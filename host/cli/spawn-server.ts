@@ -14,7 +14,8 @@ export interface SpawnedServer {
   stop(): Promise<{ stats?: Record<string, unknown>; code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-const CLI = fileURLToPath(new URL('../../host/cli/main.ts', import.meta.url));
+// this CLI's entry, started by its file path
+const CLI = fileURLToPath(new URL('./main.ts', import.meta.url));
 
 export async function spawnServer(args: string[], opts: { startMs?: number; killAfterMs?: number } = {}): Promise<SpawnedServer> {
   // node --import tsx: the same as `npx tsx`, without npx's start-up
