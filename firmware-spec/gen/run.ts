@@ -41,3 +41,9 @@ export async function regenerate(hostParts: () => Promise<HostSpecParts>): Promi
   for (const [rel, content] of Object.entries(files)) writeIfChanged(rel, content, changed);
   return { changed, files: Object.keys(files).length + 1 };
 }
+
+// Run directly, this module would regenerate nothing (the host supplies the presets table): say where the entry is.
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  process.stderr.write('firmware-spec/gen/run.ts is a library; regenerate with `npm run gen` (host/gen/run.ts)\n');
+  process.exitCode = 2;
+}
