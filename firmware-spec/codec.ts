@@ -92,8 +92,17 @@ export function decodeFrame(buf: Uint8Array): FrameResult {
 
 // ---- payload schemas -----------------------------------------------------------------------------
 
+/** An integer field waiting to be written (no Buffer of its own: done() writes it in place). */
+interface IntPart {
+  kind: 'u8' | 'u16' | 'u32' | 'i32' | 'u64';
+  v: number;
+}
+
+/** Makes the Buffer a frame is written into: exactly `size` bytes (a view of a reused buffer, or a new one). */
+export type FrameAllocator = (size: number) => Buffer;
+
 class Writer {
-  private parts: Uint8Array[] = [];
+  private parts: Array<Uint8Array | IntPart> = [];
   size = 0;
   push(b: Uint8Array): void {
     this.parts.push(b);
@@ -103,23 +112,30 @@ class Writer {
     if (typeof v !== 'number' || !Number.isInteger(v)) throw new PayloadError(`${path}: ${String(v)} is not an integer`);
     const range = INT_RANGE[kind];
     if (v < range[0] || v > range[1]) throw new PayloadError(`${path}: ${v} does not fit ${kind}`);
-    const b = Buffer.allocUnsafe(INT_BYTES[kind]);
-    if (kind === 'u8') b.writeUInt8(v);
-    else if (kind === 'u16') b.writeUInt16LE(v);
-    else if (kind === 'u32') b.writeUInt32LE(v);
-    else if (kind === 'i32') b.writeInt32LE(v);
-    else b.writeBigUInt64LE(BigInt(v));
-    this.push(b);
+    this.parts.push({ kind, v });
+    this.size += INT_BYTES[kind];
   }
-  /** The payload; with `head` or `tail`, in a buffer with that many bytes free before and after it (one copy). */
-  done(head = 0, tail = 0): Buffer {
+  /**
+   * The payload; with `head` or `tail`, in a buffer with that many bytes free before and after it, got
+   * from `alloc` when given. Every field is written once, straight into that buffer.
+   */
+  done(head = 0, tail = 0, alloc: FrameAllocator = Buffer.allocUnsafe): Buffer {
     const p = this.parts;
-    if (head === 0 && tail === 0 && p.length === 1) return Buffer.isBuffer(p[0]) ? p[0] : Buffer.from(p[0].buffer, p[0].byteOffset, p[0].byteLength);
-    const out = Buffer.allocUnsafe(head + this.size + tail);
+    if (head === 0 && tail === 0 && p.length === 1 && p[0] instanceof Uint8Array) return Buffer.isBuffer(p[0]) ? p[0] : Buffer.from(p[0].buffer, p[0].byteOffset, p[0].byteLength);
+    const out = alloc(head + this.size + tail);
     let at = head;
     for (const b of p) {
-      out.set(b, at);
-      at += b.length;
+      if (b instanceof Uint8Array) {
+        out.set(b, at);
+        at += b.length;
+        continue;
+      }
+      if (b.kind === 'u8') out[at] = b.v;
+      else if (b.kind === 'u16') out.writeUInt16LE(b.v, at);
+      else if (b.kind === 'u32') out.writeUInt32LE(b.v, at);
+      else if (b.kind === 'i32') out.writeInt32LE(b.v, at);
+      else out.writeBigUInt64LE(BigInt(b.v), at);
+      at += INT_BYTES[b.kind];
     }
     return out;
   }
@@ -315,17 +331,24 @@ export function encodeRequest(op: Opcode, value: unknown): Buffer {
 /**
  * A request encoded straight into the frame that will carry it: FRAME_HEADER_BYTES free, the payload,
  * FRAME_CRC_BYTES free. sealFrame fills in header and CRC once the seq is known. Throws PayloadError.
+ * `alloc` gives the frame's buffer (default: a new one), so a link layer can reuse bulk frames' memory.
  */
-export function encodeRequestFrame(op: Opcode, value: unknown): Buffer {
+export function encodeRequestFrame(op: Opcode, value: unknown, alloc?: FrameAllocator): Buffer {
   const w = new Writer();
   writeSchema(w, OPCODES[op].request, value, '');
-  return w.done(FRAME_HEADER_BYTES, FRAME_CRC_BYTES);
+  return w.done(FRAME_HEADER_BYTES, FRAME_CRC_BYTES, alloc);
 }
 export function decodeRequest(op: Opcode, payload: Buffer): Record<string, unknown> {
   return decodePayload(OPCODES[op].request, payload);
 }
 export function encodeResponse(op: Opcode, value: unknown): Buffer {
   return encodePayload(OPCODES[op].response, value);
+}
+/** A whole response frame (header, payload, CRC) for request `seq`, the payload encoded once, in place. Throws PayloadError. */
+export function encodeResponseFrame(seq: number, op: Opcode, value: unknown): Buffer {
+  const w = new Writer();
+  writeSchema(w, OPCODES[op].response, value, '');
+  return sealFrame(w.done(FRAME_HEADER_BYTES, FRAME_CRC_BYTES), seq, RESPONSE_FLAG | OPCODES[op].code);
 }
 export function decodeResponse(op: Opcode, payload: Buffer): Record<string, unknown> {
   return decodePayload(OPCODES[op].response, payload);
