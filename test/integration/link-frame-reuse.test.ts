@@ -29,8 +29,9 @@ class RecordingTransport implements Transport {
   get stats() {
     return this.inner.stats;
   }
-  setHandlers(onFrame: (c: Buffer) => void, onClose: (err?: Error) => void): void {
-    this.inner.setHandlers(onFrame, onClose);
+  setHandlers(onFrame: (c: Buffer) => void): void {
+    // the in-process device never closes the link
+    this.inner.setHandlers(onFrame);
   }
   send(frame: Buffer): void {
     if (frame[3] === OPCODES.STREAM_SAMPLES.code && frame.length > Buffer.poolSize >>> 1) {
