@@ -1,4 +1,4 @@
-import { decodeFrame, decodeRequest, encodeFrame, encodeNak, encodeResponse, PayloadError } from '../../firmware-spec/codec.ts';
+import { decodeFrame, decodeRequest, encodeFrame, encodeNak, encodeResponseFrame, PayloadError } from '../../firmware-spec/codec.ts';
 import { maskStepFromWire, type MaskStepWire, packMask, unpackMask } from '../../firmware-spec/masks.ts';
 import { decodeSamples } from '../../firmware-spec/encodings.ts';
 import { DEVICE_ERRORS, DeviceError } from '../../firmware-spec/errors.ts';
@@ -15,7 +15,6 @@ import {
   OPCODES,
   PROTOCOL_VERSION,
   REPLAY_CACHE,
-  RESPONSE_FLAG,
   SEQ_MODULO,
   WINDOW,
 } from '../../firmware-spec/protocol.ts';
@@ -198,8 +197,8 @@ export class DeviceEndpoint {
     try {
       if (!op) throw new DeviceError('bad_opcode', `opcode 0x${code.toString(16).padStart(2, '0')} is not a request`);
       this.stats.ran[op]++;
-      const body = this.execute(op, payload);
-      return { response: encodeFrame(seq, RESPONSE_FLAG | code, body), outcome: { kind: 'ran', opcode: code, ok: true } };
+      // the response's fields go straight into its frame
+      return { response: encodeResponseFrame(seq, op, this.execute(op, payload)), outcome: { kind: 'ran', opcode: code, ok: true } };
     } catch (e) {
       const err = e instanceof DeviceError ? e : e instanceof PayloadError ? new DeviceError('bad_payload', e.message) : new DeviceError('internal', (e as Error)?.message ?? String(e));
       this.stats.naks++;
@@ -208,7 +207,8 @@ export class DeviceEndpoint {
     }
   }
 
-  private execute(op: Opcode, payload: Buffer): Buffer {
+  /** Run one request on the device; returns the response's fields (run encodes them). */
+  private execute(op: Opcode, payload: Buffer): unknown {
     const dev = this.device;
     const req = decodeRequest(op, payload);
     // this device's bulk frame size (capability.bulkPayload, at least the protocol's BULK_PAYLOAD)
@@ -219,23 +219,23 @@ export class DeviceEndpoint {
     switch (op) {
       case 'IDENTIFY': {
         const { capability, bootCount } = dev.identify();
-        return encodeResponse(op, { capability, bootCount, maxPayload: MAX_PAYLOAD, window: WINDOW });
+        return { capability, bootCount, maxPayload: MAX_PAYLOAD, window: WINDOW };
       }
       case 'RESET':
         dev.reset();
         this.net = undefined;
         this.wireIn = this.wireOut = 0;
-        return encodeResponse(op, {});
+        return {};
       case 'CONFIGURE': {
         const net = req as unknown as NetworkDescriptor;
         dev.configure(net);
         this.net = net;
         this.wireIn = this.wireOut = 0; // configure starts fresh counters
-        return encodeResponse(op, {});
+        return {};
       }
       case 'LOAD_SEEDS':
         dev.loadSeeds(req as unknown as SeedSet);
-        return encodeResponse(op, {});
+        return {};
       case 'WRITE_WEIGHTS': {
         const net = this.requireNet();
         const bits = net.formats.weight.bits;
@@ -243,7 +243,7 @@ export class DeviceEndpoint {
         const bw = weightWordBytes(bits);
         if (words.length % bw !== 0) throw new DeviceError('bad_payload', `${words.length} weight bytes is not a whole number of ${bw}-byte words`);
         dev.writeWeights(req.junction as number, req.offset as number, decodeWeights(words, bits));
-        return encodeResponse(op, {});
+        return {};
       }
       case 'READ_WEIGHTS': {
         const net = this.requireNet();
@@ -252,7 +252,7 @@ export class DeviceEndpoint {
         const w = dev.readWeights(req.junction as number, req.offset as number, count);
         const bytes = count * weightWordBytes(bits);
         if (bytes > bulk) throw new DeviceError('bad_payload', `reading ${count} words takes ${bytes} bytes; a READ_WEIGHTS response carries at most ${bulk} (capability.bulkPayload)`);
-        return encodeResponse(op, { words: encodeWeights(w, bits) });
+        return { words: encodeWeights(w, bits) };
       }
       case 'STREAM_SAMPLES': {
         const net = this.requireNet();
@@ -264,42 +264,42 @@ export class DeviceEndpoint {
         const pixels = net.junctions[0].p;
         const images = decodeSamples(data.subarray(count), pixels, count, encoding);
         dev.streamSamples(images, data.subarray(0, count));
-        return encodeResponse(op, { bufferedSamples: dev.status().bufferedSamples });
+        return { bufferedSamples: dev.status().bufferedSamples };
       }
       case 'TRAIN': {
         const r = dev.train(req.n as number);
         this.lifetimeTrained += r.samples;
-        return encodeResponse(op, r);
+        return r;
       }
       case 'INFER': {
         const n = req.n as number;
         const fits = MAX_PAYLOAD - INFER_FIXED_BYTES;
         if (n > fits) throw new DeviceError('bad_payload', `INFER of ${n} samples: one response carries at most ${fits} predictions`);
         const r = dev.infer(n);
-        return encodeResponse(op, { ...r, predictions: Buffer.from(r.predictions.buffer, r.predictions.byteOffset, r.predictions.byteLength) });
+        return { ...r, predictions: Buffer.from(r.predictions.buffer, r.predictions.byteOffset, r.predictions.byteLength) };
       }
       case 'READ_COUNTERS': {
         const c = dev.readCounters();
         c.wireBytesIn += this.wireIn;
         c.wireBytesOut += this.wireOut;
-        return encodeResponse(op, c);
+        return c;
       }
       case 'CLEAR_COUNTERS':
         dev.clearCounters();
         // the device clears only when configured (its counters are empty otherwise)
         if (dev.status().configured) this.wireIn = this.wireOut = 0;
-        return encodeResponse(op, {});
+        return {};
       case 'STATUS':
-        return encodeResponse(op, dev.status());
+        return dev.status();
       case 'MASK_STEP':
-        return encodeResponse(op, dev.maskStep(maskStepFromWire(req as unknown as MaskStepWire)));
+        return dev.maskStep(maskStepFromWire(req as unknown as MaskStepWire));
       case 'BALANCE':
-        return encodeResponse(op, dev.balance(req.policy as string));
+        return dev.balance(req.policy as string);
       case 'READ_MASK': {
         const count = req.count as number;
         const bytes = Math.ceil(count / 8);
         if (bytes > bulk) throw new DeviceError('bad_payload', `reading ${count} mask bits takes ${bytes} bytes; a READ_MASK response carries at most ${bulk} (capability.bulkPayload)`);
-        return encodeResponse(op, { bits: packMask(dev.mask(req.junction as number, req.offset as number, count)) });
+        return { bits: packMask(dev.mask(req.junction as number, req.offset as number, count)) };
       }
       case 'WRITE_MASK': {
         let bits: Uint8Array;
@@ -309,7 +309,7 @@ export class DeviceEndpoint {
           throw new DeviceError('bad_payload', `WRITE_MASK: ${(e as Error).message}`);
         }
         dev.writeMask(req.junction as number, req.offset as number, bits);
-        return encodeResponse(op, {});
+        return {};
       }
     }
   }

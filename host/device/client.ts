@@ -3,7 +3,7 @@ import { BALANCE_POLICIES } from '../../firmware-spec/balance.ts';
 import { maskStepToWire, type MaskStep, type MaskStepResult, packMask, unpackMask } from '../../firmware-spec/masks.ts';
 import type { BalanceReport } from '../../firmware-spec/device-client.ts';
 import type { Capability, SampleEncoding } from '../../firmware-spec/capability.ts';
-import { decodeFrame, decodeNak, decodeResponse, encodeRequestFrame, type NakPayload, PayloadError, sealFrame } from '../../firmware-spec/codec.ts';
+import { decodeFrame, decodeNak, decodeResponse, encodeRequestFrame, type FrameAllocator, type NakPayload, PayloadError, sealFrame } from '../../firmware-spec/codec.ts';
 import type { DeviceCounters } from '../../firmware-spec/counters.ts';
 import { encodeSamples, fixedBytesPerImage } from '../../firmware-spec/encodings.ts';
 import { DeviceError, deviceErrorName } from '../../firmware-spec/errors.ts';
@@ -55,11 +55,21 @@ const INFER_FIXED = 24;
 const DEVICE_CLOCKS_PER_WEIGHT = 16;
 /** Device time estimates are doubled in timeouts: stalls of irregular schedules, balancer passes. */
 const DEVICE_TIME_MARGIN = 2;
+/**
+ * Frames of at least this many bytes are written into reused memory when the transport allows it
+ * (Transport.reusesFrames): Node gives each such Buffer its own new ArrayBuffer (above half its 8 KiB
+ * pool), and a bulk frame's worth of fresh memory per request costs more than the frame's own work.
+ */
+const REUSED_FRAME_MIN_BYTES = Buffer.poolSize >>> 1;
+/** Spare frame memories kept for reuse: enough for a window of bulk frames and the next one. */
+const SPARE_FRAMES = 2 * WINDOW;
 
 interface Pending {
   op: Opcode;
   /** the request's frame: the payload encoded in place at call time, header and CRC written when its seq is given */
   frame: Buffer;
+  /** the frame's memory is the link's to reuse once it is answered (allocFrame made it) */
+  reusable: boolean;
   /** IDENTIFY resynchronises the device's seq: it goes alone, with nothing else in flight */
   barrier: boolean;
   seq: number;
@@ -120,6 +130,22 @@ export class LinkClient implements DeviceClient {
   /** trainClocks by sample count for one capability and network (deviceBudgetMs) */
   private clocksMemo?: { cap: Capability; net: NetworkDescriptor; byN: Map<number, number> };
   private deviceMaxPayload = MAX_PAYLOAD;
+  /** memories of answered bulk frames, for the next ones (Transport.reusesFrames) */
+  private spareFrames: ArrayBuffer[] = [];
+  /** whether the frame allocFrame made last is in reusable memory */
+  private allocatedReusable = false;
+  /**
+   * A request frame's Buffer: a view of a spare frame memory for a bulk frame on a transport that lets
+   * frames be reused, else a new Buffer.
+   */
+  private readonly allocFrame: FrameAllocator = (size) => {
+    this.allocatedReusable = false;
+    if (size < REUSED_FRAME_MIN_BYTES || !this.transport.reusesFrames) return Buffer.allocUnsafe(size);
+    let mem = this.spareFrames.pop();
+    if (!mem || mem.byteLength < size) mem = new ArrayBuffer(Math.max(size, this.bulk + FRAME_OVERHEAD_BYTES));
+    this.allocatedReusable = true;
+    return Buffer.from(mem, 0, size);
+  };
 
   constructor(
     readonly transport: Transport,
@@ -461,15 +487,16 @@ export class LinkClient implements DeviceClient {
     let frame: Buffer;
     try {
       // encoded once, into the frame that carries it (pump seals it with its seq)
-      frame = encodeRequestFrame(op, value);
+      frame = encodeRequestFrame(op, value, this.allocFrame);
     } catch (e) {
       const msg = e instanceof PayloadError ? e.message : String(e);
       return Promise.reject(new LinkError('bad_argument', this.uri, `${op}: ${msg}`, { cause: e }));
     }
     const size = frame.length - FRAME_OVERHEAD_BYTES;
     if (size > MAX_PAYLOAD) return Promise.reject(new LinkError('bad_argument', this.uri, `${op}: payload of ${size} bytes exceeds ${MAX_PAYLOAD}`));
+    const reusable = this.allocatedReusable;
     return new Promise<Buffer>((resolve, reject) => {
-      this.queue.push({ op, frame, barrier, seq: -1, ownMs: this.deviceBudgetMs(op, value), budgetMs: 0, sendIndex: 0, firstSendIndex: 0, sentAt: 0, recovering: false, done: false, resolve, reject });
+      this.queue.push({ op, frame, reusable, barrier, seq: -1, ownMs: this.deviceBudgetMs(op, value), budgetMs: 0, sendIndex: 0, firstSendIndex: 0, sentAt: 0, recovering: false, done: false, resolve, reject });
       this.pump();
     }).then((body) => {
       try {
@@ -521,17 +548,27 @@ export class LinkClient implements DeviceClient {
   /**
    * Keep a timer for the oldest unanswered request. A timer already due no later than that stays
    * (onTimeout looks again when it fires, and re-arms if nothing is due yet): a window of requests
-   * answered one by one then costs one timer, not a clear and a set per frame.
+   * answered one by one then costs one timer, not a clear and a set per frame. With nothing in flight
+   * the timer stays too, unref'd (it holds no process open; it fires, finds nothing, and is gone): a
+   * training run's link goes idle once a chunk, and a timer set and cleared per chunk cost more than
+   * the rest of the chunk's link work on the in-process transport.
    */
   private arm(): void {
-    const oldest = this.inflight.find((p) => !p.done);
-    if (!oldest || this.dead) {
+    if (this.dead) {
       if (this.timer) clearTimeout(this.timer);
       this.timer = undefined;
       return;
     }
+    const oldest = this.inflight.find((p) => !p.done);
+    if (!oldest) {
+      this.timer?.unref();
+      return;
+    }
     const due = oldest.sentAt + this.rto + oldest.budgetMs;
-    if (this.timer && this.timerDue <= due) return;
+    if (this.timer && this.timerDue <= due) {
+      this.timer.ref();
+      return;
+    }
     if (this.timer) clearTimeout(this.timer);
     this.timerDue = due;
     this.timer = setTimeout(() => this.onTimeout(), Math.max(0, due - performance.now()) + 1);
@@ -620,6 +657,9 @@ export class LinkClient implements DeviceClient {
     this.rto = this.rtoBase;
     this.badSinceProgress = 0;
     this.goodSinceProgress = 0;
+    // answered after one transmission: the device consumed the only copy, so its memory can carry the
+    // next frame (a retransmitted request's copies may still be on their way: its memory is left alone)
+    if (p.reusable && !p.recovering && this.spareFrames.length < SPARE_FRAMES) this.spareFrames.push(p.frame.buffer as ArrayBuffer);
     if (err) p.reject(err);
     else p.resolve(body!);
     // the device runs requests in order: an earlier request whose latest copy went out before p's has
@@ -655,6 +695,7 @@ export class LinkClient implements DeviceClient {
     const all = [...this.inflight, ...this.queue];
     this.inflight = [];
     this.queue = [];
+    this.spareFrames = [];
     for (const p of all) if (!p.done) p.reject(e);
     if (!this.closing) void this.transport.close();
   }

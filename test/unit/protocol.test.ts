@@ -59,6 +59,14 @@ describe('CRC-32', () => {
   it('agrees with the bitwise model on other inputs', () => {
     for (const n of [0, 1, 7, 64, 1000]) expect(crc32(bytes(n, n + 3))).toBe(crcModel(bytes(n, n + 3)));
   });
+  it('agrees with the bitwise model across the short/long switch and at a bulk frame, on views at odd offsets', () => {
+    // long inputs go to the SIMD CRC where it loads: both sides of its threshold, and a bulk frame's size
+    for (const n of [255, 256, 257, 4099, 8204]) {
+      const backing = bytes(n + 5, n);
+      const view = backing.subarray(3, 3 + n);
+      expect(crc32(view)).toBe(crcModel(view));
+    }
+  });
 });
 
 describe('frames', () => {

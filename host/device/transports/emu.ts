@@ -25,6 +25,11 @@ export class EmuTransport implements Transport {
   /** in-process frames are never lost unless faults are injected */
   readonly rtoMs: number;
   readonly stats = { bytesIn: 0, bytesOut: 0 };
+  /**
+   * The endpoint consumes a request frame (the device copies what it keeps) before it answers; only
+   * injected faults (a delayed or duplicated copy delivered later) hold frames past their answer.
+   */
+  readonly reusesFrames: boolean;
   readonly endpoint: DeviceEndpoint;
   readonly faultsToDevice?: FaultInjector;
   readonly faultsToHost?: FaultInjector;
@@ -46,6 +51,7 @@ export class EmuTransport implements Transport {
       this.faultsToDevice = new FaultInjector(faulty, (f) => this.enqueue(this.toDevice, f), 0);
       this.faultsToHost = new FaultInjector(faulty, (f) => this.enqueue(this.toHost, f), 1);
     }
+    this.reusesFrames = !faulty;
     this.endpoint = new DeviceEndpoint(device, (frame) => (this.faultsToHost ? this.faultsToHost.push(frame) : this.enqueue(this.toHost, frame)), opts.faults);
   }
 

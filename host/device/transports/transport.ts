@@ -24,6 +24,12 @@ export interface Transport {
   readonly bytesPerSecond: number;
   /** suggested first retransmission timeout, ms (in-process peers never lose frames) */
   readonly rtoMs?: number;
+  /**
+   * True when, once a frame sent exactly once has been answered, neither the transport nor its peer
+   * holds that frame's bytes any more (the peer consumed them before it answered): the link layer may
+   * then write a later frame into the same memory. False or absent: every frame keeps its own.
+   */
+  readonly reusesFrames?: boolean;
   send(frame: Buffer): void;
   /** set by the link layer, once, before the first send */
   setHandlers(onFrame: (candidate: Buffer) => void, onClose: (err?: Error) => void): void;
