@@ -17,8 +17,11 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSy
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { CPU_RAM_BYTES } from '../../firmware-spec/gen/cpu-io.ts';
 
 const run = promisify(execFile);
+/** spec.h (npm run gen) */
+export const GEN_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'gen');
 const HERE = dirname(fileURLToPath(import.meta.url));
 export const FIRMWARE_DIR = HERE;
 export const FIRMWARE_BUILD_DIR = join(HERE, '..', 'build', 'firmware');
@@ -28,7 +31,7 @@ const OBJCOPY = 'riscv64-unknown-elf-objcopy';
 /** a firmware build takes a second or two; this bounds a stuck compiler */
 const TOOL_TIMEOUT_MS = 120_000;
 /** RV32I, soft multiply/divide from libgcc, size first, no host library */
-export const CFLAGS = ['-march=rv32i', '-mabi=ilp32', '-Os', '-ffreestanding', '-nostdlib', '-fno-builtin', '-ffunction-sections', '-fdata-sections', '-Wall', '-Wextra', '-Werror'] as const;
+export const CFLAGS = ['-march=rv32i', '-mabi=ilp32', '-Os', '-ffreestanding', '-nostdlib', '-fno-builtin', '-ffunction-sections', '-fdata-sections', '-fno-tree-loop-distribute-patterns', '-Wall', '-Wextra', '-Werror'] as const;
 
 export class FirmwareError extends Error {
   constructor(
@@ -96,7 +99,7 @@ export async function buildFirmware(spec: FirmwareSpec): Promise<FirmwareImage> 
       ...CFLAGS,
       ...(spec.include ?? []).map((d) => `-I${d}`),
       ...(spec.defines ?? []).map((d) => `-D${d}`),
-      `-Wl,--defsym=RAM_BYTES=${spec.ramBytes}`, '-Wl,--gc-sections', `-T${join(HERE, 'link.ld')}`,
+      `-Wl,--defsym=RAM_BYTES=${spec.ramBytes}`, '-Wl,--gc-sections', '-Wl,--no-warn-rwx-segments', `-T${join(HERE, 'link.ld')}`,
       '-o', join(tmp, 'firmware.elf'), join(HERE, 'start.S'), ...srcs, '-lgcc',
     ];
     await tool(GCC, args);
@@ -153,10 +156,12 @@ export function hexWords(bin: Uint8Array, ramBytes: number): string {
 export const FIRMWARES: Record<string, FirmwareSpec> = {
   /** the core's self-test (test/rtl/cpu.test.ts: tb_cpu.v prints what it prints on the host) */
   selftest: { name: 'selftest', sources: ['selftest/selftest.c'], ramBytes: 16384 },
+  /** the board's control plane (rtl/sw_ctrl.v): the protocol endpoint and the requests */
+  board: { name: 'board', sources: ['board/link.c', 'board/exec.c', 'board/mem.c'], include: [GEN_DIR], ramBytes: CPU_RAM_BYTES },
 };
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const name = process.argv[2] ?? 'selftest';
+  const name = process.argv[2] ?? 'board';
   const spec = FIRMWARES[name];
   if (!spec) {
     process.stderr.write(`no firmware named ${name} (${Object.keys(FIRMWARES).join(', ')})\n`);

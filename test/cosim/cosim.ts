@@ -14,9 +14,13 @@ export interface RunningCosim {
   stop(): Promise<{ clocks: number; clocksPerSecond: number } | undefined>;
 }
 
-/** `seedwire cosim --pty`, started in its own process group; resolves once it printed its pty. */
+/**
+ * `seedwire cosim --pty`, started in its own process group; resolves once it printed its pty.
+ * SEEDWIRE_COSIM_CPU=1 runs the top with the control plane as firmware on the soft CPU (`--cpu`).
+ */
 export function startCosim(timeoutMs = 240_000): Promise<RunningCosim> {
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'host/cli/main.ts', 'cosim', '--pty'], { cwd: REPO, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const variant = process.env.SEEDWIRE_COSIM_CPU === '1' ? ['--cpu'] : [];
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'host/cli/main.ts', 'cosim', '--pty', ...variant], { cwd: REPO, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
