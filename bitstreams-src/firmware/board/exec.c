@@ -192,7 +192,9 @@ static uint8_t stream_samples(result_t *res) {
   uint32_t p = B.p;
   uint32_t per = enc == SW_ENC_U8 ? p : enc == SW_ENC_U4 ? (p + 1) / 2 : (p + 7) / 8;
   const uint8_t *img = pl + 3 + count;
-  if (len - 3 - count != count * per) return SW_ERR_BAD_ENCODING; /* too few or too many image bytes */
+  /* too few or too many image bytes (so a STREAM_SAMPLES of one sample longer than the frame buffer,
+   * the only request the buffer does not keep whole, ends here) */
+  if (len - 3 - count != count * per) return SW_ERR_BAD_ENCODING;
   /* padding bits past the last pixel must be 0 */
   for (uint32_t x = 0; x < count; x++) {
     uint32_t bits = enc == SW_ENC_U8 ? 0 : enc == SW_ENC_U4 ? 4 * per - 4 * p : 8 * per - p;

@@ -175,7 +175,6 @@ static void rx_frame(void) {
 static uint8_t precheck(uint8_t op) {
   uint32_t len = pl_len;
   if (len > SW_BULK_PAYLOAD && (op == SW_OP_WRITE_WEIGHTS || (op == SW_OP_STREAM_SAMPLES && (len < 3 || rd16(pl + 1) != 1)))) return SW_ERR_BAD_PAYLOAD;
-  if (len > FB_BYTES) return SW_ERR_BAD_PAYLOAD; /* kept only in part: only a bulk request can be this long */
   switch (op) {
     case SW_OP_IDENTIFY: case SW_OP_TRAIN: case SW_OP_INFER: return len == 4 ? 0 : SW_ERR_BAD_PAYLOAD;
     case SW_OP_RESET: case SW_OP_STATUS: case SW_OP_READ_COUNTERS: case SW_OP_CLEAR_COUNTERS: return len == 0 ? 0 : SW_ERR_BAD_PAYLOAD;
@@ -189,7 +188,9 @@ static uint8_t precheck(uint8_t op) {
       if (len <= b_at) return SW_ERR_BAD_PAYLOAD;
       return len == 10 + 4 * (uint32_t)pl[0] + 4 * (uint32_t)pl[b_at] ? 0 : SW_ERR_BAD_PAYLOAD;
     }
-    case SW_OP_CONFIGURE: return 0; /* exec.c walks it */
+    /* exec.c walks it; one longer than the frame buffer keeps has explicit start vectors (the RTL
+     * draws them from the seed), as on the RTL endpoint */
+    case SW_OP_CONFIGURE: return len > FB_BYTES ? SW_ERR_BAD_DESCRIPTOR : 0;
     default: return SW_ERR_BAD_OPCODE;
   }
 }
