@@ -69,7 +69,9 @@ module sw_ctrl #(
 
   // RAM: the firmware image ($readmemh of bitstreams-src/firmware/build.ts's hex), code, data, stack
   reg [31:0] ram [0:RAM_WORDS-1];
-  initial $readmemh(`SW_FIRMWARE_HEX, ram);
+`ifdef SW_CPU_PORT
+  initial $readmemh(`SW_FIRMWARE_HEX, ram);   // only in the build that instantiates this module (sw_top.v)
+`endif
   wire [RB-1:0] wa = mem_addr[RB+1:2];
   reg [31:0] ram_q;
   always @(posedge clk) begin
