@@ -204,5 +204,7 @@
 `define SW_IO_CLOCKS 28
 `define SW_IO_PRED 32
 `define SW_IO_LED 36
+`define SW_IO_ST_ADDR 40
+`define SW_IO_STB 44
 
 `endif

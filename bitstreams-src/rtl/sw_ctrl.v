@@ -11,7 +11,10 @@
 // Everything else (header, sequence rules, replay cache, every request) is firmware. The I/O registers
 // and the address map are generated from firmware-spec/gen/cpu-io.ts (SW_IO_*, SW_CPU_*).
 module sw_ctrl #(
-  parameter integer UART_DIV = `SW_UART_DIV
+  parameter integer UART_DIV = `SW_UART_DIV,
+  // receive FIFO entries: 2^RXB (256: one EBR). It holds what arrives while the firmware works on
+  // the frame before; a frame that does not fit is dropped (the host resends it).
+  parameter integer RXB = 8
 ) (
   input  wire       clk,
   input  wire       rst,
@@ -93,8 +96,8 @@ module sw_ctrl #(
   wire rx_crc_busy;
   wire [31:0] rx_crc;
   sw_crc32 u_rx_crc (.clk(clk), .init(rst || is_end), .start(d_valid), .data(d), .busy(rx_crc_busy), .crc(rx_crc));
-  reg [8:0] fifo [0:255];
-  reg [7:0] f_wp, f_rp, f_wp1;
+  reg [8:0] fifo [0:(1 << RXB)-1];
+  reg [RXB-1:0] f_wp, f_rp, f_wp1;
   // empty against the write pointer of a clock ago: an entry is readable (f_q) the clock after its write
   wire f_empty = f_wp1 == f_rp;
   wire f_full = (f_wp + 1'b1) == f_rp;
@@ -198,6 +201,12 @@ module sw_ctrl #(
   end
 
   // ---- the sequencer's port, INFER's predictions, the LED ------------------------------------------
+  // the port address of ST / STB and the byte stream's state
+  localparam integer PB = `SW_SEQ_PORT_BITS;
+  reg [PB-1:0] p_addr;
+  reg p_odd;
+  reg [7:0] p_lo;
+  wire [PB-1:0] p_next = {p_addr[PB-1], p_addr[PB-2:0] + 1'b1};   // a ring address wraps in the ring
   reg hp_have, pred_have, led;
   reg end_seen;                              // the firmware took a frame's END and has not yet written LED
   reg [15:0] hp_word, pred_word;
@@ -224,10 +233,23 @@ module sw_ctrl #(
       pred_word <= seq_pred;
     end
     if (io_wr) case (io_at)
+      `SW_IO_ST_ADDR: begin
+        p_addr <= mem_wdata[`SW_SEQ_PORT_BITS-1:0];
+        p_odd <= 1'b0;
+      end
       `SW_IO_ST: begin
         st_we <= 1'b1;
-        st_addr <= mem_wdata[16 +: `SW_SEQ_PORT_BITS];
+        st_addr <= p_addr;
         st_wdata <= mem_wdata[15:0];
+        p_addr <= p_next;
+      end
+      `SW_IO_STB: begin
+        st_we <= 1'b1;
+        st_addr <= p_addr;
+        st_wdata <= p_odd ? {mem_wdata[7:0], p_lo} : {8'd0, mem_wdata[7:0]};
+        p_lo <= mem_wdata[7:0];
+        p_odd <= !p_odd;
+        if (p_odd) p_addr <= p_next;
       end
       `SW_IO_CMD: begin
         cmd_valid <= 1'b1;

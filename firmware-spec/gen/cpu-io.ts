@@ -24,7 +24,8 @@ export const CPU_IO = {
    *  frame (CRC register to all ones), bit 1 ends it (sends the CRC, 4 bytes little-endian, then END).
    *  read: bit 0 = the transmit FIFO is full */
   TX: 0x04,
-  /** write: store or ring word: bits 30:16 the sequencer port address (sw_seq st_addr), 15:0 the data */
+  /** write: a store or ring word (bits 15:0) at the port address (ST_ADDR), which then moves on by one
+   *  (ring addresses wrap within the ring) */
   ST: 0x08,
   /** write: a sequencer command (cmd bits 17:16, n bits 15:0). read: bit 0 busy, bit 1 ready */
   CMD: 0x0c,
@@ -41,6 +42,13 @@ export const CPU_IO = {
   PRED: 0x20,
   /** write: bit 0 = the busy LED (led_r_n low while set) */
   LED: 0x24,
+  /** write: the sequencer port address (sw_seq st_addr: the top bit set for a ring word) for ST and
+   *  STB; STB starts at the word's low byte */
+  ST_ADDR: 0x28,
+  /** write: one byte (bits 7:0) of a byte stream into consecutive port words, low byte first: a low
+   *  byte is written at once as {0, byte} and kept, a high byte writes {byte, kept} and moves the
+   *  address on (the sample ring's records) */
+  STB: 0x2c,
 } as const;
 
 /** `define lines for spec.vh and #define lines for spec.h */

@@ -20,7 +20,7 @@
 #define RING_FLAG (1u << (SW_SEQ_PORT_BITS - 1)) /* store port: the ring's words */
 
 /* the request being run: its payload (kept in RAM; the hardware checked the CRC) */
-extern uint8_t pl[FB_BYTES];
+extern uint8_t pl[FB_BYTES + SW_FRAME_CRC_BYTES];
 extern uint32_t pl_len; /* the header's length field */
 
 /* what a response is rebuilt from (the replay cache keeps it): a run's result words */
@@ -48,7 +48,8 @@ void board_reset(void);        /* RESET and power-up: the boot state */
 void counters_clear(void);
 
 /* the sequencer's port */
-void st_write(uint32_t addr, uint32_t word);
+void st_at(uint32_t addr);
+void st_put(uint32_t word);
 
 static inline uint32_t rd16(const uint8_t *p) { return p[0] | (uint32_t)p[1] << 8; }
 static inline uint32_t rd32(const uint8_t *p) { return p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24; }

@@ -17,7 +17,9 @@ enum { CMD_LOAD_SEEDS = 0, CMD_TRAIN = 1, CMD_SELECT = 2, CMD_INFER = 3 };
 #define HP_RD (1u << 20)
 #define HP_WR (1u << 21)
 
-void st_write(uint32_t addr, uint32_t word) { IO(SW_IO_ST) = addr << 16 | (word & 0xffff); }
+/* the sequencer's port: consecutive words from a port address on */
+void st_at(uint32_t addr) { IO(SW_IO_ST_ADDR) = addr; }
+void st_put(uint32_t word) { IO(SW_IO_ST) = word & 0xffff; }
 
 static void seq_cmd(uint32_t cmd, uint32_t n) {
   while (!(IO(SW_IO_CMD) & 2)) { /* ready */
@@ -125,9 +127,12 @@ static uint8_t configure(void) {
   if (bd) return SW_ERR_BAD_DESCRIPTOR;
   /* pass 2: the store */
   uint32_t g[9] = {L, dfa, d[6], d[8], rd16(d + 9), rd16(d + 11), slotb, rec, 0};
-  for (uint32_t k = 0; k < 9; k++) st_write(k, g[k]);
-  for (uint32_t j = 0; j < L; j++)
-    for (uint32_t k = 0; k < 17; k++) st_write(SW_STORE_GLOBAL_WORDS + SW_STORE_JUNCTION_WORDS * j + k, jw[j][k]);
+  st_at(0);
+  for (uint32_t k = 0; k < 9; k++) st_put(g[k]);
+  for (uint32_t j = 0; j < L; j++) {
+    st_at(SW_STORE_GLOBAL_WORDS + SW_STORE_JUNCTION_WORDS * j);
+    for (uint32_t k = 0; k < 17; k++) st_put(jw[j][k]);
+  }
   board_reset();
   B.configured = 1;
   B.L = L;
@@ -150,14 +155,16 @@ static uint8_t load_seeds(void) {
   for (uint32_t j = 0; j < B.L; j++) {
     uint32_t base = SW_STORE_GLOBAL_WORDS + SW_STORE_JUNCTION_WORDS * j;
     uint32_t cs = rd32(d + 1 + 4 * j), is = rd32(d + 2 + 4 * a + 4 * j);
-    st_write(base + 7, cs);
-    st_write(base + 8, cs >> 16);
-    st_write(base + 9, is);
-    st_write(base + 10, is >> 16);
+    st_at(base + 7);
+    st_put(cs);
+    st_put(cs >> 16);
+    st_put(is);
+    st_put(is >> 16);
   }
   uint32_t fb = rd32(d + 2 + 4 * a + 4 * b);
-  st_write(G_FBSEED, fb);
-  st_write(G_FBSEED + 1, fb >> 16);
+  st_at(G_FBSEED);
+  st_put(fb);
+  st_put(fb >> 16);
   B.rseed = rd32(d + 6 + 4 * a + 4 * b);
   seq_cmd(CMD_LOAD_SEEDS, 0);
   seq_wait();
@@ -166,17 +173,8 @@ static uint8_t load_seeds(void) {
 }
 
 /* ---- the ring: records (label, p input bytes) at consecutive byte addresses, two to a word ------- */
-static uint32_t w_at;   /* the byte address written next */
-static uint8_t w_lo;    /* the byte at w_at - 1 when w_at is odd */
-static void ring_put(uint32_t v) {
-  uint32_t a = w_at & (RING_BYTES - 1);
-  if (a & 1) st_write(RING_FLAG | a >> 1, v << 8 | w_lo);
-  else {
-    st_write(RING_FLAG | a >> 1, v);
-    w_lo = v;
-  }
-  w_at++;
-}
+/* one byte of the record stream (sw_ctrl.v pairs them into words) */
+#define RING_PUT(v) (IO(SW_IO_STB) = (v))
 
 /* the pixel k of an image of `enc` (u8; u4: high nibble first, v * 17; bin: MSB first, 255 or 0) */
 static uint32_t pixel(const uint8_t *img, uint32_t enc, uint32_t k) {
@@ -202,14 +200,20 @@ static uint8_t stream_samples(result_t *res) {
   }
   for (uint32_t x = 0; x < count; x++) if (pl[3 + x] >= B.nout) return SW_ERR_BAD_PAYLOAD;
   if (B.bytes + count * B.rec > RING_BYTES) return SW_ERR_SAMPLE_OVERFLOW;
-  w_at = B.tail;
-  w_lo = B.tail_lo;
+  st_at(RING_FLAG | B.tail >> 1);
+  if (B.tail & 1) RING_PUT(B.tail_lo); /* the word's low byte is the last record's: written again */
+  uint32_t last = B.tail_lo;
   for (uint32_t x = 0; x < count; x++) {
-    ring_put(pl[3 + x]);
-    for (uint32_t k = 0; k < p; k++) ring_put(pixel(img + x * per, enc, k));
+    RING_PUT(pl[3 + x]);
+    const uint8_t *im = img + x * per;
+    if (enc == SW_ENC_U8)
+      for (uint32_t k = 0; k < p; k++) RING_PUT(im[k]);
+    else
+      for (uint32_t k = 0; k < p; k++) RING_PUT(pixel(im, enc, k));
+    last = p ? pixel(im, enc, p - 1) : pl[3 + x];
   }
-  B.tail = w_at & (RING_BYTES - 1);
-  B.tail_lo = w_lo;
+  B.tail = (B.tail + count * B.rec) & (RING_BYTES - 1);
+  B.tail_lo = last;
   B.nbuf += count;
   B.bytes += count * B.rec;
   res->r[0] = B.nbuf;
@@ -224,7 +228,8 @@ static uint8_t run(result_t *res, int infer) {
   if (!B.seeded) return SW_ERR_NO_SEEDS;
   if (n > B.nbuf) return SW_ERR_SAMPLE_UNDERFLOW;
   if (infer && n > PRED_MAX) return SW_ERR_BAD_PAYLOAD; /* the board keeps PRED_MAX predictions */
-  st_write(G_HEAD, B.head);
+  st_at(G_HEAD);
+  st_put(B.head);
   (void)IO(SW_IO_PRED); /* no prediction pending */
   seq_cmd(infer ? CMD_INFER : CMD_TRAIN, n);
   uint32_t k = 0;

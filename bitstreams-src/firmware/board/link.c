@@ -14,7 +14,7 @@
  * predictions, as on the RTL endpoint (sw_proto.v). NAKs carry an empty message. */
 #include "board.h"
 
-uint8_t pl[FB_BYTES];
+uint8_t pl[FB_BYTES + CRCB]; /* the payload, then its CRC field */
 uint32_t pl_len;
 
 static uint32_t wire_in, wire_out; /* frame bytes since RESET / CONFIGURE (READ_COUNTERS) */
@@ -143,7 +143,7 @@ static uint8_t h[HDR];
 static uint32_t rx_crc;
 static void rx_frame(void) {
   for (;;) {
-    uint32_t n = 0, last4 = 0;
+    uint32_t n = 0;
     uint8_t bad = 0;
     IO(SW_IO_LED) = 0; /* idle: the hardware keeps `busy` from a frame's END until this write */
     for (;;) {
@@ -158,15 +158,18 @@ static void rx_frame(void) {
         if ((v & 3) != 1) bad = 1;
         break;
       }
+      /* this loop must keep up with the line (SW_UART_DIV * 10 clocks a byte): no shifts here, the
+       * core shifts one bit a clock */
       if (n < HDR) h[n] = v;
-      else if (n - HDR < FB_BYTES) pl[n - HDR] = v;
-      last4 = last4 >> 8 | v << 24;
+      else if (n - HDR < FB_BYTES + CRCB) pl[n - HDR] = v;
       n++;
     }
     if (bad || n < HDR + CRCB) continue;
     pl_len = rd32(h + 4);
     if (pl_len != n - HDR - CRCB) continue;
-    rx_crc = last4;
+    /* the frame's CRC field (the replay cache's tag); a frame longer than the buffer (a request that
+     * is refused by its size) is tagged with what the buffer kept */
+    rx_crc = rd32(pl + (pl_len <= FB_BYTES ? pl_len : FB_BYTES));
     return;
   }
 }
