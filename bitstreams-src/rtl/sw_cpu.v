@@ -77,7 +77,7 @@ module sw_cpu #(
   wire [32:0] sum = {1'b0, a} + {1'b0, b ^ {32{sub}}} + {32'd0, sub};
   wire ltu = !sum[32];                       // borrow
   wire lt = ltu ^ a[31] ^ b[31];
-  wire eq = a == b;
+  wire eq = sum[31:0] == 32'd0;              // branches subtract
   reg taken;
   always @(*) begin
     case (f3[2:1])
@@ -99,7 +99,8 @@ module sw_cpu #(
       default: alu = a & b;                  // 111 (shifts 001/101 go through S_SHIFT)
     endcase
   end
-  wire [31:0] pc_imm = {{(32 - AW){1'b0}}, pc} + imm_p;
+  // pc + imm (branches, JAL, AUIPC), and LUI's 0 + imm through the same adder
+  wire [31:0] pc_imm = {{(32 - AW){1'b0}}, is_lui ? {AW{1'b0}} : pc} + imm_p;
   wire [AW-1:0] pc4 = pc + 3'd4;
   wire [AW-1:0] npc = is_jal || (is_br && taken) ? pc_imm[AW-1:0] : is_jalr ? {sum[AW-1:1], 1'b0} : pc4;
 
@@ -123,8 +124,7 @@ module sw_cpu #(
     case (state)
       S_EXEC: begin
         rf_we = is_lui || is_auipc || is_jal || is_jalr || is_op || (is_opi && f3 != 3'b001 && f3 != 3'b101);
-        if (is_lui) rf_wd = imm_u;
-        else if (is_auipc) rf_wd = pc_imm;
+        if (is_lui || is_auipc) rf_wd = pc_imm;
         else if (is_jal || is_jalr) rf_wd = {{(32 - AW){1'b0}}, pc4};
       end
       S_SHIFT: begin
