@@ -92,8 +92,7 @@ module sw_cpu #(
   always @(*) begin
     case (f3)
       3'b000: alu = sum[31:0];
-      3'b010: alu = {31'd0, lt};
-      3'b011: alu = {31'd0, ltu};
+      3'b010, 3'b011: alu = {31'd0, f3[0] ? ltu : lt};
       3'b100: alu = a ^ b;
       3'b110: alu = a | b;
       default: alu = a & b;                  // 111 (shifts 001/101 go through S_SHIFT)
