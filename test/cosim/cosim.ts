@@ -14,12 +14,18 @@ export interface RunningCosim {
   stop(): Promise<{ clocks: number; clocksPerSecond: number } | undefined>;
 }
 
+/** Why the soft-CPU top cannot be co-simulated here (its firmware needs the RISC-V compiler), or undefined. */
+export function cpuCosimUnavailable(): string | undefined {
+  const r = spawnSync('riscv64-unknown-elf-gcc', ['--version'], { encoding: 'utf8', timeout: 30_000 });
+  return cosimUnavailable() ?? (r.status === 0 ? undefined : 'riscv64-unknown-elf-gcc is not installed (Debian: apt-get install gcc-riscv64-unknown-elf)');
+}
+
 /**
  * `seedwire cosim --pty`, started in its own process group; resolves once it printed its pty.
- * SEEDWIRE_COSIM_CPU=1 runs the top with the control plane as firmware on the soft CPU (`--cpu`).
+ * `cpu`: the top with the control plane as firmware on the soft CPU (`--cpu`, SW_CPU_PORT).
  */
-export function startCosim(timeoutMs = 240_000): Promise<RunningCosim> {
-  const variant = process.env.SEEDWIRE_COSIM_CPU === '1' ? ['--cpu'] : [];
+export function startCosim(timeoutMs = 240_000, cpu = false): Promise<RunningCosim> {
+  const variant = cpu ? ['--cpu'] : [];
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'host/cli/main.ts', 'cosim', '--pty', ...variant], { cwd: REPO, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
