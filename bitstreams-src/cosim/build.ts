@@ -16,6 +16,7 @@ import { promisify } from 'node:util';
 import { PROFILES } from '../../firmware-spec/capability.ts';
 import { UART } from '../../firmware-spec/protocol.ts';
 import { IDENT_ROM_PATH, SIGMOID_HEX_PATH, SPEC_VH_PATH } from '../../firmware-spec/gen/verilog.ts';
+import { buildFirmware, FIRMWARES } from '../firmware/build.ts';
 
 const run = promisify(execFile);
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -76,12 +77,22 @@ function rtlSources(): string[] {
     .map((f) => join(RTL_DIR, f));
 }
 
+export interface CosimOptions {
+  /**
+   * The control plane as firmware on the soft CPU (rtl/sw_ctrl.v, sw_cpu.v, firmware/board) instead of
+   * the RTL endpoint (sw_proto, sw_exec, sw_samples): the top built with SW_CPU_PORT defined.
+   */
+  cpu?: boolean;
+}
+
 /** Build (or find in the cache) the model for UART divisor `div`. */
-export async function buildCosim(div: number, log: (line: string) => void = () => {}): Promise<CosimModel> {
+export async function buildCosim(div: number, log: (line: string) => void = () => {}, opts: CosimOptions = {}): Promise<CosimModel> {
   const version = await verilatorVersion();
-  const inputs = [...rtlSources(), join(REPO, SPEC_VH_PATH), join(REPO, SIGMOID_HEX_PATH), join(REPO, IDENT_ROM_PATH), HARNESS, join(HERE, 'build.ts')];
+  const firmware = opts.cpu ? await buildFirmware(FIRMWARES.board) : undefined;
+  if (firmware) log(`firmware ${firmware.key}: ${firmware.text} bytes of code and constants, ${firmware.data + firmware.bss} of data, in ${firmware.ramBytes} bytes of RAM`);
+  const inputs = [...rtlSources(), join(REPO, SPEC_VH_PATH), join(REPO, SIGMOID_HEX_PATH), join(REPO, IDENT_ROM_PATH), HARNESS, join(HERE, 'build.ts'), ...(firmware ? [firmware.hex] : [])];
   const h = createHash('sha256');
-  h.update(`${version}\0div=${div}\0`);
+  h.update(`${version}\0div=${div}\0cpu=${opts.cpu ? 1 : 0}\0`);
   for (const f of inputs) h.update(`${f.slice(REPO.length)}\0`).update(readFileSync(f)).update('\0');
   const key = h.digest('hex').slice(0, 16);
   const dir = join(COSIM_BUILD_DIR, key);
@@ -98,6 +109,7 @@ export async function buildCosim(div: number, log: (line: string) => void = () =
     '-Wno-fatal', '-Wno-lint', '-Wno-style', '-Wno-WIDTH', '-Wno-MULTIDRIVEN', '-Wno-UNOPTFLAT',
     '--top-module', 'sw_top',
     `-GUART_DIV=${div}`,
+    ...(firmware ? ['-DSW_CPU_PORT'] : []),
     `-I${join(REPO, dirname(SPEC_VH_PATH))}`, `-I${RTL_DIR}`,
     '-CFLAGS', '-O2', '-MAKEFLAGS', '-j2',
     '--Mdir', join(tmp, 'obj'), '-o', join(tmp, EXE),
@@ -113,6 +125,8 @@ export async function buildCosim(div: number, log: (line: string) => void = () =
   }
   // the sigmoid table is read at start-up ($readmemh) from the working directory
   copyFileSync(join(REPO, SIGMOID_HEX_PATH), join(tmp, 'sigmoid_lut.hex'));
+  // and the firmware image (sw_ctrl.v's RAM: SW_FIRMWARE_HEX, "firmware.hex")
+  if (firmware) copyFileSync(firmware.hex, join(tmp, 'firmware.hex'));
   rmSync(join(tmp, 'obj'), { recursive: true, force: true });
   try {
     renameSync(tmp, dir);

@@ -190,4 +190,21 @@
 `define SW_COUNTERS_JUNCTION_BYTES 230 // READ_COUNTERS: one junction entry with no lanes
 `define SW_COUNTERS_BYTES_UNCONFIGURED 65 // no junctions
 
+// the control plane's soft CPU (gen/cpu-io.ts): address map and I/O registers of sw_ctrl.v
+`define SW_CPU_ADDR_BITS 16 // sw_cpu address space: 2^bits bytes
+`define SW_CPU_RAM_BYTES 12288 // firmware RAM (EBR) from address 0
+`define SW_CPU_IO_BASE 65280 // I/O registers: the top 256 bytes
+`define SW_IO_RX 0
+`define SW_IO_TX 4
+`define SW_IO_ST 8
+`define SW_IO_CMD 12
+`define SW_IO_HP 16
+`define SW_IO_RG 20
+`define SW_IO_RESULT 24
+`define SW_IO_CLOCKS 28
+`define SW_IO_PRED 32
+`define SW_IO_LED 36
+`define SW_IO_ST_ADDR 40
+`define SW_IO_STB 44
+
 `endif

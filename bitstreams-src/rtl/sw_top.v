@@ -63,8 +63,9 @@ module sw_top #(
   wire [15:0] rg_q;
   wire [15:0] pred;
   wire proto_busy;
-`ifndef SW_BRINGUP_PORT
-  sw_proto u_proto (
+`ifdef SW_CPU_PORT
+  // the control plane as firmware on a soft CPU (sw_ctrl.v, sw_cpu.v; bitstreams-src/firmware/board)
+  sw_ctrl #(.UART_DIV(UART_DIV)) u_ctrl (
     .clk(clk), .rst(rst), .rx_valid(rx_valid), .rx_data(rx_data),
     .tx_start(tx_start), .tx_data(tx_data), .tx_busy(tx_busy), .busy(proto_busy),
     .st_we(st_we), .st_addr(st_addr), .st_wdata(st_wdata), .cmd_valid(cmd_valid), .cmd(cmd), .cmd_n(cmd_n),
@@ -72,7 +73,7 @@ module sw_top #(
     .hp_sel(hp_sel), .hp_start(hp_start), .hp_rd(hp_rd), .hp_rvalid(hp_rvalid), .hp_rdata(hp_rdata),
     .hp_wr(hp_wr), .rg_re(rg_re), .rg_q(rg_q),
     .seq_correct(correct), .seq_jcycles(jcycles), .seq_clocks(clocks), .seq_pred_valid(pred_valid), .seq_pred(pred));
-`else
+`elsif SW_BRINGUP_PORT
   // transitional: the bring-up byte-command port instead of the protocol (see sw_bringup.v)
   assign proto_busy = 1'b0;
   assign rg_re = 1'b0;
@@ -82,6 +83,15 @@ module sw_top #(
     .st_we(st_we), .st_addr(st_addr), .wdata(st_wdata), .cmd_valid(cmd_valid), .cmd(cmd), .cmd_n(cmd_n),
     .busy(busy), .ready(ready), .correct(correct), .jcycles(jcycles), .clocks(clocks),
     .hp_sel(hp_sel), .hp_start(hp_start), .hp_wr(hp_wr), .hp_rd(hp_rd), .hp_rvalid(hp_rvalid), .hp_rdata(hp_rdata));
+`else
+  sw_proto u_proto (
+    .clk(clk), .rst(rst), .rx_valid(rx_valid), .rx_data(rx_data),
+    .tx_start(tx_start), .tx_data(tx_data), .tx_busy(tx_busy), .busy(proto_busy),
+    .st_we(st_we), .st_addr(st_addr), .st_wdata(st_wdata), .cmd_valid(cmd_valid), .cmd(cmd), .cmd_n(cmd_n),
+    .seq_busy(busy), .seq_ready(ready),
+    .hp_sel(hp_sel), .hp_start(hp_start), .hp_rd(hp_rd), .hp_rvalid(hp_rvalid), .hp_rdata(hp_rdata),
+    .hp_wr(hp_wr), .rg_re(rg_re), .rg_q(rg_q),
+    .seq_correct(correct), .seq_jcycles(jcycles), .seq_clocks(clocks), .seq_pred_valid(pred_valid), .seq_pred(pred));
 `endif
   sw_seq #(.SAB(SAB)) u_seq (
     .clk(clk), .rst(rst), .st_we(st_we), .st_addr(st_addr), .st_wdata(st_wdata),

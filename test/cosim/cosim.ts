@@ -14,9 +14,19 @@ export interface RunningCosim {
   stop(): Promise<{ clocks: number; clocksPerSecond: number } | undefined>;
 }
 
-/** `seedwire cosim --pty`, started in its own process group; resolves once it printed its pty. */
-export function startCosim(timeoutMs = 240_000): Promise<RunningCosim> {
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'host/cli/main.ts', 'cosim', '--pty'], { cwd: REPO, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+/** Why the soft-CPU top cannot be co-simulated here (its firmware needs the RISC-V compiler), or undefined. */
+export function cpuCosimUnavailable(): string | undefined {
+  const r = spawnSync('riscv64-unknown-elf-gcc', ['--version'], { encoding: 'utf8', timeout: 30_000 });
+  return cosimUnavailable() ?? (r.status === 0 ? undefined : 'riscv64-unknown-elf-gcc is not installed (Debian: apt-get install gcc-riscv64-unknown-elf)');
+}
+
+/**
+ * `seedwire cosim --pty`, started in its own process group; resolves once it printed its pty.
+ * `cpu`: the top with the control plane as firmware on the soft CPU (`--cpu`, SW_CPU_PORT).
+ */
+export function startCosim(timeoutMs = 240_000, cpu = false): Promise<RunningCosim> {
+  const variant = cpu ? ['--cpu'] : [];
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'host/cli/main.ts', 'cosim', '--pty', ...variant], { cwd: REPO, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));

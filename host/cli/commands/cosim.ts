@@ -18,16 +18,17 @@ export function registerCosim(program: Command): void {
     .description('co-simulate the RTL top level (Verilator) behind a pseudo-terminal, as a board on a UART')
     .option('--pty', 'create a pseudo-terminal and print its path (/dev/pts/N) as the first line of stdout')
     .option('--baud <n>', 'UART rate the model is built for (the device clock must be a multiple of it)')
+    .option('--cpu', 'the control plane as firmware on the soft CPU (rtl/sw_ctrl.v; top built with SW_CPU_PORT)')
     .action(action(cosim));
 }
 
-async function cosim(flags: { pty?: boolean; baud?: string }): Promise<void> {
+async function cosim(flags: { pty?: boolean; baud?: string; cpu?: boolean }): Promise<void> {
   if (!flags.pty) throw new CosimOptionError('give --pty (the co-simulation serves on a pseudo-terminal)');
   const { buildCosim, uartDivisor, COSIM_CLOCK_HZ, COSIM_DEFAULT_BAUD } = await import('../../../bitstreams-src/cosim/build.ts');
   const baud = flags.baud === undefined ? COSIM_DEFAULT_BAUD : Number(flags.baud);
   const div = uartDivisor(baud);
   const log = (line: string) => process.stderr.write(`seedwire cosim: ${line}\n`);
-  const model = await buildCosim(div, log);
+  const model = await buildCosim(div, log, { cpu: flags.cpu === true });
   // the harness prints the pty path first on the shared stdout, and its statistics on stderr
   const child = spawn(model.exe, ['--clock-hz', String(COSIM_CLOCK_HZ), '--baud', String(baud)], { cwd: model.dir, stdio: ['ignore', 'inherit', 'inherit'] });
   const forward = (sig: NodeJS.Signals) => () => child.kill(sig);

@@ -1,0 +1,63 @@
+/**
+ * The board's control plane on a soft CPU (bitstreams-src/rtl/sw_cpu.v, sw_ctrl.v; firmware in
+ * bitstreams-src/firmware/): its address map and I/O registers, one source for the RTL (spec.vh, via
+ * gen/verilog.ts) and the firmware (bitstreams-src/gen/spec.h). Internal to the board: not part of the
+ * host contract, so not in the spec hash.
+ *
+ * The CPU's address space is 2^CPU_ADDR_BITS bytes: RAM (code, data, stack) from 0, the I/O registers
+ * in the top 256 bytes, so the firmware reaches them x0-relative (`lw a0, -256(zero)`: the core
+ * truncates addresses to its width).
+ */
+export const CPU_ADDR_BITS = 16;
+/** the firmware's RAM: code, data, the frame buffer and the stack (EBR) */
+export const CPU_RAM_BYTES = 12288;
+export const CPU_IO_BASE = 2 ** CPU_ADDR_BITS - 256;
+
+/** I/O registers: byte offset from CPU_IO_BASE, and what a read / a write does. */
+export const CPU_IO = {
+  /** read pops the receive FIFO (SLIP decoded by hardware, CRC-32 kept over the frame's bytes):
+   *  bit 31 = FIFO empty; bit 8 = a frame boundary (SLIP END): then bit 0 = the CRC register holds the
+   *  residue (frame intact), bit 1 = the candidate was spoilt (bad escape or FIFO overflow);
+   *  else bits 7:0 = a payload byte */
+  RX: 0x00,
+  /** write: bit 8 = 0: a frame byte (SLIP escaped, fed to the transmit CRC); bit 8 = 1: bit 0 starts a
+   *  frame (CRC register to all ones), bit 1 ends it (sends the CRC, 4 bytes little-endian, then END).
+   *  read: bit 0 = the transmit FIFO is full */
+  TX: 0x04,
+  /** write: a store or ring word (bits 15:0) at the port address (ST_ADDR), which then moves on by one
+   *  (ring addresses wrap within the ring) */
+  ST: 0x08,
+  /** write: a sequencer command (cmd bits 17:16, n bits 15:0). read: bit 0 busy, bit 1 ready */
+  CMD: 0x0c,
+  /** write: the engine's host port: bits 18:16 select, bit 19 start, bit 20 read, bit 21 write (of the
+   *  data in bits 15:0). read: bit 31 = no word (cleared by the read), bits 15:0 the word read */
+  HP: 0x10,
+  /** write: read ring word bits 14:0 (sw_seq x_rg_re, idle only). read: the word (x_rg_q) */
+  RG: 0x14,
+  /** read: the sequencer's correct (bits 15:0) and junction cycles (31:16) of the last command */
+  RESULT: 0x18,
+  /** read: the sequencer's clocks of the last command */
+  CLOCKS: 0x1c,
+  /** read: bit 31 = no prediction since the last read; bits 15:0 the last INFER prediction */
+  PRED: 0x20,
+  /** write: bit 0 = the busy LED (led_r_n low while set) */
+  LED: 0x24,
+  /** write: the sequencer port address (sw_seq st_addr: the top bit set for a ring word) for ST and
+   *  STB; STB starts at the word's low byte */
+  ST_ADDR: 0x28,
+  /** write: one byte (bits 7:0) of a byte stream into consecutive port words, low byte first: a low
+   *  byte is written at once as {0, byte} and kept, a high byte writes {byte, kept} and moves the
+   *  address on (the sample ring's records) */
+  STB: 0x2c,
+} as const;
+
+/** `define lines for spec.vh and #define lines for spec.h */
+export function cpuIoDefines(): Array<[string, number, string?]> {
+  const out: Array<[string, number, string?]> = [
+    ['SW_CPU_ADDR_BITS', CPU_ADDR_BITS, 'sw_cpu address space: 2^bits bytes'],
+    ['SW_CPU_RAM_BYTES', CPU_RAM_BYTES, 'firmware RAM (EBR) from address 0'],
+    ['SW_CPU_IO_BASE', CPU_IO_BASE, 'I/O registers: the top 256 bytes'],
+  ];
+  for (const [k, v] of Object.entries(CPU_IO)) out.push([`SW_IO_${k}`, v]);
+  return out;
+}
