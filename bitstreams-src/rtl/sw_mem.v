@@ -1,7 +1,18 @@
 `default_nettype none
 `include "spec.vh"
 // Simple dual-port memory (one write port, one synchronous read port), inferred as iCE40 EBR
-// (SB_RAM40_4K) by yosys. Read-during-write of one address returns the old word.
+// (SB_RAM40_4K) by yosys. Read-during-write of one address returns the old word in simulation; the
+// synthesised memory does not promise it (`no_rw_check`: yosys would otherwise add a bypass of about
+// 26 LUTs and 43 flip-flops per 16-bit memory to emulate it). Every user of sw_ram either never
+// reads and writes one address in the same clock or discards that read (in simulation such a
+// read returns x, so a user that did not would fail its tests):
+//   sw_seq's store: its reads (loader, copies from the store, DFA) and writes (copies to the store,
+//     DFA, matrix draw) are issued in different states;
+//   sw_junction's left activations and left deltas: the host port (only while idle) on one side, a
+//     pass on the other;
+//   sw_junction's right deltas: a pass with FF writes its outputs there but does not use what it
+//     reads (BP and UP do; FF only passes are FF only);
+//   sw_junction's BP partial sums: a read of the row being written is replaced by the forwarded sum.
 module sw_ram #(
   parameter integer DW = 16,
   parameter integer AW = 9
@@ -14,10 +25,15 @@ module sw_ram #(
   input  wire [AW-1:0] raddr,
   output reg  [DW-1:0] rdata
 );
+  (* no_rw_check *)
   reg [DW-1:0] mem [0:(1<<AW)-1];
   always @(posedge clk) begin
     if (we) mem[waddr] <= wdata;
     if (re) rdata <= mem[raddr];
+`ifndef SYNTHESIS
+    // simulation holds the users to that: a read of the word being written returns x
+    if (re && we && raddr == waddr) rdata <= {DW{1'bx}};
+`endif
   end
 endmodule
 
