@@ -76,6 +76,10 @@ module sw_junction #(
   localparam integer DB = `SW_D_BITS;
   localparam integer DRB = NB - 2;               // rows of a right-delta bank
   localparam [AB-1:0] AHI = {1'b0, {(AB-1){1'b1}}};
+  // BP: the left delta is the BP sum requantized by BPS fractional bits (weight.frac + delta.frac -
+  // delta.frac), round half up; BP_HALF is the rounding constant 2^(BPS-1)
+  localparam integer BPS = `SW_W_FRAC + `SW_D_FRAC - `SW_D_FRAC;
+  localparam [ACC-1:0] BP_HALF = (BPS > 0) ? ({{(ACC-1){1'b0}}, 1'b1} << (BPS - 1)) : {ACC{1'b0}};
 
   // ---------------------------------------------------------------- LFSR, start vector, init weights
   wire [31:0] lfsr_state;
@@ -125,7 +129,12 @@ module sw_junction #(
   genvar g;
   generate
     for (g = 0; g < Z; g = g + 1) begin : g_lane0
-      assign grp0[g] = (o + g) >= cfg_fi;
+      // o < fi always (fi >= z), so lane 0's weight is always r0's: its flag is a constant 0
+      if (g == 0) begin : g_first
+        assign grp0[g] = 1'b0;
+      end else begin : g_rest
+        assign grp0[g] = (o + g) >= cfg_fi;
+      end
       assign ok0[g] = g < cfg_z;
     end
   endgenerate
@@ -297,7 +306,8 @@ module sw_junction #(
       reg fwd_v;
       reg [RB-1:0] fwd_row;
       reg [ACC-1:0] fwd_acc;
-      wire signed [ACC-1:0] acc_in = first2 ? {ACC{1'b0}} : ((fwd_v && fwd_row == row2) ? fwd_acc : accq);
+      // a sum starts at BP_HALF, the rounding constant of its requantization (below), instead of 0
+      wire signed [ACC-1:0] acc_in = first2 ? BP_HALF : ((fwd_v && fwd_row == row2) ? fwd_acc : accq);
       wire signed [ACC-1:0] acc_new = acc_in + {{(ACC-WW-DB){pbp2[WW+DB-1]}}, pbp2};
       wire acc_we = v2 && ph_bp && ok2[g] && !last2;
       sw_ram #(.DW(ACC), .AW(RB)) u_acc (
@@ -308,12 +318,16 @@ module sw_junction #(
         fwd_row <= row2;
         fwd_acc <= acc_new;
       end
-      // last sweep: the sum is complete; round it at stage 3, write the left delta at stage 4
+      // last sweep: the sum is complete; round it at stage 3, write the left delta at stage 4. The
+      // requantization floor((x + 2^(BPS-1)) / 2^BPS), saturated: the sum already holds the half
+      // (|x| <= 2^(ACC-2), so x + half does not overflow ACC bits), so it is a shift (wiring) and
+      // the saturation, with no adder
       reg signed [ACC-1:0] acc3;
       reg gate3, dl_v3;
       reg [RB-1:0] dl_row3;
       wire signed [DB-1:0] dl_q;
-      sw_requant #(.IW(ACC), .OW(DB), .SHIFT(`SW_W_FRAC + `SW_D_FRAC - `SW_D_FRAC)) u_rq (.x(acc3), .y(dl_q));
+      wire signed [ACC-BPS-1:0] acc3_q = acc3 >>> BPS;
+      sw_sat #(.IW(ACC - BPS), .OW(DB)) u_rq (.x(acc3_q), .y(dl_q));
       reg dl_we4;
       reg [RB-1:0] dl_row4;
       reg [DB-1:0] dl_d4;
@@ -355,7 +369,10 @@ module sw_junction #(
   assign w_q = wq_all;
 
   // ---------------------------------------------------------------- FF sums and activation
-  reg signed [ACC-1:0] sum_a, sum_b;
+  // the sum of Z products of PF bits takes PF + clog2(Z) bits (|product| <= 2^(PF-2)); it is
+  // sign-extended into the ACC-bit accumulator
+  localparam integer SWB = PF + ((Z > 1) ? $clog2(Z) : 0);
+  reg signed [SWB-1:0] sum_a, sum_b;
   integer k;
   always @(*) begin
     sum_a = 0;

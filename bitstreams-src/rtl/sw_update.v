@@ -35,8 +35,10 @@ module sw_update_shift #(
       initial $error("sw_update_shift: delta.frac + act.frac - weight.frac must be >= 1");
     end
   endgenerate
-  wire [6:0] sm1 = BASE - 1 + lr_shift;
-  assign t = prod >>> sm1;
+  // the constant part of the shift first (wiring: bits PW-1 .. BASE-1 of the product), then lrShift:
+  // a PW-BASE+1 bit shifter by a 5-bit amount instead of a PW bit one by BASE-1+lrShift (7 bits)
+  wire signed [PW-BASE:0] pk = prod >>> (BASE - 1);
+  assign t = pk >>> lr_shift;
 endmodule
 
 // Second half: w' = sat(w - ((t + 1) >> 1)), as the rounding step then the subtraction.
