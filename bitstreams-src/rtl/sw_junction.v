@@ -135,7 +135,7 @@ module sw_junction #(
       end else begin : g_rest
         assign grp0[g] = (o + g) >= cfg_fi;
       end
-      assign ok0[g] = g < cfg_z;
+      assign ok0[g] = (g == 0) ? 1'b1 : (g < cfg_z);   // z >= 1
     end
   endgenerate
 
@@ -285,7 +285,8 @@ module sw_junction #(
         .re(run), .raddr(row0), .rdata(aq));
 
       // stage 1 -> 2: products
-      wire signed [DB-1:0] d1 = grp1[g] ? d_r1 : d_r0;
+      // a lane past z multiplies by 0 (its BP product is 0; its UP and FF products are never used)
+      wire signed [DB-1:0] d1 = !ok1[g] ? {DB{1'b0}} : grp1[g] ? d_r1 : d_r0;
       wire signed [PF-1:0] pff = aq * wq;
       reg signed [PF-1:0] pff2;
       assign pff2_all[g*PF +: PF] = pff2;
@@ -294,8 +295,8 @@ module sw_junction #(
       reg signed [WW-1:0] w2;
       reg signed [AB-1:0] a2;
       always @(posedge clk) begin
-        pff2 <= ok1[g] ? pff : 0;
-        pbp2 <= ok1[g] ? wq * d1 : 0;
+        pff2 <= pff;               // a lane past z is left out of the FF sums (ok2)
+        pbp2 <= wq * d1;
         pup2 <= d1 * aq;
         w2 <= wq;
         a2 <= aq;
@@ -378,8 +379,10 @@ module sw_junction #(
     sum_a = 0;
     sum_b = 0;
     for (k = 0; k < Z; k = k + 1) begin
-      if (grp2[k]) sum_b = sum_b + $signed(pff2_all[k*PF +: PF]);
-      else sum_a = sum_a + $signed(pff2_all[k*PF +: PF]);
+      if (ok2[k]) begin
+        if (grp2[k]) sum_b = sum_b + $signed(pff2_all[k*PF +: PF]);
+        else sum_a = sum_a + $signed(pff2_all[k*PF +: PF]);
+      end
     end
   end
   reg signed [ACC-1:0] ff_acc, ff_out3;
