@@ -65,7 +65,7 @@ module sw_seq #(
   input  wire            resume,
   output reg             cycle_done,
   output wire            paused,
-  output reg  [15:0]     correct,      // TRAIN, INFER: samples whose FF output's argmax is the label
+  output wire [15:0]     correct,      // TRAIN, INFER: samples whose FF output's argmax is the label
   output reg             pred_valid,   // TRAIN, INFER: a sample's argmax (`pred`), in sample order
   output reg  [15:0]     pred,
   output wire [15:0]     jcycles,      // TRAIN: junction cycles run
@@ -118,13 +118,18 @@ module sw_seq #(
   reg [NB-1:0] g_rec;        // record bytes of a sample (label + inputs)
   reg [RBB-1:0] g_head;      // ring byte address of the TRAIN's first record
   // the current junction (cur) and the one before it or a hidden layer (aux)
-  reg [7:0] c_z;
+  localparam integer ZB = $clog2(Z + 1);   // bits of z <= Z
+  reg [ZB-1:0] c_z;
   reg [RB:0] c_m;
   reg [NB-1:0] c_fo, c_fi, c_p, c_n;
   reg [WB-1:0] c_wbase;
   reg [4:0] c_ishift;
   reg c_sig;
-  reg [31:0] c_seed;         // connectivity seed (TRAIN), initial-weight seed (LOAD_SEEDS), feedback seed
+  // connectivity seed (TRAIN), initial-weight seed (LOAD_SEEDS), feedback seed; during the DFA
+  // matrix draw it is that draw's LFSR (loaded with the feedback seed; every later use reloads it)
+  reg [31:0] c_seed;
+  reg fl_step;               // the matrix draw steps the LFSR (dfaFeedback: per hidden neuron, below(nL) then one sign bit)
+  wire fl_bit = c_seed[0];   // the bit the next step emits (sw_lfsr.v)
   reg init_mode;
   reg [SAB-1:0] c_abase, c_dbase;
   reg [3:0] c_ashift;
@@ -195,7 +200,7 @@ module sw_seq #(
   wire cp_issue = cp_on;
   sw_junction #(.Z(Z)) u_eng (
     .clk(clk), .rst(rst),
-    .cfg_z(c_z), .cfg_m(c_m), .cfg_fo(c_fo), .cfg_fi(c_fi), .cfg_wbase(c_wbase), .cfg_lr(g_lr),
+    .cfg_z({{(8-ZB){1'b0}}, c_z}), .cfg_m(c_m), .cfg_fo(c_fo), .cfg_fi(c_fi), .cfg_wbase(c_wbase), .cfg_lr(g_lr),
     .cfg_init_shift(c_ishift), .cfg_sigmoid(c_sig),
     .cmd_valid(e_cmd_valid), .cmd(e_cmd), .cmd_seed(c_seed), .cmd_ff(e_ff), .cmd_bp(e_bp), .cmd_up(e_up),
     .busy(e_busy),
@@ -250,7 +255,7 @@ module sw_seq #(
           default: ;
         endcase
         2'd1: case (ld_c)
-          0: c_z <= s_q[7:0];
+          0: c_z <= s_q[ZB-1:0];
           1: c_m <= s_q[RB:0];
           2: c_fo <= s_q[NB-1:0];
           3: c_fi <= s_q[NB-1:0];
@@ -282,7 +287,7 @@ module sw_seq #(
           default: ;
         endcase
       endcase
-    end
+    end else if (fl_step) c_seed <= fl_bit ? ((c_seed >> 1) ^ `SW_LFSR_MASK_32) : (c_seed >> 1);  // lfsr.ts step
   end
 
   // ---------------------------------------------------------------- arithmetic of the copies and DFA
@@ -304,33 +309,30 @@ module sw_seq #(
   // DFA: d = gate(a) ? sat(roundShift(sign * e, feedbackShift)) : 0
   reg fb_sign;
   reg [NB-1:0] fb_col;
-  reg signed [AB-1:0] dfa_a;
-  // in steps: the output error word (dfa_e), then sign * e + half (dfa_sum), then feedbackShift
+  reg dfa_g;                 // the gate of the hidden neuron's activation a: 0 < a < 1
+  // in steps: the output error word e arrives and sign * e + half is taken (dfa_sum), then feedbackShift
   // arithmetic shifts by one (one per clock: no barrel shifter), then the saturation and the gate
   // into the store's write port
-  reg signed [DB-1:0] dfa_e;
+  wire signed [DB-1:0] dfa_e = s_q[DB-1:0];
+  wire signed [AB-1:0] dfa_a = s_q[AB-1:0];
   reg signed [DB+1:0] dfa_sum;
   reg [3:0] dfa_k;
   wire signed [DB+1:0] dfa_half = (g_fbs == 0) ? {(DB+2){1'b0}} : ({{(DB+1){1'b0}}, 1'b1} <<< (g_fbs - 1'b1));
   wire signed [DB+1:0] dfa_r = dfa_sum;
   wire signed [DB-1:0] dfa_s;
   sw_sat #(.IW(DB + 2), .OW(DB)) u_dsat (.x(dfa_r), .y(dfa_s));
-  wire dfa_gate = (dfa_a > 0) && (dfa_a < $signed(AHI));
+  wire dfa_gate = (dfa_a > 0) && (dfa_a < $signed(AHI));   // of the word arriving in S_DFA_E
   reg [NB-1:0] h;
 
-  // DFA matrix draw: its own LFSR (dfaFeedback: per hidden neuron, below(nL) then one sign bit)
-  reg fl_load;
-  reg fl_step;
-  wire [31:0] fl_state;
-  wire fl_bit;
-  sw_lfsr #(.W(32), .MASK(`SW_LFSR_MASK_32)) u_fl (
-    .clk(clk), .load(fl_load), .seed(c_seed), .step(fl_step), .state(fl_state), .bit_out(fl_bit));
+  // DFA matrix draw: its own LFSR, in c_seed (above)
   reg [4:0] fl_nb, fl_got;
   reg [NB:0] fl_v;
   wire [NB:0] fl_next = {fl_v[NB-1:0], fl_bit};
   wire [4:0] nb_c = {1'b0, c_ashift};   // ceil(log2 n) of the output layer: bits per column draw
 
   assign busy = !idle;
+  reg [SAB:0] n_correct;     // at most the samples of a command (SAB + 1 bits)
+  assign correct = {{(15-SAB){1'b0}}, n_correct};
   assign jcycles = {{(15-SAB){1'b0}}, t};
   assign paused = (st == S_PAUSE);
   assign ready = idle || paused;
@@ -408,7 +410,6 @@ module sw_seq #(
   // the pass's store addresses, registered in S_ADDR once the descriptors are in, so the store's
   // address ports see registers and no adders; the DFA's and the matrix draw's pointers advance with h
   reg [CAW-1:0] r_left;
-  reg [RBB-1:0] r_lbl;
   reg [SAB-1:0] r_aout, r_dwc, r_drc, r_dwa;
   reg [SAB-1:0] p_fb, p_aa, p_dw;
   always @(*) fl_step = (st == S_FBG_BITS) || (st == S_FBG_SIGN && fl_accept);
@@ -421,7 +422,6 @@ module sw_seq #(
     s_we <= 1'b0;
     s_re <= 1'b0;
     rg_re <= 1'b0;
-    fl_load <= 1'b0;
     cp_rv1 <= 1'b0;
     cp_rv <= cp_rv1;
     cp_wv <= 1'b0;
@@ -454,7 +454,7 @@ module sw_seq #(
         else begin
           t <= 0;
           t_end <= (n_smp == 0) ? {(SAB+1){1'b0}} : n_smp + (g_inf ? {{(SAB-2){1'b0}}, g_L - 1'b1} : g_dfa ? {{(SAB-2){1'b0}}, g_L} : {{(SAB-3){1'b0}}, L2 - 4'd1});
-          correct <= 0;
+          n_correct <= 0;
           clocks <= 0;
           st <= S_CYC;
         end
@@ -471,10 +471,7 @@ module sw_seq #(
         jj <= jj + 1'b1;
         engine(E_INIT_W, S_INIT_J);
       end
-      S_FBG_SEED: begin
-        fl_load <= 1'b1;
-        st <= S_FBG_J;
-      end
+      S_FBG_SEED: st <= S_FBG_J;           // c_seed holds the feedback seed
       // matrix rows of hidden layer q (junction q's right layer); columns in [0, output layer size)
       S_FBG_J: if (q + 1'b1 >= g_L) st <= S_DONE;
       else begin
@@ -536,7 +533,6 @@ module sw_seq #(
         r_dwc <= c_dbase + pw_c;
         r_drc <= c_dbase + pr_c;
         r_dwa <= a_dbase + pw_a;
-        r_lbl <= r_rec;
         st <= S_SV;
       end
       S_SV: engine(E_DRAW_SV, ph_up ? S_UP_A : S_FF_A);
@@ -552,7 +548,7 @@ module sw_seq #(
       S_FF_OUT: copy(1'b1, 1'b0, 2'd1, HP_DRIGHT, c_n, 0, r_aout, S_UP_BP);
       S_FF_LBL: begin
         rg_re <= 1'b1;
-        rg_b <= r_lbl;
+        rg_b <= r_rec;                 // xs has not changed since S_ADDR
         st <= S_FF_LBL2;
       end
       S_FF_LBL2: if (!rg_re) begin
@@ -560,7 +556,7 @@ module sw_seq #(
         copy(1'b1, 1'b0, 2'd2, HP_DRIGHT, c_n, 0, r_dwc, S_FF_SCORE);
       end
       S_FF_SCORE: begin
-        if (best_i == label) correct <= correct + 1'b1;
+        if (best_i == label) n_correct <= n_correct + 1'b1;
         pred_valid <= 1'b1;
         pred <= {{(16-NB){1'b0}}, best_i};
         q <= 0;
@@ -594,17 +590,16 @@ module sw_seq #(
         st <= S_DFA_E;
       end
       S_DFA_E: if (!s_re) begin
-        dfa_a <= s_q[AB-1:0];
+        dfa_g <= dfa_gate;
         s_re <= 1'b1;
         s_raddr <= r_dwc + fb_col;
         st <= S_DFA_W;
       end
       S_DFA_W: if (!s_re) begin
-        dfa_e <= s_q[DB-1:0];
+        dfa_sum <= fb_sign ? dfa_half - dfa_e : dfa_half + dfa_e;
         st <= S_DFA_V;
       end
       S_DFA_V: begin
-        dfa_sum <= fb_sign ? dfa_half - dfa_e : dfa_half + dfa_e;
         dfa_k <= g_fbs;
         st <= S_DFA_S;
       end
@@ -614,7 +609,7 @@ module sw_seq #(
       end else begin
         s_we <= 1'b1;
         s_waddr <= p_dw;
-        s_wdata <= dfa_gate ? dfa_s : {DB{1'b0}};
+        s_wdata <= dfa_g ? dfa_s : {DB{1'b0}};
         h <= h + 1'b1;
         p_fb <= p_fb + 1'b1;
         p_aa <= p_aa + 1'b1;
