@@ -75,11 +75,15 @@ module sw_junction #(
   localparam integer WW = `SW_W_BITS;
   localparam integer DB = `SW_D_BITS;
   localparam integer DRB = NB - 2;               // rows of a right-delta bank
+  localparam integer ZB = $clog2(Z + 1);          // bits of z <= Z (a host-checked limit)
+  localparam integer LB = (Z > 1) ? $clog2(Z) : 1; // bits of a lane index
   localparam [AB-1:0] AHI = {1'b0, {(AB-1){1'b1}}};
   // BP: the left delta is the BP sum requantized by BPS fractional bits (weight.frac + delta.frac -
   // delta.frac), round half up; BP_HALF is the rounding constant 2^(BPS-1)
   localparam integer BPS = `SW_W_FRAC + `SW_D_FRAC - `SW_D_FRAC;
   localparam [ACC-1:0] BP_HALF = (BPS > 0) ? ({{(ACC-1){1'b0}}, 1'b1} << (BPS - 1)) : {ACC{1'b0}};
+
+  wire [ZB-1:0] z = cfg_z[ZB-1:0];
 
   // ---------------------------------------------------------------- LFSR, start vector, init weights
   wire [31:0] lfsr_state;
@@ -101,7 +105,7 @@ module sw_junction #(
   wire signed [WW-1:0] init_raw = {init_acc, lfsr_bit};
   wire signed [WW-1:0] init_w = init_raw >>> cfg_init_shift;
   wire init_we = init_run && init_bits == WW - 1;
-  reg [7:0] init_lane;
+  reg [LB-1:0] init_lane;
 
   // ---------------------------------------------------------------- pass counters (stage 0)
   reg run;
@@ -119,12 +123,11 @@ module sw_junction #(
   // ---------------------------------------------------------------- pipeline registers
   reg v1, v2, v3, v4, v5;
   reg [Z*RB-1:0] rows1, rows2;
-  reg [WB-1:0] wrow1, wrow2;
   reg [Z-1:0] grp1, grp2;    // lane's weight belongs to r0 + 1
   reg [Z-1:0] ok1, ok2;      // lane < z
   reg first1, first2, last1, last2, fin1, fin2, r0odd1;
 
-  wire [NB:0] o_plus_z = o + cfg_z;
+  wire [NB:0] o_plus_z = o + z;
   wire [Z-1:0] grp0, ok0;
   genvar g;
   generate
@@ -135,12 +138,12 @@ module sw_junction #(
       end else begin : g_rest
         assign grp0[g] = (o + g) >= cfg_fi;
       end
-      assign ok0[g] = (g == 0) ? 1'b1 : (g < cfg_z);   // z >= 1
+      assign ok0[g] = (g == 0) ? 1'b1 : (g < z);   // z >= 1
     end
   endgenerate
 
   // host port counters
-  reg [7:0] hp_bank;
+  reg [LB-1:0] hp_bank;
   reg [WB-1:0] hp_row;
   reg [NB-1:0] hp_idx;
   wire hp_ok = !busy;
@@ -173,7 +176,7 @@ module sw_junction #(
         s <= 0;
         wrow <= cfg_wbase;
       end else if (run || init_we) begin
-        if (run || init_lane + 1'b1 == cfg_z) begin
+        if (run || {1'b0, init_lane} + 1'b1 == z) begin
           if (c + 1'b1 == cfg_m) begin
             c <= 0;
             s <= s + 1'b1;
@@ -194,7 +197,7 @@ module sw_junction #(
       if (init_run) begin
         init_bits <= (init_bits == WW - 1) ? 5'd0 : init_bits + 1'b1;
         init_acc <= {init_acc[WW-3:0], lfsr_bit};
-        if (init_we) init_lane <= (init_lane + 1'b1 == cfg_z) ? 0 : init_lane + 1'b1;
+        if (init_we) init_lane <= ({1'b0, init_lane} + 1'b1 == z) ? 0 : init_lane + 1'b1;
       end
       v1 <= run;
       v2 <= v1;
@@ -204,8 +207,6 @@ module sw_junction #(
     end
     rows1 <= rows;
     rows2 <= rows1;
-    wrow1 <= wrow;
-    wrow2 <= wrow1;
     grp1 <= grp0;
     grp2 <= grp1;
     ok1 <= ok0;
@@ -220,6 +221,14 @@ module sw_junction #(
   end
 
   assign busy = run | init_run | sv_busy | v1 | v2 | v3 | v4 | v5;
+
+  // the weight row UP writes back (stage 3): wbase at the pass's first write, then one more per
+  // clock, as the rows were read three clocks earlier (a pass reads one row per clock, no gaps)
+  reg [WB-1:0] up_row3;
+  always @(posedge clk) begin
+    if (cmd_valid && !busy && cmd == CMD_PASS) up_row3 <= cfg_wbase;
+    else if (v3) up_row3 <= up_row3 + 1'b1;
+  end
 
   // ---------------------------------------------------------------- right deltas (two banks)
   wire [DB-1:0] dq_even, dq_odd;
@@ -250,7 +259,7 @@ module sw_junction #(
   wire [Z*PF-1:0] pff2_all;          // stage-2 FF products, lane k in bits [k*PF +: PF]
   wire [Z*WW-1:0] wq_all;
   wire [Z*DB-1:0] dlq_all;
-  reg [7:0] hp_rbank1;   // bank of the host read in flight
+  reg [LB-1:0] hp_rbank1;   // bank of the host read in flight
   reg [2:0] hp_rsel1;
   reg hp_ridx1;
   reg hp_rv1;
@@ -265,7 +274,6 @@ module sw_junction #(
       // weights
       wire signed [WW-1:0] wq;
       reg up_we3;
-      reg [WB-1:0] up_row3;
       wire [WW-1:0] up_w3;
       wire init_this = init_we && init_lane == g;
       sw_wbank #(.AW(WB)) u_w (
@@ -360,7 +368,6 @@ module sw_junction #(
 
       always @(posedge clk) begin
         up_we3 <= v2 && ph_up && ok2[g];
-        up_row3 <= wrow2;
         step3 <= step2;
         w3 <= w2;
       end
@@ -407,7 +414,7 @@ module sw_junction #(
       hp_idx <= 0;
     end else if (hp_w || hp_r) begin
       hp_idx <= hp_idx + 1'b1;
-      if (hp_bank + 1'b1 == cfg_z) begin
+      if ({1'b0, hp_bank} + 1'b1 == z) begin
         hp_bank <= 0;
         hp_row <= hp_row + 1'b1;
       end else hp_bank <= hp_bank + 1'b1;
