@@ -17,7 +17,7 @@
 // fo sweeps (partial sums in EBR), one rounding, gated by the ReLU derivative of a[l]; written to the
 // left delta banks. UP: w -= round(d[r] * a[l] >> (df + fa - wf + lr)), saturated.
 // Pipeline: 0 issue reads | 1 memory data, products | 2 sums, BP partial sums | 3 UP write-back,
-// BP rounding | 4 left-delta write, activation | 5 activation out.
+// BP rounding and left-delta write | 4 activation | 5 activation out.
 //
 // Limits checked by the host (firmware-spec): p = z*m, fi >= z, z <= Z, m <= 2^RB, W/z <= rows.
 module sw_junction #(
@@ -301,13 +301,13 @@ module sw_junction #(
       reg signed [WW+DB-1:0] pbp2;
       reg signed [DB+AB-1:0] pup2;
       reg signed [WW-1:0] w2;
-      reg signed [AB-1:0] a2;
+      reg gate2;                   // ReLU derivative of the left neuron: 0 < a < 1
       always @(posedge clk) begin
         pff2 <= pff;               // a lane past z is left out of the FF sums (ok2)
         pbp2 <= wq * d1;
         pup2 <= d1 * aq;
         w2 <= wq;
-        a2 <= aq;
+        gate2 <= (aq > 0) && (aq < $signed(AHI));
       end
 
       // BP partial sums: read at stage 1, add at stage 2, write back (or finish) at stage 2
@@ -327,7 +327,7 @@ module sw_junction #(
         fwd_row <= row2;
         fwd_acc <= acc_new;
       end
-      // last sweep: the sum is complete; round it at stage 3, write the left delta at stage 4. The
+      // last sweep: the sum is complete; round it and write the left delta at stage 3. The
       // requantization floor((x + 2^(BPS-1)) / 2^BPS), saturated: the sum already holds the half
       // (|x| <= 2^(ACC-2), so x + half does not overflow ACC bits), so it is a shift (wiring) and
       // the saturation, with no adder
@@ -337,21 +337,15 @@ module sw_junction #(
       wire signed [DB-1:0] dl_q;
       wire signed [ACC-BPS-1:0] acc3_q = acc3 >>> BPS;
       sw_sat #(.IW(ACC - BPS), .OW(DB)) u_rq (.x(acc3_q), .y(dl_q));
-      reg dl_we4;
-      reg [RB-1:0] dl_row4;
-      reg [DB-1:0] dl_d4;
       always @(posedge clk) begin
         acc3 <= acc_new;
-        gate3 <= (a2 > 0) && (a2 < $signed(AHI));   // ReLU derivative of the left neuron
+        gate3 <= gate2;
         dl_v3 <= v2 && ph_bp && ok2[g] && last2;
         dl_row3 <= row2;
-        dl_we4 <= dl_v3;
-        dl_row4 <= dl_row3;
-        dl_d4 <= gate3 ? dl_q : {DB{1'b0}};
       end
       wire [DB-1:0] dlq;
       sw_ram #(.DW(DB), .AW(RB)) u_dl (
-        .clk(clk), .we(dl_we4), .waddr(dl_row4), .wdata(dl_d4),
+        .clk(clk), .we(dl_v3), .waddr(dl_row3), .wdata(gate3 ? dl_q : {DB{1'b0}}),
         .re(hp_r && hp_sel == HP_DLEFT && hp_this), .raddr(hp_row[RB-1:0]), .rdata(dlq));
       assign dlq_all[g*DB +: DB] = dlq;
 
