@@ -386,18 +386,30 @@ module sw_junction #(
       end
     end
   end
-  reg signed [ACC-1:0] ff_acc, ff_out3;
+  // A neuron's sum starts at FF_HALF, the rounding constant of its requantization into the
+  // activation format (FFS fractional bits dropped, round half up; |sum| <= 2^(ACC-2), so the half
+  // does not overflow), so the requantization at stage 3 is a shift (wiring) and the saturation,
+  // and the activation unit gets the 16-bit activation, not the ACC-bit sum.
+  localparam integer FFS = `SW_W_FRAC;
+  localparam [SWB:0] FF_HALF_S = (FFS > 0) ? ({{SWB{1'b0}}, 1'b1} << (FFS - 1)) : {(SWB+1){1'b0}};
+  wire signed [SWB:0] sum_b_h = sum_b + $signed(FF_HALF_S);
+  reg signed [ACC-1:0] ff_acc;
+  wire signed [ACC-1:0] ff_sum = ff_acc + sum_a;
+  wire signed [ACC-FFS-1:0] ff_sum_q = ff_sum >>> FFS;
+  wire signed [AB-1:0] ff_x;
+  sw_sat #(.IW(ACC - FFS), .OW(AB)) u_ffsat (.x(ff_sum_q), .y(ff_x));
+  reg signed [AB-1:0] ff_out3;
   reg ff_v3;
   always @(posedge clk) begin
-    if (cmd_valid && !busy && cmd == CMD_PASS) ff_acc <= 0;
+    if (cmd_valid && !busy && cmd == CMD_PASS) ff_acc <= $signed(FF_HALF_S);
     else if (v2) begin
-      if (fin2) ff_acc <= sum_b;
-      else ff_acc <= ff_acc + sum_a;
+      if (fin2) ff_acc <= sum_b_h;
+      else ff_acc <= ff_sum;
     end
     ff_v3 <= v2 && ph_ff && fin2;
-    ff_out3 <= ff_acc + sum_a;
+    ff_out3 <= ff_x;
   end
-  sw_act #(.ACC(ACC)) u_act (
+  sw_act #(.ACC(AB), .RQ(0)) u_act (
     .clk(clk), .in_valid(ff_v3), .acc(ff_out3), .sigmoid(cfg_sigmoid), .out_valid(ff_valid), .y(ff_data));
 
   // ---------------------------------------------------------------- host port
