@@ -67,7 +67,7 @@ module sw_seq #(
   output wire            paused,
   output wire [15:0]     correct,      // TRAIN, INFER: samples whose FF output's argmax is the label
   output reg             pred_valid,   // TRAIN, INFER: a sample's argmax (`pred`), in sample order
-  output reg  [15:0]     pred,
+  output wire [15:0]     pred,         // valid in the clock pred_valid is high
   output wire [15:0]     jcycles,      // TRAIN: junction cycles run
   output reg  [31:0]     clocks,       // TRAIN: clocks from the command to done
   // external engine port: the engine's host port, on the SELECTed junction; drive its strobes only
@@ -232,7 +232,6 @@ module sw_seq #(
   wire up_ok = !g_inf && (t >= off_up) && (xu < n_smp);
   wire last_j = (jj + 1'b1 == g_L);
   wire par_w = t[0];         // deltas made in cycle t, read in cycle t+1
-  wire par_r = !t[0];
   wire [2:0] slot = xs[2:0] & ~(3'b111 << g_slotb);
 
   // ---------------------------------------------------------------- loader: K words from the store
@@ -308,7 +307,6 @@ module sw_seq #(
   reg [NB-1:0] best_i;
   // DFA: d = gate(a) ? sat(roundShift(sign * e, feedbackShift)) : 0
   reg fb_sign;
-  reg [NB-1:0] fb_col;
   reg dfa_g;                 // the gate of the hidden neuron's activation a: 0 < a < 1
   // in steps: the output error word e arrives and sign * e + half is taken (dfa_sum), then feedbackShift
   // arithmetic shifts by one (one per clock: no barrel shifter), then the saturation and the gate
@@ -321,7 +319,7 @@ module sw_seq #(
   wire signed [DB+1:0] dfa_r = dfa_sum;
   wire signed [DB-1:0] dfa_s;
   sw_sat #(.IW(DB + 2), .OW(DB)) u_dsat (.x(dfa_r), .y(dfa_s));
-  wire dfa_gate = (dfa_a > 0) && (dfa_a < $signed(AHI));   // of the word arriving in S_DFA_E
+  wire dfa_gate = (dfa_a > 0) && (dfa_a < $signed(AHI));   // of the word arriving in S_DFA_W
   reg [NB-1:0] h;
 
   // DFA matrix draw: its own LFSR, in c_seed (above)
@@ -331,6 +329,7 @@ module sw_seq #(
   wire [4:0] nb_c = {1'b0, c_ashift};   // ceil(log2 n) of the output layer: bits per column draw
 
   assign busy = !idle;
+  assign pred = {{(16-NB){1'b0}}, best_i};   // best_i holds until the next output copy
   reg [SAB:0] n_correct;     // at most the samples of a command (SAB + 1 bits)
   assign correct = {{(15-SAB){1'b0}}, n_correct};
   assign jcycles = {{(15-SAB){1'b0}}, t};
@@ -393,9 +392,8 @@ module sw_seq #(
   wire [SAB-1:0] slot3 = {{(SAB-3){1'b0}}, slot};
   wire [SAB-1:0] slot_c = slot3 << c_ashift;
   wire [SAB-1:0] slot_a = slot3 << a_ashift;
-  wire [SAB-1:0] pw_c = par_w ? ({{(SAB-1){1'b0}}, 1'b1} << c_ashift) : {SAB{1'b0}};
+  wire [SAB-1:0] d_other = c_dbase + ({{(SAB-1){1'b0}}, 1'b1} << c_ashift);
   wire [SAB-1:0] pw_a = par_w ? ({{(SAB-1){1'b0}}, 1'b1} << a_ashift) : {SAB{1'b0}};
-  wire [SAB-1:0] pr_c = par_r ? ({{(SAB-1){1'b0}}, 1'b1} << c_ashift) : {SAB{1'b0}};
   // the record of sample xs in the ring: head + xs * r (one multiplier, registered; xs is stable for
   // the descriptor load before its use in S_ADDR)
   wire [RBB-1:0] rec_off = xs * g_rec;
@@ -530,8 +528,8 @@ module sw_seq #(
       S_ADDR: begin
         r_left <= left_addr;
         r_aout <= c_abase + slot_c;
-        r_dwc <= c_dbase + pw_c;
-        r_drc <= c_dbase + pr_c;
+        r_dwc <= par_w ? d_other : c_dbase;   // one adder: one of the two parities is c_dbase
+        r_drc <= par_w ? c_dbase : d_other;
         r_dwa <= a_dbase + pw_a;
         st <= S_SV;
       end
@@ -558,7 +556,6 @@ module sw_seq #(
       S_FF_SCORE: begin
         if (best_i == label) n_correct <= n_correct + 1'b1;
         pred_valid <= 1'b1;
-        pred <= {{(16-NB){1'b0}}, best_i};
         q <= 0;
         st <= g_dfa ? S_DFA_J : S_UP_BP;
       end
@@ -582,21 +579,23 @@ module sw_seq #(
         s_raddr <= p_fb;
         st <= S_DFA_A;
       end
+      // the matrix word {sign, col} arrives: read the output error of column col
       S_DFA_A: if (!s_re) begin
         fb_sign <= s_q[15];
-        fb_col <= s_q[NB-1:0];
         s_re <= 1'b1;
-        s_raddr <= p_aa;
+        s_raddr <= r_dwc + s_q[NB-1:0];
         st <= S_DFA_E;
       end
+      // the output error arrives: sign * e + half; read the hidden neuron's activation
       S_DFA_E: if (!s_re) begin
-        dfa_g <= dfa_gate;
+        dfa_sum <= fb_sign ? dfa_half - dfa_e : dfa_half + dfa_e;
         s_re <= 1'b1;
-        s_raddr <= r_dwc + fb_col;
+        s_raddr <= p_aa;
         st <= S_DFA_W;
       end
+      // the activation arrives: its gate
       S_DFA_W: if (!s_re) begin
-        dfa_sum <= fb_sign ? dfa_half - dfa_e : dfa_half + dfa_e;
+        dfa_g <= dfa_gate;
         st <= S_DFA_V;
       end
       S_DFA_V: begin
