@@ -349,20 +349,19 @@ module sw_junction #(
         .re(hp_r && hp_sel == HP_DLEFT && hp_this), .raddr(hp_row[RB-1:0]), .rdata(dlq));
       assign dlq_all[g*DB +: DB] = dlq;
 
-      // UP: the shift and the rounding step at stage 2; subtraction and saturation at stage 3 feed the
-      // weight bank's write port directly (write 3 clocks after the read: the other SPRAM half)
+      // UP: the shift at stage 2; the rounding step, subtraction and saturation (one subtraction,
+      // sw_update_apply) at stage 3 feed the weight bank's write port directly (write 3 clocks
+      // after the read: the other SPRAM half)
       localparam integer TW = DB + AB - (`SW_D_FRAC + `SW_ACT_FRAC - `SW_W_FRAC) + 1;  // |t| fits
       wire signed [TW-1:0] t2;
-      wire signed [TW:0] step2;
-      reg signed [TW:0] step3;
+      reg signed [TW-1:0] t3;
       reg signed [WW-1:0] w3;
       sw_update_shift #(.PW(DB + AB)) u_ups (.prod(pup2), .lr_shift(cfg_lr), .t(t2));
-      sw_update_round #(.PW(TW)) u_upr (.t(t2), .step(step2));
-      sw_update_sub #(.PW(TW)) u_upb (.w(w3), .step(step3), .w_new(up_w3));
+      sw_update_apply #(.PW(TW)) u_upa (.w(w3), .t(t3), .w_new(up_w3));
 
       always @(posedge clk) begin
         up_we3 <= v2 && ph_up && ok2[g];
-        step3 <= step2;
+        t3 <= t2;
         w3 <= w2;
       end
     end
