@@ -226,10 +226,13 @@ module sw_seq #(
   reg ph_up;                 // the current junction's UP pass is next / running
   wire [3:0] L2 = {g_L, 1'b0};
   wire [SAB:0] off_up = g_dfa ? {{(SAB-2){1'b0}}, g_L} : {{(SAB-3){1'b0}}, L2 - 4'd1 - {1'b0, jj}};
-  wire [SAB:0] xf = t - jj;
-  wire [SAB:0] xu = t - off_up;
-  wire ff_ok = (t >= jj) && (xf < n_smp);
-  wire up_ok = !g_inf && (t >= off_up) && (xu < n_smp);
+  // t >= jj and t >= off_up as the borrows of the same subtractions (one adder each)
+  wire [SAB+1:0] xf_b = {1'b0, t} - {{(SAB-1){1'b0}}, jj};
+  wire [SAB+1:0] xu_b = {1'b0, t} - {1'b0, off_up};
+  wire [SAB:0] xf = xf_b[SAB:0];   // t - jj
+  wire [SAB:0] xu = xu_b[SAB:0];   // t - off_up
+  wire ff_ok = !xf_b[SAB+1] && (xf < n_smp);
+  wire up_ok = !g_inf && !xu_b[SAB+1] && (xu < n_smp);
   wire last_j = (jj + 1'b1 == g_L);
   wire par_w = t[0];         // deltas made in cycle t, read in cycle t+1
   wire [2:0] slot = xs[2:0] & ~(3'b111 << g_slotb);
@@ -308,14 +311,17 @@ module sw_seq #(
   // DFA: d = gate(a) ? sat(roundShift(sign * e, feedbackShift)) : 0
   reg fb_sign;
   reg dfa_g;                 // the gate of the hidden neuron's activation a: 0 < a < 1
-  // in steps: the output error word e arrives and sign * e + half is taken (dfa_sum), then feedbackShift
-  // arithmetic shifts by one (one per clock: no barrel shifter), then the saturation and the gate
-  // into the store's write port
+  // in steps: the output error word e arrives and sign * e is taken (dfa_sum), then feedbackShift
+  // arithmetic shifts by one (one per clock: no barrel shifter), the last of them with the rounding
+  // bit: floor((x + 2^(k-1)) / 2^k) = (floor(x / 2^(k-1)) + 1) >> 1 (sw_update.v), so the rounding
+  // constant never exists; then the saturation and the gate into the store's write port
   wire signed [DB-1:0] dfa_e = s_q[DB-1:0];
   wire signed [AB-1:0] dfa_a = s_q[AB-1:0];
   reg signed [DB+1:0] dfa_sum;
   reg [3:0] dfa_k;
-  wire signed [DB+1:0] dfa_half = (g_fbs == 0) ? {(DB+2){1'b0}} : ({{(DB+1){1'b0}}, 1'b1} <<< (g_fbs - 1'b1));
+  wire signed [DB+1:0] dfa_e2 = dfa_e;
+  wire signed [DB+1:0] dfa_se = (dfa_e2 ^ {(DB+2){fb_sign}}) + fb_sign;   // sign * e
+  wire signed [DB+1:0] dfa_inc = dfa_sum + $signed({{(DB+1){1'b0}}, 1'b1});
   wire signed [DB+1:0] dfa_r = dfa_sum;
   wire signed [DB-1:0] dfa_s;
   sw_sat #(.IW(DB + 2), .OW(DB)) u_dsat (.x(dfa_r), .y(dfa_s));
@@ -588,7 +594,7 @@ module sw_seq #(
       end
       // the output error arrives: sign * e + half; read the hidden neuron's activation
       S_DFA_E: if (!s_re) begin
-        dfa_sum <= fb_sign ? dfa_half - dfa_e : dfa_half + dfa_e;
+        dfa_sum <= dfa_se;
         s_re <= 1'b1;
         s_raddr <= p_aa;
         st <= S_DFA_W;
@@ -603,7 +609,7 @@ module sw_seq #(
         st <= S_DFA_S;
       end
       S_DFA_S: if (dfa_k != 0) begin
-        dfa_sum <= dfa_sum >>> 1;
+        dfa_sum <= (dfa_k == 1) ? (dfa_inc >>> 1) : (dfa_sum >>> 1);
         dfa_k <= dfa_k - 1'b1;
       end else begin
         s_we <= 1'b1;
