@@ -225,6 +225,7 @@ module sw_junction #(
   // the weight row UP writes back (stage 3): wbase at the pass's first write, then one more per
   // clock, as the rows were read three clocks earlier (a pass reads one row per clock, no gaps)
   reg [WB-1:0] up_row3;
+  wire up_wb3 = v3 && ph_up;   // UP's write-back stage (a lane writes when it is also < z)
   always @(posedge clk) begin
     if (cmd_valid && !busy && cmd == CMD_PASS) up_row3 <= cfg_wbase;
     else if (v3) up_row3 <= up_row3 + 1'b1;
@@ -282,8 +283,8 @@ module sw_junction #(
         .raddr(run ? wrow : hs_row),
         .rdata(wq),
         .we(up_we3 || init_this || (hp_w && hp_sel == HP_WEIGHT && hp_this) || (sp_we && sp_bank == g)),
-        .waddr(up_we3 ? up_row3 : (init_run ? wrow : hs_row)),
-        .wdata(up_we3 ? up_w3 : (init_run ? init_w : hp_wdata)));
+        .waddr(up_wb3 ? up_row3 : (init_run ? wrow : hs_row)),   // one address mux for all lanes
+        .wdata(up_wb3 ? up_w3 : (init_run ? init_w : hp_wdata)));
       assign wq_all[g*WW +: WW] = wq;
 
       // left activations
