@@ -113,7 +113,9 @@ module sw_junction #(
   reg [NB-1:0] s;            // sweep
   reg [WB-1:0] wrow;         // weight row (pass and init)
   reg [NB-1:0] r0;           // right neuron of lane 0's weight
-  reg [NB:0] o;              // lane 0's weight's position within r0's fi weights
+  // lane 0's weight is weight o of r0's fi weights (0 <= o < fi); kept as rem = fi - o (1 .. fi),
+  // so every test on it is a compare with a small constant or z, not with fi
+  reg [NB:0] rem;
   reg ph_ff, ph_bp, ph_up;
   wire last_row = (c + 1'b1 == cfg_m) && (s + 1'b1 == cfg_fo);
   wire [Z*RB-1:0] rows;
@@ -127,16 +129,19 @@ module sw_junction #(
   reg [Z-1:0] ok1, ok2;      // lane < z
   reg first1, first2, last1, last2, fin1, fin2, r0odd1;
 
-  wire [NB:0] o_plus_z = o + z;
+  wire wrap0 = (rem <= z);                    // o + z >= fi: r0's last weight is in this row
+  wire [NB+1:0] rem_z = {1'b0, rem} - z;      // fi - (o + z)
+  wire [NB:0] rem_next = wrap0 ? rem_z[NB:0] + cfg_fi : rem_z[NB:0];
   wire [Z-1:0] grp0, ok0;
   genvar g;
   generate
     for (g = 0; g < Z; g = g + 1) begin : g_lane0
-      // o < fi always (fi >= z), so lane 0's weight is always r0's: its flag is a constant 0
+      // o < fi always (fi >= z), so lane 0's weight is always r0's: its flag is a constant 0;
+      // lane g's weight is r0 + 1's when o + g >= fi, i.e. rem <= g
       if (g == 0) begin : g_first
         assign grp0[g] = 1'b0;
       end else begin : g_rest
-        assign grp0[g] = (o + g) >= cfg_fi;
+        assign grp0[g] = (rem <= g);
       end
       assign ok0[g] = (g == 0) ? 1'b1 : (g < z);   // z >= 1
     end
@@ -164,7 +169,7 @@ module sw_junction #(
         s <= 0;
         wrow <= cfg_wbase;
         r0 <= 0;
-        o <= 0;
+        rem <= cfg_fi;
         ph_ff <= cmd_ff;
         ph_bp <= cmd_bp;
         ph_up <= cmd_up;
@@ -188,10 +193,10 @@ module sw_junction #(
           end
         end
         if (run) begin
-          if (o_plus_z >= cfg_fi) begin
-            o <= o_plus_z - cfg_fi;
+          rem <= rem_next;
+          if (wrap0) begin
             r0 <= r0 + 1'b1;
-          end else o <= o_plus_z;
+          end
         end
       end
       if (init_run) begin
@@ -215,7 +220,7 @@ module sw_junction #(
     first2 <= first1;
     last1 <= (s + 1'b1 == cfg_fo);
     last2 <= last1;
-    fin1 <= run && (o_plus_z >= cfg_fi);
+    fin1 <= run && wrap0;
     fin2 <= fin1;
     r0odd1 <= r0[0];
   end
@@ -308,7 +313,7 @@ module sw_junction #(
         pbp2 <= wq * d1;
         pup2 <= d1 * aq;
         w2 <= wq;
-        gate2 <= (aq > 0) && (aq < $signed(AHI));
+        gate2 <= !aq[AB-1] && (aq != 0) && (aq != AHI);   // 0 < a < AHI (AHI is the largest value)
       end
 
       // BP partial sums: read at stage 1, add at stage 2, write back (or finish) at stage 2
