@@ -156,6 +156,14 @@ module sw_junction #(
   wire hp_r = hp_ok && hp_rd;
   // the row of a host-port or sample-ring access (one shared mux for all lanes)
   wire [WB-1:0] hs_row = (sp_re || sp_we) ? sp_row : hp_row;
+  // The weight banks' addresses, shared by all lanes: the read row, the write row, and each SPRAM
+  // half's address: a pass's read row in its half, the write row otherwise. Outside a pass the read
+  // and the write row are the same (the host port's or the ring's; the initial weights only write;
+  // UP's last write-backs after the pass only write), and in a pass UP writes the other half.
+  wire [WB-1:0] w_raddr = run ? wrow : hs_row;
+  wire [WB-1:0] w_waddr;
+  wire [WB-2:0] w_h0 = (run && !wrow[0]) ? wrow[WB-1:1] : w_waddr[WB-1:1];
+  wire [WB-2:0] w_h1 = (run && wrow[0]) ? wrow[WB-1:1] : w_waddr[WB-1:1];
 
   always @(posedge clk) begin
     if (rst) begin
@@ -231,6 +239,7 @@ module sw_junction #(
   // clock, as the rows were read three clocks earlier (a pass reads one row per clock, no gaps)
   reg [WB-1:0] up_row3;
   wire up_wb3 = v3 && ph_up;   // UP's write-back stage (a lane writes when it is also < z)
+  assign w_waddr = up_wb3 ? up_row3 : (init_run ? wrow : hs_row);
   always @(posedge clk) begin
     if (cmd_valid && !busy && cmd == CMD_PASS) up_row3 <= cfg_wbase;
     else if (v3) up_row3 <= up_row3 + 1'b1;
@@ -285,11 +294,12 @@ module sw_junction #(
       sw_wbank #(.AW(WB)) u_w (
         .clk(clk),
         .re(run || (hp_r && hp_sel == HP_WEIGHT && hp_this) || sp_re),
-        .raddr(run ? wrow : hs_row),
+        .raddr(w_raddr),
         .rdata(wq),
         .we(up_we3 || init_this || (hp_w && hp_sel == HP_WEIGHT && hp_this) || (sp_we && sp_bank == g)),
-        .waddr(up_wb3 ? up_row3 : (init_run ? wrow : hs_row)),   // one address mux for all lanes
-        .wdata(up_wb3 ? up_w3 : (init_run ? init_w : hp_wdata)));
+        .waddr(w_waddr),
+        .wdata(up_wb3 ? up_w3 : (init_run ? init_w : hp_wdata)),
+        .haddr0(w_h0), .haddr1(w_h1));
       assign wq_all[g*WW +: WW] = wq;
 
       // left activations

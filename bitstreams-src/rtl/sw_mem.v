@@ -41,7 +41,9 @@ endmodule
 // single-port halves (even rows, odd rows). The junction engine reads row t and writes row t-3 in
 // the same clock: different halves, so single-port SPRAM serves both. On the up5k build each half
 // is one SB_SPRAM256KA (16K x 16); in simulation a behavioural array, unless SW_SPRAM is defined
-// (then yosys's SB_SPRAM256KA simulation model is used).
+// (then yosys's SB_SPRAM256KA simulation model is used). The address of each half (haddr0, haddr1:
+// the row without its lowest bit) comes from outside, shared by all lanes: a read of raddr uses
+// the half raddr[0] at its address, a write of waddr the half waddr[0] at its address.
 module sw_wbank #(
   parameter integer AW = `SW_WROW_BITS
 ) (
@@ -51,7 +53,9 @@ module sw_wbank #(
   output wire [`SW_W_BITS-1:0]       rdata,
   input  wire                        we,
   input  wire [AW-1:0]               waddr,
-  input  wire [`SW_W_BITS-1:0]       wdata
+  input  wire [`SW_W_BITS-1:0]       wdata,
+  input  wire [AW-2:0]               haddr0,
+  input  wire [AW-2:0]               haddr1
 );
   reg rsel;
   always @(posedge clk) if (re) rsel <= raddr[0];
@@ -62,7 +66,7 @@ module sw_wbank #(
     for (h = 0; h < 2; h = h + 1) begin : g_half
       wire wr = we && (waddr[0] == h);
       wire rd = re && (raddr[0] == h);
-      wire [AW-2:0] addr = wr ? waddr[AW-1:1] : raddr[AW-1:1];
+      wire [AW-2:0] addr = (h == 0) ? haddr0 : haddr1;
 `ifdef SW_SPRAM
       wire [15:0] dout;
       SB_SPRAM256KA u_spram (
