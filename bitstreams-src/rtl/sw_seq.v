@@ -405,8 +405,19 @@ module sw_seq #(
   wire [RBB-1:0] rec_off = xs * g_rec;
   reg [RBB-1:0] r_rec;
   always @(posedge clk) r_rec <= g_head + rec_off;
-  wire [SAB-1:0] jbase = 32 + {jj, 5'd0};
-  wire [SAB-1:0] qbase = 32 + {q, 5'd0};
+  // descriptor addresses (store.ts: STORE_GLOBAL_WORDS, then STORE_JUNCTION_WORDS per junction; both
+  // one power of two, so junction j's word w is {j + 1, w}: no adders)
+  localparam integer JWB = $clog2(`SW_STORE_JUNCTION_WORDS);
+  localparam [JWB-1:0] AUX_AT = 12;   // aux: words 12..16 (n, abase, ashift, dbase, fbbase)
+  generate
+    if (`SW_STORE_GLOBAL_WORDS != `SW_STORE_JUNCTION_WORDS || (1 << JWB) != `SW_STORE_JUNCTION_WORDS) begin : g_bad_layout
+      initial $error("sw_seq: the descriptor addresses assume STORE_GLOBAL_WORDS = STORE_JUNCTION_WORDS = 2^k");
+    end
+  endgenerate
+  wire [SAB-1:0] jbase = {{(SAB-JWB-3){1'b0}}, jj + 3'd1, {JWB{1'b0}}};           // junction jj
+  wire [SAB-1:0] jaux_prev = {{(SAB-JWB-3){1'b0}}, jj, AUX_AT};                    // junction jj - 1's aux words
+  wire [SAB-1:0] qaux = {{(SAB-JWB-3){1'b0}}, q + 3'd1, AUX_AT};                 // junction q's aux words
+  wire [SAB-1:0] cmd_base = {{(SAB-JWB-3){1'b0}}, cmd_n[2:0] + 3'd1, {JWB{1'b0}}};  // junction cmd_n
   // the left activations of sample xs for junction jj: input bytes in the ring (after the label), or
   // the aux layer's slot in the store
   wire [CAW-1:0] left_addr = (jj == 0) ? {{(CAW-RBB){1'b0}}, r_rec + 1'b1} : {{(CAW-SAB){1'b0}}, a_abase + slot_a};
@@ -443,7 +454,7 @@ module sw_seq #(
       S_IDLE: if (cmd_valid) begin
         if (cmd == 2'd2) begin
           jj <= cmd_n[2:0];
-          load(2'd1, 32 + {cmd_n[2:0], 5'd0}, 17, S_IDLE);
+          load(2'd1, cmd_base, 17, S_IDLE);
         end else begin
           n_smp <= cmd_n[SAB:0];
           ph_up <= cmd[0];
@@ -480,7 +491,7 @@ module sw_seq #(
       S_FBG_J: if (q + 1'b1 >= g_L) st <= S_DONE;
       else begin
         h <= 0;
-        load_aux(qbase + 12, S_FBG_P);
+        load_aux(qaux, S_FBG_P);
       end
       S_FBG_P: begin
         p_fb <= a_fbbase;
@@ -530,7 +541,7 @@ module sw_seq #(
         load(2'd1, jbase, 17, S_LD_AUX);
       end else st <= S_NEXT_J;
       S_LD_AUX: if (jj == 0) st <= S_ADDR;
-      else load_aux(jbase - 20, S_ADDR);
+      else load_aux(jaux_prev, S_ADDR);
       S_ADDR: begin
         r_left <= left_addr;
         r_aout <= c_abase + slot_c;
@@ -569,7 +580,7 @@ module sw_seq #(
       S_DFA_J: if (q + 1'b1 >= g_L) st <= S_UP_BP;
       else begin
         h <= 0;
-        load_aux(qbase + 12, S_DFA_P);
+        load_aux(qaux, S_DFA_P);
       end
       S_DFA_P: begin
         p_fb <= a_fbbase;
@@ -651,7 +662,7 @@ module sw_seq #(
       end
       S_PAUSE: if (cmd_valid && cmd == 2'd2) begin
         jj <= cmd_n[2:0];
-        load(2'd1, 32 + {cmd_n[2:0], 5'd0}, 17, S_PAUSE);
+        load(2'd1, cmd_base, 17, S_PAUSE);
       end else if (resume) st <= S_CYC;
       S_DONE: st <= S_IDLE;
 
