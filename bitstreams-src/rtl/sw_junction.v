@@ -365,20 +365,20 @@ module sw_junction #(
         .re(hp_r && hp_sel == HP_DLEFT && hp_this), .raddr(hp_row[RB-1:0]), .rdata(dlq));
       assign dlq_all[g*DB +: DB] = dlq;
 
-      // UP: the shift at stage 2; the rounding step, subtraction and saturation (one subtraction,
-      // sw_update_apply) at stage 3 feed the weight bank's write port directly (write 3 clocks
-      // after the read: the other SPRAM half)
+      // UP at stage 2: the shift, the rounding step, subtraction and saturation (one subtraction,
+      // sw_update_apply); the new weight is registered and written at stage 3 (3 clocks after the
+      // read: the other SPRAM half)
       localparam integer TW = DB + AB - (`SW_D_FRAC + `SW_ACT_FRAC - `SW_W_FRAC) + 1;  // |t| fits
       wire signed [TW-1:0] t2;
-      reg signed [TW-1:0] t3;
-      reg signed [WW-1:0] w3;
+      wire [WW-1:0] up_w2;
+      reg [WW-1:0] up_w3r;
       sw_update_shift #(.PW(DB + AB)) u_ups (.prod(pup2), .lr_shift(cfg_lr), .t(t2));
-      sw_update_apply #(.PW(TW)) u_upa (.w(w3), .t(t3), .w_new(up_w3));
+      sw_update_apply #(.PW(TW)) u_upa (.w(w2), .t(t2), .w_new(up_w2));
+      assign up_w3 = up_w3r;
 
       always @(posedge clk) begin
         up_we3 <= v2 && ph_up && ok2[g];
-        t3 <= t2;
-        w3 <= w2;
+        up_w3r <= up_w2;
       end
     end
   endgenerate
