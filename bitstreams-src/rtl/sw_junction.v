@@ -16,8 +16,8 @@
 // activation; outputs stream out on ff_valid in neuron order. BP: exact sum per left neuron over the
 // fo sweeps (partial sums in EBR), one rounding, gated by the ReLU derivative of a[l]; written to the
 // left delta banks. UP: w -= round(d[r] * a[l] >> (df + fa - wf + lr)), saturated.
-// Pipeline: 0 issue reads | 1 memory data, products | 2 sums, BP partial sums | 3 UP write-back,
-// BP rounding and left-delta write | 4 activation | 5 activation out.
+// Pipeline: 0 issue reads | 1 memory data, products | 2 sums, BP partial sums, BP rounding and
+// left-delta write, UP update | 3 UP write-back | 4 activation | 5 activation out.
 //
 // Limits checked by the host (firmware-spec): p = z*m, fi >= z, z <= Z, m <= 2^RB, W/z <= rows.
 module sw_junction #(
@@ -118,6 +118,7 @@ module sw_junction #(
   reg [NB:0] rem;
   reg ph_ff, ph_bp, ph_up;
   wire last_row = (c + 1'b1 == cfg_m) && (s + 1'b1 == cfg_fo);
+  wire m_one = (cfg_m == 1);   // one row per lane: every clock of a pass is on the same row
   wire [Z*RB-1:0] rows;
   sw_connaddr #(.Z(Z), .RB(RB)) u_addr (
     .clk(clk), .load(cmd_valid && !busy && cmd == CMD_PASS), .step(run), .m(cfg_m), .sv(sv), .rows(rows));
@@ -317,7 +318,7 @@ module sw_junction #(
       reg signed [WW+DB-1:0] pbp2;
       reg signed [DB+AB-1:0] pup2;
       reg signed [WW-1:0] w2;
-      reg gate2;                   // ReLU derivative of the left neuron: 0 < a < 1
+      reg gate2;                   // ReLU derivative of the left neuron: 0 < a < 1 (stage 2)
       always @(posedge clk) begin
         pff2 <= pff;               // a lane past z is left out of the FF sums (ok2)
         pbp2 <= wq * d1;
@@ -326,13 +327,14 @@ module sw_junction #(
         gate2 <= !aq[AB-1] && (aq != 0) && (aq != AHI);   // 0 < a < AHI (AHI is the largest value)
       end
 
-      // BP partial sums: read at stage 1, add at stage 2, write back (or finish) at stage 2
+      // BP partial sums: read at stage 1, add at stage 2, write back (or finish) at stage 2. A lane
+      // reads the row it wrote the clock before only when m = 1 (rows advance by one mod m per
+      // clock); then the forwarded sum replaces the read.
       wire [ACC-1:0] accq;
       reg fwd_v;
-      reg [RB-1:0] fwd_row;
       reg [ACC-1:0] fwd_acc;
       // a sum starts at BP_HALF, the rounding constant of its requantization (below), instead of 0
-      wire signed [ACC-1:0] acc_in = first2 ? BP_HALF : ((fwd_v && fwd_row == row2) ? fwd_acc : accq);
+      wire signed [ACC-1:0] acc_in = first2 ? BP_HALF : ((fwd_v && m_one) ? fwd_acc : accq);
       wire signed [ACC-1:0] acc_new = acc_in + {{(ACC-WW-DB){pbp2[WW+DB-1]}}, pbp2};
       wire acc_we = v2 && ph_bp && ok2[g] && !last2;
       sw_ram #(.DW(ACC), .AW(RB)) u_acc (
@@ -340,28 +342,18 @@ module sw_junction #(
         .re(v1), .raddr(row1), .rdata(accq));
       always @(posedge clk) begin
         fwd_v <= acc_we;
-        fwd_row <= row2;
         fwd_acc <= acc_new;
       end
-      // last sweep: the sum is complete; round it and write the left delta at stage 3. The
+      // last sweep: the sum is complete; round it and write the left delta at stage 2. The
       // requantization floor((x + 2^(BPS-1)) / 2^BPS), saturated: the sum already holds the half
       // (|x| <= 2^(ACC-2), so x + half does not overflow ACC bits), so it is a shift (wiring) and
       // the saturation, with no adder
-      reg signed [ACC-1:0] acc3;
-      reg gate3, dl_v3;
-      reg [RB-1:0] dl_row3;
       wire signed [DB-1:0] dl_q;
-      wire signed [ACC-BPS-1:0] acc3_q = acc3 >>> BPS;
-      sw_sat #(.IW(ACC - BPS), .OW(DB)) u_rq (.x(acc3_q), .y(dl_q));
-      always @(posedge clk) begin
-        acc3 <= acc_new;
-        gate3 <= gate2;
-        dl_v3 <= v2 && ph_bp && ok2[g] && last2;
-        dl_row3 <= row2;
-      end
+      wire signed [ACC-BPS-1:0] acc_q = acc_new >>> BPS;
+      sw_sat #(.IW(ACC - BPS), .OW(DB)) u_rq (.x(acc_q), .y(dl_q));
       wire [DB-1:0] dlq;
       sw_ram #(.DW(DB), .AW(RB)) u_dl (
-        .clk(clk), .we(dl_v3), .waddr(dl_row3), .wdata(gate3 ? dl_q : {DB{1'b0}}),
+        .clk(clk), .we(v2 && ph_bp && ok2[g] && last2), .waddr(row2), .wdata(gate2 ? dl_q : {DB{1'b0}}),
         .re(hp_r && hp_sel == HP_DLEFT && hp_this), .raddr(hp_row[RB-1:0]), .rdata(dlq));
       assign dlq_all[g*DB +: DB] = dlq;
 
