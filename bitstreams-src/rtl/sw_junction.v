@@ -16,8 +16,8 @@
 // activation; outputs stream out on ff_valid in neuron order. BP: exact sum per left neuron over the
 // fo sweeps (partial sums in EBR), one rounding, gated by the ReLU derivative of a[l]; written to the
 // left delta banks. UP: w -= round(d[r] * a[l] >> (df + fa - wf + lr)), saturated.
-// Pipeline: 0 issue reads | 1 memory data, products | 2 sums, BP partial sums, BP rounding and
-// left-delta write, UP update | 3 UP write-back | 4 activation | 5 activation out.
+// Pipeline: 0 issue reads | 1 memory data, products | 2 sums, BP partial sums, UP update | 3 UP
+// write-back, BP rounding and left-delta write | 4 activation | 5 activation out.
 //
 // Limits checked by the host (firmware-spec): p = z*m, fi >= z, z <= Z, m <= 2^RB, W/z <= rows.
 module sw_junction #(
@@ -118,7 +118,10 @@ module sw_junction #(
   reg [NB:0] rem;
   reg ph_ff, ph_bp, ph_up;
   wire last_row = (c + 1'b1 == cfg_m) && (s + 1'b1 == cfg_fo);
-  wire m_one = (cfg_m == 1);   // one row per lane: every clock of a pass is on the same row
+  // one row per lane: every clock of a pass is on the same row (registered: cfg_m is stable long
+  // before a pass)
+  reg m_one;
+  always @(posedge clk) m_one <= (cfg_m == 1);
   wire [Z*RB-1:0] rows;
   sw_connaddr #(.Z(Z), .RB(RB)) u_addr (
     .clk(clk), .load(cmd_valid && !busy && cmd == CMD_PASS), .step(run), .m(cfg_m), .sv(sv), .rows(rows));
@@ -334,26 +337,33 @@ module sw_junction #(
       reg fwd_v;
       reg [ACC-1:0] fwd_acc;
       // a sum starts at BP_HALF, the rounding constant of its requantization (below), instead of 0
-      wire signed [ACC-1:0] acc_in = first2 ? BP_HALF : ((fwd_v && m_one) ? fwd_acc : accq);
+      wire signed [ACC-1:0] acc_in = first2 ? BP_HALF : (fwd_v ? fwd_acc : accq);
       wire signed [ACC-1:0] acc_new = acc_in + {{(ACC-WW-DB){pbp2[WW+DB-1]}}, pbp2};
       wire acc_we = v2 && ph_bp && ok2[g] && !last2;
       sw_ram #(.DW(ACC), .AW(RB)) u_acc (
         .clk(clk), .we(acc_we), .waddr(row2), .wdata(acc_new),
         .re(v1), .raddr(row1), .rdata(accq));
       always @(posedge clk) begin
-        fwd_v <= acc_we;
+        fwd_v <= acc_we && m_one;     // a register: no compare before the adder
         fwd_acc <= acc_new;
       end
-      // last sweep: the sum is complete; round it and write the left delta at stage 2. The
-      // requantization floor((x + 2^(BPS-1)) / 2^BPS), saturated: the sum already holds the half
-      // (|x| <= 2^(ACC-2), so x + half does not overflow ACC bits), so it is a shift (wiring) and
-      // the saturation, with no adder
+      // last sweep: the sum is complete (registered in fwd_acc); round it and write the left delta
+      // at stage 3. The requantization floor((x + 2^(BPS-1)) / 2^BPS), saturated: the sum already
+      // holds the half (|x| <= 2^(ACC-2), so x + half does not overflow ACC bits), so it is a shift
+      // (wiring) and the saturation, with no adder
+      reg gate3, dl_v3;
+      reg [RB-1:0] dl_row3;
       wire signed [DB-1:0] dl_q;
-      wire signed [ACC-BPS-1:0] acc_q = acc_new >>> BPS;
+      wire signed [ACC-BPS-1:0] acc_q = $signed(fwd_acc) >>> BPS;
       sw_sat #(.IW(ACC - BPS), .OW(DB)) u_rq (.x(acc_q), .y(dl_q));
+      always @(posedge clk) begin
+        gate3 <= gate2;
+        dl_v3 <= v2 && ph_bp && ok2[g] && last2;
+        dl_row3 <= row2;
+      end
       wire [DB-1:0] dlq;
       sw_ram #(.DW(DB), .AW(RB)) u_dl (
-        .clk(clk), .we(v2 && ph_bp && ok2[g] && last2), .waddr(row2), .wdata(gate2 ? dl_q : {DB{1'b0}}),
+        .clk(clk), .we(dl_v3), .waddr(dl_row3), .wdata(gate3 ? dl_q : {DB{1'b0}}),
         .re(hp_r && hp_sel == HP_DLEFT && hp_this), .raddr(hp_row[RB-1:0]), .rdata(dlq));
       assign dlq_all[g*DB +: DB] = dlq;
 
