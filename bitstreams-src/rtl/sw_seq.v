@@ -325,7 +325,8 @@ module sw_seq #(
   wire signed [DB+1:0] dfa_r = dfa_sum;
   wire signed [DB-1:0] dfa_s;
   sw_sat #(.IW(DB + 2), .OW(DB)) u_dsat (.x(dfa_r), .y(dfa_s));
-  wire dfa_gate = !dfa_a[AB-1] && (dfa_a != 0) && (dfa_a != AHI);   // 0 < a < AHI (the largest value)   // of the word arriving in S_DFA_W
+  // the gate of the word arriving in S_DFA_W: 0 < a < AHI (AHI is the largest value: no comparators)
+  wire dfa_gate = !dfa_a[AB-1] && (dfa_a != 0) && (dfa_a != AHI);
   reg [NB-1:0] h;
 
   // DFA matrix draw: its own LFSR, in c_seed (above)
