@@ -42,7 +42,7 @@ module sw_act #(
   reg v1, sig1;
   always @(posedge clk) begin
     lut_q <= lut[idx];
-    x1 <= x;
+    x1 <= x[AB-1] ? {AB{1'b0}} : x;   // the ReLU clip (for ReLU the saturation is the upper clip)
     v1 <= in_valid;
     sig1 <= sigmoid;
   end
@@ -52,7 +52,7 @@ module sw_act #(
   wire [AB-1:0] sig_y = (sig_r > AHI) ? AHI : sig_r[AB-1:0];
   always @(posedge clk) begin
     out_valid <= v1;
-    y <= sig1 ? sig_y : (x1[AB-1] ? {AB{1'b0}} : x1);
+    y <= sig1 ? sig_y : x1;
   end
 endmodule
 
