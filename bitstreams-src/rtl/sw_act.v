@@ -4,11 +4,14 @@
 // activation format, then clipped ReLU, or the sigmoid from the generated LUT
 // (gen/sigmoid_lut.hex, read with $readmemh; an inferred EBR). Latency 2 clocks.
 module sw_act #(
-  parameter integer ACC = `SW_ACC_BITS
+  parameter integer ACC = `SW_ACC_BITS,
+  // 1: acc is the exact fan-in sum, requantized here; 0: acc is that sum already requantized (the
+  // activation format, ACC = SW_ACT_BITS: the junction engine rounds and saturates it before its register)
+  parameter integer RQ = 1
 ) (
   input  wire                          clk,
   input  wire                          in_valid,
-  input  wire signed [ACC-1:0]         acc,      // fractional bits: act.frac + weight.frac
+  input  wire signed [ACC-1:0]         acc,      // fractional bits: act.frac + weight.frac (RQ = 0: act.frac)
   input  wire                          sigmoid,  // 0: clipped ReLU, 1: sigmoid
   output reg                           out_valid,
   output reg  signed [`SW_ACT_BITS-1:0] y
@@ -21,7 +24,13 @@ module sw_act #(
 
   // stage 1: requantize (saturating; for ReLU the clip gives the same value), LUT index
   wire signed [AB-1:0] x;
-  sw_requant #(.IW(ACC), .OW(AB), .SHIFT(`SW_W_FRAC)) u_rq (.x(acc), .y(x));
+  generate
+    if (RQ != 0) begin : g_rq
+      sw_requant #(.IW(ACC), .OW(AB), .SHIFT(`SW_W_FRAC)) u_rq (.x(acc), .y(x));
+    end else begin : g_pre
+      assign x = acc[AB-1:0];
+    end
+  endgenerate
   wire signed [AB:0] bin = (x >>> IDX_SHIFT) + (`SW_SIG_SIZE / 2);
   wire [IB-1:0] idx = bin < 0 ? {IB{1'b0}} : (bin >= `SW_SIG_SIZE ? {IB{1'b1}} : bin[IB-1:0]);
 
@@ -33,7 +42,7 @@ module sw_act #(
   reg v1, sig1;
   always @(posedge clk) begin
     lut_q <= lut[idx];
-    x1 <= x;
+    x1 <= x[AB-1] ? {AB{1'b0}} : x;   // the ReLU clip (for ReLU the saturation is the upper clip)
     v1 <= in_valid;
     sig1 <= sigmoid;
   end
@@ -43,7 +52,7 @@ module sw_act #(
   wire [AB-1:0] sig_y = (sig_r > AHI) ? AHI : sig_r[AB-1:0];
   always @(posedge clk) begin
     out_valid <= v1;
-    y <= sig1 ? sig_y : (x1[AB-1] ? {AB{1'b0}} : x1);
+    y <= sig1 ? sig_y : x1;
   end
 endmodule
 

@@ -16,8 +16,8 @@
 // activation; outputs stream out on ff_valid in neuron order. BP: exact sum per left neuron over the
 // fo sweeps (partial sums in EBR), one rounding, gated by the ReLU derivative of a[l]; written to the
 // left delta banks. UP: w -= round(d[r] * a[l] >> (df + fa - wf + lr)), saturated.
-// Pipeline: 0 issue reads | 1 memory data, products | 2 sums, BP partial sums | 3 UP write-back,
-// BP rounding | 4 left-delta write, activation | 5 activation out.
+// Pipeline: 0 issue reads | 1 memory data, products | 2 sums, BP partial sums, UP update | 3 UP
+// write-back, BP rounding and left-delta write | 4 activation | 5 activation out.
 //
 // Limits checked by the host (firmware-spec): p = z*m, fi >= z, z <= Z, m <= 2^RB, W/z <= rows.
 module sw_junction #(
@@ -75,7 +75,15 @@ module sw_junction #(
   localparam integer WW = `SW_W_BITS;
   localparam integer DB = `SW_D_BITS;
   localparam integer DRB = NB - 2;               // rows of a right-delta bank
+  localparam integer ZB = $clog2(Z + 1);          // bits of z <= Z (a host-checked limit)
+  localparam integer LB = (Z > 1) ? $clog2(Z) : 1; // bits of a lane index
   localparam [AB-1:0] AHI = {1'b0, {(AB-1){1'b1}}};
+  // BP: the left delta is the BP sum requantized by BPS fractional bits (weight.frac + delta.frac -
+  // delta.frac), round half up; BP_HALF is the rounding constant 2^(BPS-1)
+  localparam integer BPS = `SW_W_FRAC + `SW_D_FRAC - `SW_D_FRAC;
+  localparam [ACC-1:0] BP_HALF = (BPS > 0) ? ({{(ACC-1){1'b0}}, 1'b1} << (BPS - 1)) : {ACC{1'b0}};
+
+  wire [ZB-1:0] z = cfg_z[ZB-1:0];
 
   // ---------------------------------------------------------------- LFSR, start vector, init weights
   wire [31:0] lfsr_state;
@@ -97,7 +105,7 @@ module sw_junction #(
   wire signed [WW-1:0] init_raw = {init_acc, lfsr_bit};
   wire signed [WW-1:0] init_w = init_raw >>> cfg_init_shift;
   wire init_we = init_run && init_bits == WW - 1;
-  reg [7:0] init_lane;
+  reg [LB-1:0] init_lane;
 
   // ---------------------------------------------------------------- pass counters (stage 0)
   reg run;
@@ -105,9 +113,15 @@ module sw_junction #(
   reg [NB-1:0] s;            // sweep
   reg [WB-1:0] wrow;         // weight row (pass and init)
   reg [NB-1:0] r0;           // right neuron of lane 0's weight
-  reg [NB:0] o;              // lane 0's weight's position within r0's fi weights
+  // lane 0's weight is weight o of r0's fi weights (0 <= o < fi); kept as rem = fi - o (1 .. fi),
+  // so every test on it is a compare with a small constant or z, not with fi
+  reg [NB:0] rem;
   reg ph_ff, ph_bp, ph_up;
   wire last_row = (c + 1'b1 == cfg_m) && (s + 1'b1 == cfg_fo);
+  // one row per lane: every clock of a pass is on the same row (registered: cfg_m is stable long
+  // before a pass)
+  reg m_one;
+  always @(posedge clk) m_one <= (cfg_m == 1);
   wire [Z*RB-1:0] rows;
   sw_connaddr #(.Z(Z), .RB(RB)) u_addr (
     .clk(clk), .load(cmd_valid && !busy && cmd == CMD_PASS), .step(run), .m(cfg_m), .sv(sv), .rows(rows));
@@ -115,23 +129,30 @@ module sw_junction #(
   // ---------------------------------------------------------------- pipeline registers
   reg v1, v2, v3, v4, v5;
   reg [Z*RB-1:0] rows1, rows2;
-  reg [WB-1:0] wrow1, wrow2;
   reg [Z-1:0] grp1, grp2;    // lane's weight belongs to r0 + 1
   reg [Z-1:0] ok1, ok2;      // lane < z
   reg first1, first2, last1, last2, fin1, fin2, r0odd1;
 
-  wire [NB:0] o_plus_z = o + cfg_z;
+  wire wrap0 = (rem <= z);                    // o + z >= fi: r0's last weight is in this row
+  wire [NB+1:0] rem_z = {1'b0, rem} - z;      // fi - (o + z)
+  wire [NB:0] rem_next = wrap0 ? rem_z[NB:0] + cfg_fi : rem_z[NB:0];
   wire [Z-1:0] grp0, ok0;
   genvar g;
   generate
     for (g = 0; g < Z; g = g + 1) begin : g_lane0
-      assign grp0[g] = (o + g) >= cfg_fi;
-      assign ok0[g] = g < cfg_z;
+      // o < fi always (fi >= z), so lane 0's weight is always r0's: its flag is a constant 0;
+      // lane g's weight is r0 + 1's when o + g >= fi, i.e. rem <= g
+      if (g == 0) begin : g_first
+        assign grp0[g] = 1'b0;
+      end else begin : g_rest
+        assign grp0[g] = (rem <= g);
+      end
+      assign ok0[g] = (g == 0) ? 1'b1 : (g < z);   // z >= 1
     end
   endgenerate
 
   // host port counters
-  reg [7:0] hp_bank;
+  reg [LB-1:0] hp_bank;
   reg [WB-1:0] hp_row;
   reg [NB-1:0] hp_idx;
   wire hp_ok = !busy;
@@ -139,6 +160,14 @@ module sw_junction #(
   wire hp_r = hp_ok && hp_rd;
   // the row of a host-port or sample-ring access (one shared mux for all lanes)
   wire [WB-1:0] hs_row = (sp_re || sp_we) ? sp_row : hp_row;
+  // The weight banks' addresses, shared by all lanes: the read row, the write row, and each SPRAM
+  // half's address: a pass's read row in its half, the write row otherwise. Outside a pass the read
+  // and the write row are the same (the host port's or the ring's; the initial weights only write;
+  // UP's last write-backs after the pass only write), and in a pass UP writes the other half.
+  wire [WB-1:0] w_raddr = run ? wrow : hs_row;
+  wire [WB-1:0] w_waddr;
+  wire [WB-2:0] w_h0 = (run && !wrow[0]) ? wrow[WB-1:1] : w_waddr[WB-1:1];
+  wire [WB-2:0] w_h1 = (run && wrow[0]) ? wrow[WB-1:1] : w_waddr[WB-1:1];
 
   always @(posedge clk) begin
     if (rst) begin
@@ -152,7 +181,7 @@ module sw_junction #(
         s <= 0;
         wrow <= cfg_wbase;
         r0 <= 0;
-        o <= 0;
+        rem <= cfg_fi;
         ph_ff <= cmd_ff;
         ph_bp <= cmd_bp;
         ph_up <= cmd_up;
@@ -164,7 +193,7 @@ module sw_junction #(
         s <= 0;
         wrow <= cfg_wbase;
       end else if (run || init_we) begin
-        if (run || init_lane + 1'b1 == cfg_z) begin
+        if (run || {1'b0, init_lane} + 1'b1 == z) begin
           if (c + 1'b1 == cfg_m) begin
             c <= 0;
             s <= s + 1'b1;
@@ -176,16 +205,16 @@ module sw_junction #(
           end
         end
         if (run) begin
-          if (o_plus_z >= cfg_fi) begin
-            o <= o_plus_z - cfg_fi;
+          rem <= rem_next;
+          if (wrap0) begin
             r0 <= r0 + 1'b1;
-          end else o <= o_plus_z;
+          end
         end
       end
       if (init_run) begin
         init_bits <= (init_bits == WW - 1) ? 5'd0 : init_bits + 1'b1;
         init_acc <= {init_acc[WW-3:0], lfsr_bit};
-        if (init_we) init_lane <= (init_lane + 1'b1 == cfg_z) ? 0 : init_lane + 1'b1;
+        if (init_we) init_lane <= ({1'b0, init_lane} + 1'b1 == z) ? 0 : init_lane + 1'b1;
       end
       v1 <= run;
       v2 <= v1;
@@ -195,8 +224,6 @@ module sw_junction #(
     end
     rows1 <= rows;
     rows2 <= rows1;
-    wrow1 <= wrow;
-    wrow2 <= wrow1;
     grp1 <= grp0;
     grp2 <= grp1;
     ok1 <= ok0;
@@ -205,12 +232,22 @@ module sw_junction #(
     first2 <= first1;
     last1 <= (s + 1'b1 == cfg_fo);
     last2 <= last1;
-    fin1 <= run && (o_plus_z >= cfg_fi);
+    fin1 <= run && wrap0;
     fin2 <= fin1;
     r0odd1 <= r0[0];
   end
 
   assign busy = run | init_run | sv_busy | v1 | v2 | v3 | v4 | v5;
+
+  // the weight row UP writes back (stage 3): wbase at the pass's first write, then one more per
+  // clock, as the rows were read three clocks earlier (a pass reads one row per clock, no gaps)
+  reg [WB-1:0] up_row3;
+  wire up_wb3 = v3 && ph_up;   // UP's write-back stage (a lane writes when it is also < z)
+  assign w_waddr = up_wb3 ? up_row3 : (init_run ? wrow : hs_row);
+  always @(posedge clk) begin
+    if (cmd_valid && !busy && cmd == CMD_PASS) up_row3 <= cfg_wbase;
+    else if (v3) up_row3 <= up_row3 + 1'b1;
+  end
 
   // ---------------------------------------------------------------- right deltas (two banks)
   wire [DB-1:0] dq_even, dq_odd;
@@ -241,7 +278,7 @@ module sw_junction #(
   wire [Z*PF-1:0] pff2_all;          // stage-2 FF products, lane k in bits [k*PF +: PF]
   wire [Z*WW-1:0] wq_all;
   wire [Z*DB-1:0] dlq_all;
-  reg [7:0] hp_rbank1;   // bank of the host read in flight
+  reg [LB-1:0] hp_rbank1;   // bank of the host read in flight
   reg [2:0] hp_rsel1;
   reg hp_ridx1;
   reg hp_rv1;
@@ -256,17 +293,17 @@ module sw_junction #(
       // weights
       wire signed [WW-1:0] wq;
       reg up_we3;
-      reg [WB-1:0] up_row3;
       wire [WW-1:0] up_w3;
       wire init_this = init_we && init_lane == g;
       sw_wbank #(.AW(WB)) u_w (
         .clk(clk),
         .re(run || (hp_r && hp_sel == HP_WEIGHT && hp_this) || sp_re),
-        .raddr(run ? wrow : hs_row),
+        .raddr(w_raddr),
         .rdata(wq),
         .we(up_we3 || init_this || (hp_w && hp_sel == HP_WEIGHT && hp_this) || (sp_we && sp_bank == g)),
-        .waddr(up_we3 ? up_row3 : (init_run ? wrow : hs_row)),
-        .wdata(up_we3 ? up_w3 : (init_run ? init_w : hp_wdata)));
+        .waddr(w_waddr),
+        .wdata(up_wb3 ? up_w3 : (init_run ? init_w : hp_wdata)),
+        .haddr0(w_h0), .haddr1(w_h1));
       assign wq_all[g*WW +: WW] = wq;
 
       // left activations
@@ -276,78 +313,74 @@ module sw_junction #(
         .re(run), .raddr(row0), .rdata(aq));
 
       // stage 1 -> 2: products
-      wire signed [DB-1:0] d1 = grp1[g] ? d_r1 : d_r0;
+      // a lane past z multiplies by 0 (its BP product is 0; its UP and FF products are never used)
+      wire signed [DB-1:0] d1 = !ok1[g] ? {DB{1'b0}} : grp1[g] ? d_r1 : d_r0;
       wire signed [PF-1:0] pff = aq * wq;
       reg signed [PF-1:0] pff2;
       assign pff2_all[g*PF +: PF] = pff2;
       reg signed [WW+DB-1:0] pbp2;
       reg signed [DB+AB-1:0] pup2;
       reg signed [WW-1:0] w2;
-      reg signed [AB-1:0] a2;
+      reg gate2;                   // ReLU derivative of the left neuron: 0 < a < 1 (stage 2)
       always @(posedge clk) begin
-        pff2 <= ok1[g] ? pff : 0;
-        pbp2 <= ok1[g] ? wq * d1 : 0;
+        pff2 <= pff;               // a lane past z is left out of the FF sums (ok2)
+        pbp2 <= wq * d1;
         pup2 <= d1 * aq;
         w2 <= wq;
-        a2 <= aq;
+        gate2 <= !aq[AB-1] && (aq != 0) && (aq != AHI);   // 0 < a < AHI (AHI is the largest value)
       end
 
-      // BP partial sums: read at stage 1, add at stage 2, write back (or finish) at stage 2
+      // BP partial sums: read at stage 1, add at stage 2, write back (or finish) at stage 2. A lane
+      // reads the row it wrote the clock before only when m = 1 (rows advance by one mod m per
+      // clock); then the forwarded sum replaces the read.
       wire [ACC-1:0] accq;
       reg fwd_v;
-      reg [RB-1:0] fwd_row;
       reg [ACC-1:0] fwd_acc;
-      wire signed [ACC-1:0] acc_in = first2 ? {ACC{1'b0}} : ((fwd_v && fwd_row == row2) ? fwd_acc : accq);
+      // a sum starts at BP_HALF, the rounding constant of its requantization (below), instead of 0
+      wire signed [ACC-1:0] acc_in = first2 ? BP_HALF : (fwd_v ? fwd_acc : accq);
       wire signed [ACC-1:0] acc_new = acc_in + {{(ACC-WW-DB){pbp2[WW+DB-1]}}, pbp2};
       wire acc_we = v2 && ph_bp && ok2[g] && !last2;
       sw_ram #(.DW(ACC), .AW(RB)) u_acc (
         .clk(clk), .we(acc_we), .waddr(row2), .wdata(acc_new),
         .re(v1), .raddr(row1), .rdata(accq));
       always @(posedge clk) begin
-        fwd_v <= acc_we;
-        fwd_row <= row2;
+        fwd_v <= acc_we && m_one;     // a register: no compare before the adder
         fwd_acc <= acc_new;
       end
-      // last sweep: the sum is complete; round it at stage 3, write the left delta at stage 4
-      reg signed [ACC-1:0] acc3;
+      // last sweep: the sum is complete (registered in fwd_acc); round it and write the left delta
+      // at stage 3. The requantization floor((x + 2^(BPS-1)) / 2^BPS), saturated: the sum already
+      // holds the half (|x| <= 2^(ACC-2), so x + half does not overflow ACC bits), so it is a shift
+      // (wiring) and the saturation, with no adder
       reg gate3, dl_v3;
       reg [RB-1:0] dl_row3;
       wire signed [DB-1:0] dl_q;
-      sw_requant #(.IW(ACC), .OW(DB), .SHIFT(`SW_W_FRAC + `SW_D_FRAC - `SW_D_FRAC)) u_rq (.x(acc3), .y(dl_q));
-      reg dl_we4;
-      reg [RB-1:0] dl_row4;
-      reg [DB-1:0] dl_d4;
+      wire signed [ACC-BPS-1:0] acc_q = $signed(fwd_acc) >>> BPS;
+      sw_sat #(.IW(ACC - BPS), .OW(DB)) u_rq (.x(acc_q), .y(dl_q));
       always @(posedge clk) begin
-        acc3 <= acc_new;
-        gate3 <= (a2 > 0) && (a2 < $signed(AHI));   // ReLU derivative of the left neuron
+        gate3 <= gate2;
         dl_v3 <= v2 && ph_bp && ok2[g] && last2;
         dl_row3 <= row2;
-        dl_we4 <= dl_v3;
-        dl_row4 <= dl_row3;
-        dl_d4 <= gate3 ? dl_q : {DB{1'b0}};
       end
       wire [DB-1:0] dlq;
       sw_ram #(.DW(DB), .AW(RB)) u_dl (
-        .clk(clk), .we(dl_we4), .waddr(dl_row4), .wdata(dl_d4),
+        .clk(clk), .we(dl_v3), .waddr(dl_row3), .wdata(gate3 ? dl_q : {DB{1'b0}}),
         .re(hp_r && hp_sel == HP_DLEFT && hp_this), .raddr(hp_row[RB-1:0]), .rdata(dlq));
       assign dlq_all[g*DB +: DB] = dlq;
 
-      // UP: the shift and the rounding step at stage 2; subtraction and saturation at stage 3 feed the
-      // weight bank's write port directly (write 3 clocks after the read: the other SPRAM half)
+      // UP at stage 2: the shift, the rounding step, subtraction and saturation (one subtraction,
+      // sw_update_apply); the new weight is registered and written at stage 3 (3 clocks after the
+      // read: the other SPRAM half)
       localparam integer TW = DB + AB - (`SW_D_FRAC + `SW_ACT_FRAC - `SW_W_FRAC) + 1;  // |t| fits
       wire signed [TW-1:0] t2;
-      wire signed [TW:0] step2;
-      reg signed [TW:0] step3;
-      reg signed [WW-1:0] w3;
+      wire [WW-1:0] up_w2;
+      reg [WW-1:0] up_w3r;
       sw_update_shift #(.PW(DB + AB)) u_ups (.prod(pup2), .lr_shift(cfg_lr), .t(t2));
-      sw_update_round #(.PW(TW)) u_upr (.t(t2), .step(step2));
-      sw_update_sub #(.PW(TW)) u_upb (.w(w3), .step(step3), .w_new(up_w3));
+      sw_update_apply #(.PW(TW)) u_upa (.w(w2), .t(t2), .w_new(up_w2));
+      assign up_w3 = up_w3r;
 
       always @(posedge clk) begin
         up_we3 <= v2 && ph_up && ok2[g];
-        up_row3 <= wrow2;
-        step3 <= step2;
-        w3 <= w2;
+        up_w3r <= up_w2;
       end
     end
   endgenerate
@@ -355,28 +388,45 @@ module sw_junction #(
   assign w_q = wq_all;
 
   // ---------------------------------------------------------------- FF sums and activation
-  reg signed [ACC-1:0] sum_a, sum_b;
+  // the sum of Z products of PF bits takes PF + clog2(Z) bits (|product| <= 2^(PF-2)); it is
+  // sign-extended into the ACC-bit accumulator
+  localparam integer SWB = PF + ((Z > 1) ? $clog2(Z) : 0);
+  reg signed [SWB-1:0] sum_a, sum_b;
   integer k;
   always @(*) begin
     sum_a = 0;
     sum_b = 0;
     for (k = 0; k < Z; k = k + 1) begin
-      if (grp2[k]) sum_b = sum_b + $signed(pff2_all[k*PF +: PF]);
-      else sum_a = sum_a + $signed(pff2_all[k*PF +: PF]);
+      if (ok2[k]) begin
+        if (grp2[k]) sum_b = sum_b + $signed(pff2_all[k*PF +: PF]);
+        else sum_a = sum_a + $signed(pff2_all[k*PF +: PF]);
+      end
     end
   end
-  reg signed [ACC-1:0] ff_acc, ff_out3;
+  // A neuron's sum starts at FF_HALF, the rounding constant of its requantization into the
+  // activation format (FFS fractional bits dropped, round half up; |sum| <= 2^(ACC-2), so the half
+  // does not overflow), so the requantization at stage 3 is a shift (wiring) and the saturation,
+  // and the activation unit gets the 16-bit activation, not the ACC-bit sum.
+  localparam integer FFS = `SW_W_FRAC;
+  localparam [SWB:0] FF_HALF_S = (FFS > 0) ? ({{SWB{1'b0}}, 1'b1} << (FFS - 1)) : {(SWB+1){1'b0}};
+  wire signed [SWB:0] sum_b_h = sum_b + $signed(FF_HALF_S);
+  reg signed [ACC-1:0] ff_acc;
+  wire signed [ACC-1:0] ff_sum = ff_acc + sum_a;
+  wire signed [ACC-FFS-1:0] ff_sum_q = ff_sum >>> FFS;
+  wire signed [AB-1:0] ff_x;
+  sw_sat #(.IW(ACC - FFS), .OW(AB)) u_ffsat (.x(ff_sum_q), .y(ff_x));
+  reg signed [AB-1:0] ff_out3;
   reg ff_v3;
   always @(posedge clk) begin
-    if (cmd_valid && !busy && cmd == CMD_PASS) ff_acc <= 0;
+    if (cmd_valid && !busy && cmd == CMD_PASS) ff_acc <= $signed(FF_HALF_S);
     else if (v2) begin
-      if (fin2) ff_acc <= sum_b;
-      else ff_acc <= ff_acc + sum_a;
+      if (fin2) ff_acc <= sum_b_h;
+      else ff_acc <= ff_sum;
     end
     ff_v3 <= v2 && ph_ff && fin2;
-    ff_out3 <= ff_acc + sum_a;
+    ff_out3 <= ff_x;
   end
-  sw_act #(.ACC(ACC)) u_act (
+  sw_act #(.ACC(AB), .RQ(0)) u_act (
     .clk(clk), .in_valid(ff_v3), .acc(ff_out3), .sigmoid(cfg_sigmoid), .out_valid(ff_valid), .y(ff_data));
 
   // ---------------------------------------------------------------- host port
@@ -387,7 +437,7 @@ module sw_junction #(
       hp_idx <= 0;
     end else if (hp_w || hp_r) begin
       hp_idx <= hp_idx + 1'b1;
-      if (hp_bank + 1'b1 == cfg_z) begin
+      if ({1'b0, hp_bank} + 1'b1 == z) begin
         hp_bank <= 0;
         hp_row <= hp_row + 1'b1;
       end else hp_bank <= hp_bank + 1'b1;

@@ -1,7 +1,18 @@
 `default_nettype none
 `include "spec.vh"
 // Simple dual-port memory (one write port, one synchronous read port), inferred as iCE40 EBR
-// (SB_RAM40_4K) by yosys. Read-during-write of one address returns the old word.
+// (SB_RAM40_4K) by yosys. Read-during-write of one address returns the old word in simulation; the
+// synthesised memory does not promise it (`no_rw_check`: yosys would otherwise add a bypass of about
+// 26 LUTs and 43 flip-flops per 16-bit memory to emulate it). Every user of sw_ram either never
+// reads and writes one address in the same clock or discards that read (in simulation such a
+// read returns x, so a user that did not would fail its tests):
+//   sw_seq's store: its reads (loader, copies from the store, DFA) and writes (copies to the store,
+//     DFA, matrix draw) are issued in different states;
+//   sw_junction's left activations and left deltas: the host port (only while idle) on one side, a
+//     pass on the other;
+//   sw_junction's right deltas: a pass with FF writes its outputs there but does not use what it
+//     reads (BP and UP do; FF only passes are FF only);
+//   sw_junction's BP partial sums: a read of the row being written is replaced by the forwarded sum.
 module sw_ram #(
   parameter integer DW = 16,
   parameter integer AW = 9
@@ -14,10 +25,15 @@ module sw_ram #(
   input  wire [AW-1:0] raddr,
   output reg  [DW-1:0] rdata
 );
+  (* no_rw_check *)
   reg [DW-1:0] mem [0:(1<<AW)-1];
   always @(posedge clk) begin
     if (we) mem[waddr] <= wdata;
     if (re) rdata <= mem[raddr];
+`ifndef SYNTHESIS
+    // simulation holds the users to that: a read of the word being written returns x
+    if (re && we && raddr == waddr) rdata <= {DW{1'bx}};
+`endif
   end
 endmodule
 
@@ -25,7 +41,9 @@ endmodule
 // single-port halves (even rows, odd rows). The junction engine reads row t and writes row t-3 in
 // the same clock: different halves, so single-port SPRAM serves both. On the up5k build each half
 // is one SB_SPRAM256KA (16K x 16); in simulation a behavioural array, unless SW_SPRAM is defined
-// (then yosys's SB_SPRAM256KA simulation model is used).
+// (then yosys's SB_SPRAM256KA simulation model is used). The address of each half (haddr0, haddr1:
+// the row without its lowest bit) comes from outside, shared by all lanes: a read of raddr uses
+// the half raddr[0] at its address, a write of waddr the half waddr[0] at its address.
 module sw_wbank #(
   parameter integer AW = `SW_WROW_BITS
 ) (
@@ -35,7 +53,9 @@ module sw_wbank #(
   output wire [`SW_W_BITS-1:0]       rdata,
   input  wire                        we,
   input  wire [AW-1:0]               waddr,
-  input  wire [`SW_W_BITS-1:0]       wdata
+  input  wire [`SW_W_BITS-1:0]       wdata,
+  input  wire [AW-2:0]               haddr0,
+  input  wire [AW-2:0]               haddr1
 );
   reg rsel;
   always @(posedge clk) if (re) rsel <= raddr[0];
@@ -46,7 +66,7 @@ module sw_wbank #(
     for (h = 0; h < 2; h = h + 1) begin : g_half
       wire wr = we && (waddr[0] == h);
       wire rd = re && (raddr[0] == h);
-      wire [AW-2:0] addr = wr ? waddr[AW-1:1] : raddr[AW-1:1];
+      wire [AW-2:0] addr = (h == 0) ? haddr0 : haddr1;
 `ifdef SW_SPRAM
       wire [15:0] dout;
       SB_SPRAM256KA u_spram (

@@ -65,9 +65,9 @@ module sw_seq #(
   input  wire            resume,
   output reg             cycle_done,
   output wire            paused,
-  output reg  [15:0]     correct,      // TRAIN, INFER: samples whose FF output's argmax is the label
+  output wire [15:0]     correct,      // TRAIN, INFER: samples whose FF output's argmax is the label
   output reg             pred_valid,   // TRAIN, INFER: a sample's argmax (`pred`), in sample order
-  output reg  [15:0]     pred,
+  output wire [15:0]     pred,         // valid in the clock pred_valid is high
   output wire [15:0]     jcycles,      // TRAIN: junction cycles run
   output reg  [31:0]     clocks,       // TRAIN: clocks from the command to done
   // external engine port: the engine's host port, on the SELECTed junction; drive its strobes only
@@ -118,13 +118,18 @@ module sw_seq #(
   reg [NB-1:0] g_rec;        // record bytes of a sample (label + inputs)
   reg [RBB-1:0] g_head;      // ring byte address of the TRAIN's first record
   // the current junction (cur) and the one before it or a hidden layer (aux)
-  reg [7:0] c_z;
+  localparam integer ZB = $clog2(Z + 1);   // bits of z <= Z
+  reg [ZB-1:0] c_z;
   reg [RB:0] c_m;
   reg [NB-1:0] c_fo, c_fi, c_p, c_n;
   reg [WB-1:0] c_wbase;
   reg [4:0] c_ishift;
   reg c_sig;
-  reg [31:0] c_seed;         // connectivity seed (TRAIN), initial-weight seed (LOAD_SEEDS), feedback seed
+  // connectivity seed (TRAIN), initial-weight seed (LOAD_SEEDS), feedback seed; during the DFA
+  // matrix draw it is that draw's LFSR (loaded with the feedback seed; every later use reloads it)
+  reg [31:0] c_seed;
+  reg fl_step;               // the matrix draw steps the LFSR (dfaFeedback: per hidden neuron, below(nL) then one sign bit)
+  wire fl_bit = c_seed[0];   // the bit the next step emits (sw_lfsr.v)
   reg init_mode;
   reg [SAB-1:0] c_abase, c_dbase;
   reg [3:0] c_ashift;
@@ -195,7 +200,7 @@ module sw_seq #(
   wire cp_issue = cp_on;
   sw_junction #(.Z(Z)) u_eng (
     .clk(clk), .rst(rst),
-    .cfg_z(c_z), .cfg_m(c_m), .cfg_fo(c_fo), .cfg_fi(c_fi), .cfg_wbase(c_wbase), .cfg_lr(g_lr),
+    .cfg_z({{(8-ZB){1'b0}}, c_z}), .cfg_m(c_m), .cfg_fo(c_fo), .cfg_fi(c_fi), .cfg_wbase(c_wbase), .cfg_lr(g_lr),
     .cfg_init_shift(c_ishift), .cfg_sigmoid(c_sig),
     .cmd_valid(e_cmd_valid), .cmd(e_cmd), .cmd_seed(c_seed), .cmd_ff(e_ff), .cmd_bp(e_bp), .cmd_up(e_up),
     .busy(e_busy),
@@ -221,13 +226,15 @@ module sw_seq #(
   reg ph_up;                 // the current junction's UP pass is next / running
   wire [3:0] L2 = {g_L, 1'b0};
   wire [SAB:0] off_up = g_dfa ? {{(SAB-2){1'b0}}, g_L} : {{(SAB-3){1'b0}}, L2 - 4'd1 - {1'b0, jj}};
-  wire [SAB:0] xf = t - jj;
-  wire [SAB:0] xu = t - off_up;
-  wire ff_ok = (t >= jj) && (xf < n_smp);
-  wire up_ok = !g_inf && (t >= off_up) && (xu < n_smp);
+  // t >= jj and t >= off_up as the borrows of the same subtractions (one adder each)
+  wire [SAB+1:0] xf_b = {1'b0, t} - {{(SAB-1){1'b0}}, jj};
+  wire [SAB+1:0] xu_b = {1'b0, t} - {1'b0, off_up};
+  wire [SAB:0] xf = xf_b[SAB:0];   // t - jj
+  wire [SAB:0] xu = xu_b[SAB:0];   // t - off_up
+  wire ff_ok = !xf_b[SAB+1] && (xf < n_smp);
+  wire up_ok = !g_inf && !xu_b[SAB+1] && (xu < n_smp);
   wire last_j = (jj + 1'b1 == g_L);
   wire par_w = t[0];         // deltas made in cycle t, read in cycle t+1
-  wire par_r = !t[0];
   wire [2:0] slot = xs[2:0] & ~(3'b111 << g_slotb);
 
   // ---------------------------------------------------------------- loader: K words from the store
@@ -250,7 +257,7 @@ module sw_seq #(
           default: ;
         endcase
         2'd1: case (ld_c)
-          0: c_z <= s_q[7:0];
+          0: c_z <= s_q[ZB-1:0];
           1: c_m <= s_q[RB:0];
           2: c_fo <= s_q[NB-1:0];
           3: c_fi <= s_q[NB-1:0];
@@ -282,7 +289,7 @@ module sw_seq #(
           default: ;
         endcase
       endcase
-    end
+    end else if (fl_step) c_seed <= fl_bit ? ((c_seed >> 1) ^ `SW_LFSR_MASK_32) : (c_seed >> 1);  // lfsr.ts step
   end
 
   // ---------------------------------------------------------------- arithmetic of the copies and DFA
@@ -303,34 +310,35 @@ module sw_seq #(
   reg [NB-1:0] best_i;
   // DFA: d = gate(a) ? sat(roundShift(sign * e, feedbackShift)) : 0
   reg fb_sign;
-  reg [NB-1:0] fb_col;
-  reg signed [AB-1:0] dfa_a;
-  // in steps: the output error word (dfa_e), then sign * e + half (dfa_sum), then feedbackShift
-  // arithmetic shifts by one (one per clock: no barrel shifter), then the saturation and the gate
-  // into the store's write port
-  reg signed [DB-1:0] dfa_e;
+  reg dfa_g;                 // the gate of the hidden neuron's activation a: 0 < a < 1
+  // in steps: the output error word e arrives and sign * e is taken (dfa_sum), then feedbackShift
+  // arithmetic shifts by one (one per clock: no barrel shifter), the last of them with the rounding
+  // bit: floor((x + 2^(k-1)) / 2^k) = (floor(x / 2^(k-1)) + 1) >> 1 (sw_update.v), so the rounding
+  // constant never exists; then the saturation and the gate into the store's write port
+  wire signed [DB-1:0] dfa_e = s_q[DB-1:0];
+  wire signed [AB-1:0] dfa_a = s_q[AB-1:0];
   reg signed [DB+1:0] dfa_sum;
   reg [3:0] dfa_k;
-  wire signed [DB+1:0] dfa_half = (g_fbs == 0) ? {(DB+2){1'b0}} : ({{(DB+1){1'b0}}, 1'b1} <<< (g_fbs - 1'b1));
+  wire signed [DB+1:0] dfa_e2 = dfa_e;
+  wire signed [DB+1:0] dfa_se = (dfa_e2 ^ {(DB+2){fb_sign}}) + fb_sign;   // sign * e
+  wire signed [DB+1:0] dfa_inc = dfa_sum + $signed({{(DB+1){1'b0}}, 1'b1});
   wire signed [DB+1:0] dfa_r = dfa_sum;
   wire signed [DB-1:0] dfa_s;
   sw_sat #(.IW(DB + 2), .OW(DB)) u_dsat (.x(dfa_r), .y(dfa_s));
-  wire dfa_gate = (dfa_a > 0) && (dfa_a < $signed(AHI));
+  // the gate of the word arriving in S_DFA_W: 0 < a < AHI (AHI is the largest value: no comparators)
+  wire dfa_gate = !dfa_a[AB-1] && (dfa_a != 0) && (dfa_a != AHI);
   reg [NB-1:0] h;
 
-  // DFA matrix draw: its own LFSR (dfaFeedback: per hidden neuron, below(nL) then one sign bit)
-  reg fl_load;
-  reg fl_step;
-  wire [31:0] fl_state;
-  wire fl_bit;
-  sw_lfsr #(.W(32), .MASK(`SW_LFSR_MASK_32)) u_fl (
-    .clk(clk), .load(fl_load), .seed(c_seed), .step(fl_step), .state(fl_state), .bit_out(fl_bit));
+  // DFA matrix draw: its own LFSR, in c_seed (above)
   reg [4:0] fl_nb, fl_got;
   reg [NB:0] fl_v;
   wire [NB:0] fl_next = {fl_v[NB-1:0], fl_bit};
   wire [4:0] nb_c = {1'b0, c_ashift};   // ceil(log2 n) of the output layer: bits per column draw
 
   assign busy = !idle;
+  assign pred = {{(16-NB){1'b0}}, best_i};   // best_i holds until the next output copy
+  reg [SAB:0] n_correct;     // at most the samples of a command (SAB + 1 bits)
+  assign correct = {{(15-SAB){1'b0}}, n_correct};
   assign jcycles = {{(15-SAB){1'b0}}, t};
   assign paused = (st == S_PAUSE);
   assign ready = idle || paused;
@@ -391,16 +399,26 @@ module sw_seq #(
   wire [SAB-1:0] slot3 = {{(SAB-3){1'b0}}, slot};
   wire [SAB-1:0] slot_c = slot3 << c_ashift;
   wire [SAB-1:0] slot_a = slot3 << a_ashift;
-  wire [SAB-1:0] pw_c = par_w ? ({{(SAB-1){1'b0}}, 1'b1} << c_ashift) : {SAB{1'b0}};
+  wire [SAB-1:0] d_other = c_dbase + ({{(SAB-1){1'b0}}, 1'b1} << c_ashift);
   wire [SAB-1:0] pw_a = par_w ? ({{(SAB-1){1'b0}}, 1'b1} << a_ashift) : {SAB{1'b0}};
-  wire [SAB-1:0] pr_c = par_r ? ({{(SAB-1){1'b0}}, 1'b1} << c_ashift) : {SAB{1'b0}};
   // the record of sample xs in the ring: head + xs * r (one multiplier, registered; xs is stable for
   // the descriptor load before its use in S_ADDR)
   wire [RBB-1:0] rec_off = xs * g_rec;
   reg [RBB-1:0] r_rec;
   always @(posedge clk) r_rec <= g_head + rec_off;
-  wire [SAB-1:0] jbase = 32 + {jj, 5'd0};
-  wire [SAB-1:0] qbase = 32 + {q, 5'd0};
+  // descriptor addresses (store.ts: STORE_GLOBAL_WORDS, then STORE_JUNCTION_WORDS per junction; both
+  // one power of two, so junction j's word w is {j + 1, w}: no adders)
+  localparam integer JWB = $clog2(`SW_STORE_JUNCTION_WORDS);
+  localparam [JWB-1:0] AUX_AT = 12;   // aux: words 12..16 (n, abase, ashift, dbase, fbbase)
+  generate
+    if (`SW_STORE_GLOBAL_WORDS != `SW_STORE_JUNCTION_WORDS || (1 << JWB) != `SW_STORE_JUNCTION_WORDS) begin : g_bad_layout
+      initial $error("sw_seq: the descriptor addresses assume STORE_GLOBAL_WORDS = STORE_JUNCTION_WORDS = 2^k");
+    end
+  endgenerate
+  wire [SAB-1:0] jbase = {{(SAB-JWB-3){1'b0}}, jj + 3'd1, {JWB{1'b0}}};           // junction jj
+  wire [SAB-1:0] jaux_prev = {{(SAB-JWB-3){1'b0}}, jj, AUX_AT};                    // junction jj - 1's aux words
+  wire [SAB-1:0] qaux = {{(SAB-JWB-3){1'b0}}, q + 3'd1, AUX_AT};                 // junction q's aux words
+  wire [SAB-1:0] cmd_base = {{(SAB-JWB-3){1'b0}}, cmd_n[2:0] + 3'd1, {JWB{1'b0}}};  // junction cmd_n
   // the left activations of sample xs for junction jj: input bytes in the ring (after the label), or
   // the aux layer's slot in the store
   wire [CAW-1:0] left_addr = (jj == 0) ? {{(CAW-RBB){1'b0}}, r_rec + 1'b1} : {{(CAW-SAB){1'b0}}, a_abase + slot_a};
@@ -408,7 +426,6 @@ module sw_seq #(
   // the pass's store addresses, registered in S_ADDR once the descriptors are in, so the store's
   // address ports see registers and no adders; the DFA's and the matrix draw's pointers advance with h
   reg [CAW-1:0] r_left;
-  reg [RBB-1:0] r_lbl;
   reg [SAB-1:0] r_aout, r_dwc, r_drc, r_dwa;
   reg [SAB-1:0] p_fb, p_aa, p_dw;
   always @(*) fl_step = (st == S_FBG_BITS) || (st == S_FBG_SIGN && fl_accept);
@@ -421,7 +438,6 @@ module sw_seq #(
     s_we <= 1'b0;
     s_re <= 1'b0;
     rg_re <= 1'b0;
-    fl_load <= 1'b0;
     cp_rv1 <= 1'b0;
     cp_rv <= cp_rv1;
     cp_wv <= 1'b0;
@@ -439,7 +455,7 @@ module sw_seq #(
       S_IDLE: if (cmd_valid) begin
         if (cmd == 2'd2) begin
           jj <= cmd_n[2:0];
-          load(2'd1, 32 + {cmd_n[2:0], 5'd0}, 17, S_IDLE);
+          load(2'd1, cmd_base, 17, S_IDLE);
         end else begin
           n_smp <= cmd_n[SAB:0];
           ph_up <= cmd[0];
@@ -454,7 +470,7 @@ module sw_seq #(
         else begin
           t <= 0;
           t_end <= (n_smp == 0) ? {(SAB+1){1'b0}} : n_smp + (g_inf ? {{(SAB-2){1'b0}}, g_L - 1'b1} : g_dfa ? {{(SAB-2){1'b0}}, g_L} : {{(SAB-3){1'b0}}, L2 - 4'd1});
-          correct <= 0;
+          n_correct <= 0;
           clocks <= 0;
           st <= S_CYC;
         end
@@ -471,15 +487,12 @@ module sw_seq #(
         jj <= jj + 1'b1;
         engine(E_INIT_W, S_INIT_J);
       end
-      S_FBG_SEED: begin
-        fl_load <= 1'b1;
-        st <= S_FBG_J;
-      end
+      S_FBG_SEED: st <= S_FBG_J;           // c_seed holds the feedback seed
       // matrix rows of hidden layer q (junction q's right layer); columns in [0, output layer size)
       S_FBG_J: if (q + 1'b1 >= g_L) st <= S_DONE;
       else begin
         h <= 0;
-        load_aux(qbase + 12, S_FBG_P);
+        load_aux(qaux, S_FBG_P);
       end
       S_FBG_P: begin
         p_fb <= a_fbbase;
@@ -529,14 +542,13 @@ module sw_seq #(
         load(2'd1, jbase, 17, S_LD_AUX);
       end else st <= S_NEXT_J;
       S_LD_AUX: if (jj == 0) st <= S_ADDR;
-      else load_aux(jbase - 20, S_ADDR);
+      else load_aux(jaux_prev, S_ADDR);
       S_ADDR: begin
         r_left <= left_addr;
         r_aout <= c_abase + slot_c;
-        r_dwc <= c_dbase + pw_c;
-        r_drc <= c_dbase + pr_c;
+        r_dwc <= par_w ? d_other : c_dbase;   // one adder: one of the two parities is c_dbase
+        r_drc <= par_w ? c_dbase : d_other;
         r_dwa <= a_dbase + pw_a;
-        r_lbl <= r_rec;
         st <= S_SV;
       end
       S_SV: engine(E_DRAW_SV, ph_up ? S_UP_A : S_FF_A);
@@ -552,7 +564,7 @@ module sw_seq #(
       S_FF_OUT: copy(1'b1, 1'b0, 2'd1, HP_DRIGHT, c_n, 0, r_aout, S_UP_BP);
       S_FF_LBL: begin
         rg_re <= 1'b1;
-        rg_b <= r_lbl;
+        rg_b <= r_rec;                 // xs has not changed since S_ADDR
         st <= S_FF_LBL2;
       end
       S_FF_LBL2: if (!rg_re) begin
@@ -560,9 +572,8 @@ module sw_seq #(
         copy(1'b1, 1'b0, 2'd2, HP_DRIGHT, c_n, 0, r_dwc, S_FF_SCORE);
       end
       S_FF_SCORE: begin
-        if (best_i == label) correct <= correct + 1'b1;
+        if (best_i == label) n_correct <= n_correct + 1'b1;
         pred_valid <= 1'b1;
-        pred <= {{(16-NB){1'b0}}, best_i};
         q <= 0;
         st <= g_dfa ? S_DFA_J : S_UP_BP;
       end
@@ -570,7 +581,7 @@ module sw_seq #(
       S_DFA_J: if (q + 1'b1 >= g_L) st <= S_UP_BP;
       else begin
         h <= 0;
-        load_aux(qbase + 12, S_DFA_P);
+        load_aux(qaux, S_DFA_P);
       end
       S_DFA_P: begin
         p_fb <= a_fbbase;
@@ -586,35 +597,36 @@ module sw_seq #(
         s_raddr <= p_fb;
         st <= S_DFA_A;
       end
+      // the matrix word {sign, col} arrives: read the output error of column col
       S_DFA_A: if (!s_re) begin
         fb_sign <= s_q[15];
-        fb_col <= s_q[NB-1:0];
         s_re <= 1'b1;
-        s_raddr <= p_aa;
+        s_raddr <= r_dwc + s_q[NB-1:0];
         st <= S_DFA_E;
       end
+      // the output error arrives: sign * e + half; read the hidden neuron's activation
       S_DFA_E: if (!s_re) begin
-        dfa_a <= s_q[AB-1:0];
+        dfa_sum <= dfa_se;
         s_re <= 1'b1;
-        s_raddr <= r_dwc + fb_col;
+        s_raddr <= p_aa;
         st <= S_DFA_W;
       end
+      // the activation arrives: its gate
       S_DFA_W: if (!s_re) begin
-        dfa_e <= s_q[DB-1:0];
+        dfa_g <= dfa_gate;
         st <= S_DFA_V;
       end
       S_DFA_V: begin
-        dfa_sum <= fb_sign ? dfa_half - dfa_e : dfa_half + dfa_e;
         dfa_k <= g_fbs;
         st <= S_DFA_S;
       end
       S_DFA_S: if (dfa_k != 0) begin
-        dfa_sum <= dfa_sum >>> 1;
+        dfa_sum <= (dfa_k == 1) ? (dfa_inc >>> 1) : (dfa_sum >>> 1);
         dfa_k <= dfa_k - 1'b1;
       end else begin
         s_we <= 1'b1;
         s_waddr <= p_dw;
-        s_wdata <= dfa_gate ? dfa_s : {DB{1'b0}};
+        s_wdata <= dfa_g ? dfa_s : {DB{1'b0}};
         h <= h + 1'b1;
         p_fb <= p_fb + 1'b1;
         p_aa <= p_aa + 1'b1;
@@ -651,7 +663,7 @@ module sw_seq #(
       end
       S_PAUSE: if (cmd_valid && cmd == 2'd2) begin
         jj <= cmd_n[2:0];
-        load(2'd1, 32 + {cmd_n[2:0], 5'd0}, 17, S_PAUSE);
+        load(2'd1, cmd_base, 17, S_PAUSE);
       end else if (resume) st <= S_CYC;
       S_DONE: st <= S_IDLE;
 

@@ -29,7 +29,8 @@ module sw_svdraw #(
   end
   reg [RB:0] v;
   reg [4:0] got;
-  reg [7:0] lane;
+  localparam integer ZB = $clog2(Z + 1);   // bits of z <= Z (a host-checked limit)
+  reg [ZB-1:0] lane;
   wire [RB:0] v_next = {v[RB-1:0], lfsr_bit};
   assign lfsr_step = busy && nbits != 0;
   always @(posedge clk) begin
@@ -50,7 +51,7 @@ module sw_svdraw #(
         if (v_next < m) begin
           sv[lane*RB +: RB] <= v_next[RB-1:0];
           lane <= lane + 1'b1;
-          if (lane + 1'b1 == z) busy <= 1'b0;
+          if (lane + 1'b1 == z[ZB-1:0]) busy <= 1'b0;
         end
       end else begin
         v <= v_next;

@@ -32,7 +32,7 @@ const SATURATION_TRACES = ['trace-saturation-backprop.json', 'trace-saturation-d
  * A training trace the up5k build (z <= LANES) can run: the tiny trace's junctions with z cut to the
  * lanes, plus a third junction (sigmoid), trained by the reference with the given feedback.
  */
-function derivedTrace(feedback: FeedbackMode, single = false): TraceFile {
+function derivedTrace(feedback: FeedbackMode, single = false, oneRow = false): TraceFile {
   const tiny = loadVectors<TraceFile>('trace-tiny-backprop.json')!;
   const net: NetworkDescriptor = structuredClone(tiny.network);
   net.feedback = feedback;
@@ -42,6 +42,15 @@ function derivedTrace(feedback: FeedbackMode, single = false): TraceFile {
   net.junctions.push({ ...net.junctions[1], p: 4, n: 4, fo: 2, fi: 2, activation: 'sigmoid', initSeed: 77, connectivitySeed: 5 });
   // single: one junction of LANES lanes, 16 -> 4 (fits the up5k profile's lane budget as a whole)
   if (single) net.junctions = [{ ...net.junctions[0], n: 4, fo: 2, fi: 8, activation: 'sigmoid' }];
+  // oneRow: a hidden layer of LANES neurons, so the next junction has m = p / z = 1 (every clock of
+  // its passes on one row of each lane: BP forwards its partial sums instead of reading them back)
+  if (oneRow) {
+    const z = LANES;
+    net.junctions = [
+      { ...net.junctions[0], z, n: z, fo: 1, fi: net.junctions[0].p / z },
+      { ...net.junctions[1], z, p: z, n: 4, fo: 4, fi: z },
+    ];
+  }
   const rn = referenceNetwork(net);
   const initialWeights = rn.weights.map((w) => Array.from(w));
   const pixels = tiny.samples.pixels.map((p) => Uint8Array.from(p));
@@ -126,6 +135,14 @@ describe.skipIf(missing !== undefined)(`RTL in Icarus Verilog (${missing ? 'skip
     expect(unsupported(tr.network, LANES)).toBeUndefined();
     const { script } = traceScript(tr);
     run('derived up5k trace', 'tb_junction', script, { Z: LANES }, true);
+  });
+
+  it(`junction engine as built for up5k (Z = ${LANES}, SPRAM models): a derived trace with m = 1 (BP sums forwarded)`, () => {
+    const tr = derivedTrace('backprop', false, true);
+    expect(unsupported(tr.network, LANES)).toBeUndefined();
+    expect(tr.network.junctions[1].p / tr.network.junctions[1].z).toBe(1);
+    const { script } = traceScript(tr);
+    run('derived up5k trace, m = 1', 'tb_junction', script, { Z: LANES }, true);
   });
 
   // The sequencer (sw_seq.v): the schedule, activations, output error, DFA and scoring in RTL. The
