@@ -339,7 +339,7 @@ export function protocolSuite(variant: { name: string; cpu: boolean }): void {
         const dry = await both(infer(round + 1), 1);
         const pred = dry[8 + 24];
         await okSS(ss('bin', [pred === 0 ? 1 : pred], head));
-        let last = Buffer.alloc(0);
+        let last: Buffer = Buffer.alloc(0);
         for (let k = 0; k < 4; k++) await okSS((last = ss('bin', [0, 1, 2, 3, 4, 5, 6, 7, 8, 9].map((v) => (v + k + round) % 10))));
         await both(last, 1); // a duplicate: the cached reply
         await both(ss('u8', [5]), 1); // no room: sample_overflow
