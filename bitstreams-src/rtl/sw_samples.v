@@ -74,8 +74,12 @@ module sw_samples #(
     input [7:0] v;
     begin
       // only into free bytes: a frame that is not committed (a copy, a refused one) must not reach
-      // the records buffered at the head when the ring is nearly full
-      st_we <= {1'b0, bytes} < room;
+      // the records buffered at the head when the ring is nearly full. A byte at an even address is
+      // written as a whole word ({0, v}; its odd byte comes with the next byte), so it is written only
+      // if that odd byte is free too: else it is the head's first byte (its label, at an odd head).
+      // A committed frame never ends there: the ring is never exactly full at an odd head (records
+      // are p + 1 bytes, and an odd record size does not divide the ring's power-of-two bytes).
+      st_we <= {1'b0, bytes} < room && (wa[0] || {1'b0, bytes} + 17'd1 < room);
       st_addr <= {1'b1, wa[RBB-1:1]};
       st_wdata <= wa[0] ? {v, (bytes == 0) ? tail_lo : lo} : {8'd0, v};
       if (!wa[0]) lo <= v;

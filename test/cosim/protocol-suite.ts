@@ -328,6 +328,24 @@ export function protocolSuite(variant: { name: string; cpu: boolean }): void {
       await both(ss('u8', [5]), 1); // no room: sample_overflow
       expect((await both(infer(41), 1)).length).toBe(8 + 24 + 41 + 4);
       await both(infer(20_000), 1); // more than a response carries: bad_payload
+      // A duplicate or refused STREAM_SAMPLES frame is decoded past the tail (nothing committed). With
+      // 41 records buffered from an odd head, the last free byte shares a ring word with the head's
+      // label: writing that byte must not clobber the label (INFER's correct count would differ).
+      // Two rounds put the head at both parities; the head's label is its prediction (or 1 if that
+      // is 0), so a label read back as 0 changes the count either way.
+      const head = images(1);
+      for (let round = 0; round < 2; round++) {
+        await okSS(ss('bin', Array.from({ length: round + 1 }, () => 1), Buffer.concat(Array.from({ length: round + 1 }, () => Buffer.from(head)))));
+        const dry = await both(infer(round + 1), 1);
+        const pred = dry[8 + 24];
+        await okSS(ss('bin', [pred === 0 ? 1 : pred], head));
+        let last: Buffer = Buffer.alloc(0);
+        for (let k = 0; k < 4; k++) await okSS((last = ss('bin', [0, 1, 2, 3, 4, 5, 6, 7, 8, 9].map((v) => (v + k + round) % 10))));
+        await both(last, 1); // a duplicate: the cached reply
+        await both(ss('u8', [5]), 1); // no room: sample_overflow
+        const all = await both(infer(41), 1);
+        expect(all.length).toBe(8 + 24 + 41 + 4);
+      }
       // a RESET forgets the network
       await both(frameOf(seq++, OPCODES.RESET.code), 1);
       ok(await both(frameOf(seq++, STATUS), 1));
