@@ -7,19 +7,18 @@
  * Output: bitstreams-src/build/seedwire-up5k.bin (git-ignored), plus the yosys netlist and
  * nextpnr's report next to it.
  */
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runYosys } from '@yowasp/yosys';
 import { runIcepack, runNextpnrIce40 } from '@yowasp/nextpnr-ice40';
 import { PROFILES } from '../firmware-spec/capability.ts';
-import { IDENT_ROM_PATH, SIGMOID_HEX_PATH, SPEC_VH_PATH, verilogFiles } from '../firmware-spec/gen/verilog.ts';
+import { rtlTree } from './sources.ts';
 
 type Tree = { [name: string]: Tree | string | Uint8Array };
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 export const REPO_ROOT = resolve(HERE, '..');
-export const RTL_DIR = join(HERE, 'rtl');
 export const BUILD_DIR = join(HERE, 'build');
 export const PCF_PATH = join(HERE, 'boards', 'icebreaker.pcf');
 export const TOP = 'sw_top';
@@ -62,20 +61,6 @@ export interface BuildOptions {
   outDir?: string;
 }
 
-/** Verilog sources of the device: every file of bitstreams-src/rtl, sorted. */
-export function rtlSources(): string[] {
-  return readdirSync(RTL_DIR)
-    .filter((f) => f.endsWith('.v'))
-    .sort()
-    .map((f) => join(RTL_DIR, f));
-}
-
-/** The generated constants, by file name (spec.vh, sigmoid_lut.hex). */
-export function generatedFiles(): Record<string, string> {
-  const g = verilogFiles();
-  return { 'spec.vh': g[SPEC_VH_PATH], 'sigmoid_lut.hex': g[SIGMOID_HEX_PATH], 'ident_rom.vh': g[IDENT_ROM_PATH] };
-}
-
 function text(t: Tree | undefined, name: string): string {
   const v = t?.[name];
   if (v === undefined) throw new Error(`the tool wrote no ${name}`);
@@ -116,13 +101,8 @@ export async function buildBitstream(opts: BuildOptions = {}): Promise<BuildResu
   mkdirSync(outDir, { recursive: true });
 
   // one flat tree: the tools run with it as their working directory ($readmemh finds the LUT)
-  const files: Tree = { ...generatedFiles() };
-  const names: string[] = [];
-  for (const p of rtlSources()) {
-    const name = relative(RTL_DIR, p);
-    files[name] = readFileSync(p, 'utf8');
-    names.push(name);
-  }
+  const { files: sources, names } = rtlTree();
+  const files: Tree = { ...sources };
   files['icebreaker.pcf'] = readFileSync(PCF_PATH, 'utf8');
 
   log(`yosys: synth_ice40 -top ${TOP} ${SYNTH_FLAGS.join(' ')} (${names.length} files)`);

@@ -16,11 +16,12 @@
  * module, and for sw_top the packed ICESTORM_* figures against the UP5K's.
  */
 import { readFileSync } from 'node:fs';
-import { relative, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runYosys } from '@yowasp/yosys';
 import { runNextpnrIce40 } from '@yowasp/nextpnr-ice40';
-import { generatedFiles, PCF_PATH, RTL_DIR, rtlSources, SYNTH_FLAGS } from './build.ts';
+import { PCF_PATH, SYNTH_FLAGS } from './build.ts';
+import { rtlTree } from './sources.ts';
 import { buildFirmware, FIRMWARES } from './firmware/build.ts';
 
 type Tree = { [name: string]: Tree | string | Uint8Array };
@@ -58,13 +59,8 @@ export function parseStat(log: string): Record<string, Record<string, number>> {
 }
 
 export async function measure(top: string, defines: string[], noflatten: boolean): Promise<Measurement> {
-  const files: Tree = { ...generatedFiles() };
-  const names: string[] = [];
-  for (const p of rtlSources()) {
-    const name = relative(RTL_DIR, p);
-    files[name] = readFileSync(p, 'utf8');
-    names.push(name);
-  }
+  const { files: sources, names } = rtlTree();
+  const files: Tree = { ...sources };
   let firmware: Measurement['firmware'];
   if (defines.includes('SW_CPU_PORT')) {
     const img = await buildFirmware(FIRMWARES.board);

@@ -9,7 +9,7 @@
  */
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -17,12 +17,12 @@ import { PROFILES } from '../../firmware-spec/capability.ts';
 import { UART } from '../../firmware-spec/protocol.ts';
 import { IDENT_ROM_PATH, SIGMOID_HEX_PATH, SPEC_VH_PATH } from '../../firmware-spec/gen/verilog.ts';
 import { buildFirmware, FIRMWARES } from '../firmware/build.ts';
+import { RTL_DIR, rtlSources } from '../sources.ts';
 
 const run = promisify(execFile);
 const HERE = dirname(fileURLToPath(import.meta.url));
 const SRC = join(HERE, '..');
 const REPO = join(SRC, '..');
-const RTL_DIR = join(SRC, 'rtl');
 const HARNESS = join(HERE, 'harness.cpp');
 export const COSIM_BUILD_DIR = join(SRC, 'build', 'cosim');
 const EXE = 'sw_cosim';
@@ -68,13 +68,6 @@ async function verilatorVersion(): Promise<string> {
     const err = e as NodeJS.ErrnoException;
     throw new CosimError('no_verilator', err.code === 'ENOENT' ? 'verilator is not installed (Debian: apt-get install verilator)' : `verilator --version failed: ${err.message}`);
   }
-}
-
-function rtlSources(): string[] {
-  return readdirSync(RTL_DIR)
-    .filter((f) => f.endsWith('.v'))
-    .sort()
-    .map((f) => join(RTL_DIR, f));
 }
 
 export interface CosimOptions {

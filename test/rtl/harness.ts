@@ -8,7 +8,7 @@ import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { generatedFiles } from '../../bitstreams-src/build.ts';
+import { generatedFiles } from '../../bitstreams-src/sources.ts';
 
 export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const RTL_DIR = join(REPO, 'bitstreams-src', 'rtl');
