@@ -10,6 +10,7 @@ import { EmulatedDevice } from '../device.ts';
 import type { FaultSpec } from '../endpoint/faults.ts';
 import type { EndpointOutcome } from '../endpoint/endpoint.ts';
 import { ByteStreamEndpoint } from '../endpoint/stream.ts';
+import { retryStalledWrites } from './serial-writes.ts';
 
 /**
  * The emulator as a standalone device: one EmulatedDevice behind a byte-stream endpoint, on a pty, an
@@ -86,6 +87,7 @@ export async function serveSerial(path: string, opts: ServeOptions = {}): Promis
   const port = await openPort(path, baud);
   const link = endpointFor(opts, (b) => port.write(b));
   port.on('data', (b: Buffer) => link.receive(b));
+  const stopWriteWatch = retryStalledWrites(port);
   let closing = false;
   const lost = new Promise<string>((resolve) => {
     port.on('close', () => closing || resolve(`${path} closed`));
@@ -102,6 +104,7 @@ export async function serveSerial(path: string, opts: ServeOptions = {}): Promis
     close: async () => {
       closing = true;
       link.close();
+      stopWriteWatch();
       if (port.isOpen) await new Promise<void>((r) => port.close(() => r()));
     },
   };

@@ -6,7 +6,7 @@ import { SlipFramer } from '../../firmware-spec/slip.ts';
 import { SerialTransport } from '../../host/device/transports/serial.ts';
 
 /**
- * The serial transport retries a write queue that stands still (SerialTransport.watchWrites: npm
+ * The serial transport retries a write queue that stands still (emulator/server/serial-writes.ts: npm
  * serialport can miss the pty's "writable" wakeup after EAGAIN). Here the queue stands still for the
  * honest reason, a pty whose other end reads nothing, so every retry meets EAGAIN again: the retries
  * must happen, and once the other end reads, every byte must arrive once, in order.

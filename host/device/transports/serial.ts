@@ -1,6 +1,6 @@
 import { UART } from '../../../firmware-spec/protocol.ts';
-import type { EventEmitter } from 'node:events';
 import { SerialPort } from 'serialport';
+import { retryStalledWrites } from '../../../emulator/server/serial-writes.ts';
 import { LinkError } from '../errors.ts';
 import { ByteStreamTransport } from './byte-stream.ts';
 import type { Transport } from './transport.ts';
@@ -16,9 +16,9 @@ export class SerialTransport extends ByteStreamTransport implements Transport {
    * trips. 100 ms covers a USB UART's latency timer (16 ms by default on FTDI parts) several times.
    */
   readonly rtoMs = SERIAL_RTO_MS;
-  /** times a stalled write was retried (see watchWrites) */
+  /** times a write queue that stood still was retried (emulator/server/serial-writes.ts) */
   writeStallRetries = 0;
-  private readonly writeWatch: NodeJS.Timeout;
+  private readonly stopWriteWatch: () => void;
   private constructor(
     uri: string,
     private readonly port: SerialPort,
@@ -29,38 +29,7 @@ export class SerialTransport extends ByteStreamTransport implements Transport {
     port.on('data', (b: Buffer) => this.bytesFromWire(b));
     port.on('error', (e: Error) => this.lost(`serial port error: ${e.message}`, e));
     port.on('close', (e?: Error & { disconnected?: boolean }) => this.lost(e?.disconnected ? 'the serial port was disconnected' : 'the serial port closed', e));
-    this.writeWatch = this.watchWrites();
-  }
-
-  /**
-   * npm serialport's unix binding writes without blocking; on EAGAIN it waits for its poller's
-   * 'writable' event and writes again. On a pty that wakeup is sometimes lost: the write queue then
-   * stands still with the other end idle until the link is reset (seen in about one run in five of
-   * 2,000 samples to \`emulator serve --pty\`, every request of a window timing out). So a queue that
-   * has not moved for WRITE_STALL_MS is retried: the binding writes again, and if the port really is
-   * full it gets EAGAIN and waits as before, so a retry costs one system call. A real UART's queue
-   * moves within a few ms at any baud rate this tool uses (the kernel takes bytes as the line drains).
-   */
-  private watchWrites(): NodeJS.Timeout {
-    let lastLength = 0;
-    let stillSince = performance.now();
-    const timer = setInterval(() => {
-      const queued = this.port.writableLength;
-      const now = performance.now();
-      if (queued === 0 || queued !== lastLength) {
-        lastLength = queued;
-        stillSince = now;
-        return;
-      }
-      if (now - stillSince < WRITE_STALL_MS) return;
-      stillSince = now;
-      const poller = (this.port.port as { poller?: EventEmitter } | undefined)?.poller;
-      if (!poller) return;
-      this.writeStallRetries++;
-      poller.emit('writable', null);
-    }, WRITE_STALL_MS / 3);
-    timer.unref();
-    return timer;
+    this.stopWriteWatch = retryStalledWrites(port, () => this.writeStallRetries++);
   }
 
   /** Open the port (exclusive lock). Errors: no_device (missing path, no permission), port_busy (locked). */
@@ -80,7 +49,7 @@ export class SerialTransport extends ByteStreamTransport implements Transport {
   }
 
   protected async release(): Promise<void> {
-    clearInterval(this.writeWatch);
+    this.stopWriteWatch();
     if (!this.port.isOpen) return;
     await new Promise<void>((resolve) => this.port.close(() => resolve()));
   }
@@ -88,8 +57,6 @@ export class SerialTransport extends ByteStreamTransport implements Transport {
 
 /** see SerialTransport.rtoMs */
 const SERIAL_RTO_MS = 100;
-/** see SerialTransport.watchWrites: a write queue standing still this long (ms) is retried */
-const WRITE_STALL_MS = 300;
 
 function classifyOpenError(uri: string, path: string, err: Error): LinkError {
   const m = err.message;
