@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { PROFILES, type ProfileName } from '../../../firmware-spec/capability.ts';
+import { UART } from '../../../firmware-spec/protocol.ts';
 import type { EndpointOutcome } from '../../../emulator/endpoint/endpoint.ts';
 import { hasDeviceFaults, hasFaults, parseFaults } from '../../../emulator/endpoint/faults.ts';
 import { type RunningServer, servePty, serveSerial, serveXdma } from '../../../emulator/server/serve.ts';
@@ -32,7 +33,7 @@ export function registerEmulator(program: Command): void {
     .option('--pty', 'create a pseudo-terminal and print its path (/dev/pts/N) as the first line of stdout')
     .option('--serial <path>', 'serve on an existing tty, e.g. one end of a socat pty pair')
     .option('--xdma <dir>', 'create FIFOs DIR/xdma0_h2c_0 and DIR/xdma0_c2h_0 and serve on them (host: pcie:DIR/xdma0)')
-    .option('--baud <n>', 'pace bytes to a UART at N baud, both directions (10 bits per byte)')
+    .option('--baud <n>', `pace bytes to a UART at N baud, both directions (10 bits per byte); default on a pty or tty: the spec's ${UART.baud} baud, as the board's UART; 0: no pacing (as fast as the pty goes)`)
     .option('--faults <spec>', 'inject link faults both ways: drop=P,flip=P,dup=P,delay=MS[,seed=N]; device faults: reset=N (reboot once after N samples trained), hang=N (silent after N)')
     .option('--profile <name>', `device profile (${Object.keys(PROFILES).join(', ')})`, 'emu')
     .option('--verbose', 'log every rejected or out-of-order frame to stderr')
@@ -43,10 +44,13 @@ async function serve(flags: ServeFlags): Promise<void> {
   const modes = [flags.pty, flags.serial, flags.xdma].filter(Boolean).length;
   if (modes !== 1) throw new ServeOptionError('give exactly one of --pty, --serial PATH, --xdma DIR');
   if (!(flags.profile in PROFILES)) throw new ServeOptionError(`unknown profile '${flags.profile}' (have ${Object.keys(PROFILES).join(', ')})`);
-  let baud: number | undefined;
+  // a pty or tty stands for the board's UART, so its bytes take the line's time unless told otherwise;
+  // FIFOs stand for PCIe, which is not paced
+  let baud: number | undefined = flags.xdma ? undefined : UART.baud;
   if (flags.baud !== undefined) {
-    baud = Number(flags.baud);
-    if (!Number.isInteger(baud) || baud <= 0) throw new ServeOptionError(`--baud ${flags.baud}: a positive integer`);
+    const n = Number(flags.baud);
+    if (!Number.isInteger(n) || n < 0) throw new ServeOptionError(`--baud ${flags.baud}: a whole number of baud, or 0 for no pacing`);
+    baud = n === 0 ? undefined : n;
   }
   const faults = flags.faults ? parseFaults(flags.faults) : undefined;
   const log = (line: string) => process.stderr.write(`seedwire emulator: ${line}\n`);
