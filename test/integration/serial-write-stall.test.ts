@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, constants, openSync, readSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { encodeFrame } from '../../firmware-spec/codec.ts';
+import { UART } from '../../firmware-spec/protocol.ts';
 import { SlipFramer } from '../../firmware-spec/slip.ts';
 import { SerialTransport } from '../../host/device/transports/serial.ts';
 
@@ -33,7 +34,7 @@ describe('serial transport: a write queue that stands still', () => {
   it('is retried while the far end reads nothing, and loses or repeats no byte', async () => {
     const [hostEnd, farEnd] = await ptyPair();
     const far = openSync(farEnd, constants.O_RDWR | constants.O_NOCTTY | constants.O_NONBLOCK);
-    const t = await SerialTransport.open(`serial:${hostEnd}`, hostEnd, 3_000_000);
+    const t = await SerialTransport.open(`serial:${hostEnd}`, hostEnd, UART.baud);
     try {
       // far more than the two ptys and socat buffer between them (a few tens of KB): the queue stalls
       const frames = Array.from({ length: 64 }, (_, i) => encodeFrame(i, 0x10, Buffer.alloc(4096, i)));

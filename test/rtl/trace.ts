@@ -21,15 +21,11 @@ import {
   referenceNetwork,
   updateJunction,
 } from '../../firmware-spec/reference/index.ts';
+import type { TraceJson } from '../helpers/emulator-trace.ts';
 import { Script } from './harness.ts';
 
-export interface TraceFile {
-  network: NetworkDescriptor;
-  samples: { labels: number[]; pixels: number[][] };
-  initialWeights: number[][];
-  cycles: number;
-  weightsAfterCycle: number[][][];
-}
+/** A golden trace file as the RTL tests read it (the emulator's trace format, without its results). */
+export type TraceFile = Omit<TraceJson, 'correct' | 'events'>;
 
 /** Why the RTL engine cannot run this trace, or undefined. */
 export function unsupported(net: NetworkDescriptor, lanes: number): string | undefined {

@@ -86,8 +86,8 @@ describe('a worker checks each job before running it', () => {
 
   it('refuses malformed jobs, forged keys, other device kinds and paths outside its directories', () => {
     expect(() => checkJob({ spec: { ...spec, network: { layers: 'x' } } }, cfg)).toThrow(/invalid job: spec\.network\.layers/);
-    // a job is data: a field the schema does not know (code to run, say) is refused by name
-    expect(() => checkJob({ spec, code: 'process.exit()' }, cfg)).toThrow(/invalid job: .*code/);
+    // a job is data: a field the schema does not know is refused by name
+    expect(() => checkJob({ spec, script: 'anything' }, cfg)).toThrow(/invalid job: .*script/);
     expect(() => checkJob({ spec: { ...spec, network: { ...spec.network, lrShift: 9 } } }, cfg)).toThrow(/is not the hash/);
     expect(() => checkJob({ spec }, { ...cfg, device: 'serial:/dev/ttyUSB1' })).toThrow(/asks for a emu device; this worker holds serial/);
     const withDataset = (dataset: string) => {
