@@ -64,9 +64,13 @@ export const UP5K_BUILD = {
    *  one back per clock: 2 x 16K rows of one 16-bit word */
   spramsPerLane: 2,
   /** the top rows of every lane's bank hold the sample buffer (rows bankRows - ringRowsPerLane ..
-   *  bankRows - 1), two input bytes per word; the rows below hold weights. A quarter of the SPRAM
-   *  (32 KB) holds two 20-sample chunks of MNIST; the other 48K words hold its 34,048 weights */
+   *  bankRows - 1), two input bytes per word. A quarter of the SPRAM (32 KB) holds two 20-sample
+   *  chunks of MNIST */
   ringRowsPerLane: 8 * 1024,
+  /** the rows just below the ring hold the board's firmware RAM (code, data, stack; the soft CPU of
+   *  bitstreams-src/rtl/sw_ctrl.v): one 32-bit word per row, lane 0's word its low half, so 4,096
+   *  rows are 16 KB. The rows below them hold weights: 40,960 words, MNIST 784-112-10 takes 34,048 */
+  cpuRowsPerLane: 4 * 1024,
   /** rows of each engine EBR bank (left activations, left deltas, BP sums): layers up to
    *  lanes x actRowsPerBank = 1,024 neurons */
   actRowsPerBank: 512,
@@ -81,7 +85,11 @@ export const UP5K_BUILD = {
 
 /** Rows of one lane's weight bank (both SPRAMs), rows of it that hold weights, words of the sample ring. */
 export const UP5K_BANK_ROWS = UP5K_BUILD.spramsPerLane * UP5K_BUILD.spramWords;
-export const UP5K_WEIGHT_ROWS = UP5K_BANK_ROWS - UP5K_BUILD.ringRowsPerLane;
+export const UP5K_WEIGHT_ROWS = UP5K_BANK_ROWS - UP5K_BUILD.ringRowsPerLane - UP5K_BUILD.cpuRowsPerLane;
+/** the firmware RAM: its first row in every bank (just above the weights), its bytes (the lanes' 16-bit
+ *  words of one row make one 32-bit word) */
+export const UP5K_CPU_ROW_BASE = UP5K_WEIGHT_ROWS;
+export const UP5K_CPU_RAM_BYTES = UP5K_BUILD.cpuRowsPerLane * UP5K_BUILD.lanes * 2;
 export const UP5K_RING_WORDS = UP5K_BUILD.lanes * UP5K_BUILD.ringRowsPerLane;
 /** input bytes per ring word (16-bit SPRAM words, little-endian: even byte address in bits 7..0) */
 export const UP5K_RING_BYTES_PER_WORD = 2;

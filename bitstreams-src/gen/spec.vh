@@ -5,7 +5,7 @@
 // spec version
 `define SW_SPEC_MAJOR 1
 `define SW_SPEC_MINOR 0
-`define SW_SPEC_HASH32 32'h1a650eca // first 32 bits of hash.ts specHash() (IDENTIFY compares the full hash)
+`define SW_SPEC_HASH32 32'h8f6e9ffd // first 32 bits of hash.ts specHash() (IDENTIFY compares the full hash)
 
 // number formats (formats.ts): two's complement, BITS wide, FRAC fractional bits
 `define SW_ACT_BITS 16
@@ -128,10 +128,10 @@
 `define SW_LANES 2 // z lanes of the junction engine
 `define SW_MAX_JUNCTIONS 4
 `define SW_LANE_BITS 1
-`define SW_WEIGHT_WORDS 49152
+`define SW_WEIGHT_WORDS 40960
 `define SW_WROWS 32768 // rows of one lane's bank (2 SPRAMs)
 `define SW_WROW_BITS 15
-`define SW_WEIGHT_ROWS 24576 // rows of a bank that hold weights
+`define SW_WEIGHT_ROWS 20480 // rows of a bank that hold weights
 `define SW_RING_ROW_BASE 24576 // first row of the sample ring in every bank
 `define SW_RING_WORDS 16384 // sample ring, 16-bit words (two input bytes each), ring word w in lane w mod SW_LANES
 `define SW_RING_BITS 14
@@ -162,7 +162,7 @@
 `define SW_ENUM_ACTIVATION 2
 `define SW_ENUM_UPDATE_MODE 2
 `define SW_CONN_LFSR 1 // the connectivity kind with no p*fo = n*fi rule
-`define SW_CAP_WEIGHT_WORDS 49152 // up5k capability: weights
+`define SW_CAP_WEIGHT_WORDS 40960 // up5k capability: weights
 `define SW_CAP_ACTIVATION_WORDS 992 // up5k capability: store words past the globals
 `define SW_CAP_ENCODINGS 4'b0111 // up5k capability: STREAM_SAMPLES encodings decoded, bit = wire value
 `define SW_ENC_U8 0
@@ -192,7 +192,8 @@
 
 // the control plane's soft CPU (gen/cpu-io.ts): address map and I/O registers of sw_ctrl.v
 `define SW_CPU_ADDR_BITS 16 // sw_cpu address space: 2^bits bytes
-`define SW_CPU_RAM_BYTES 12288 // firmware RAM (EBR) from address 0
+`define SW_CPU_RAM_BYTES 16384 // firmware RAM (SPRAM) from address 0
+`define SW_CPU_ROW_BASE 20480 // its first row in every lane bank: word w is row base + w, lane 0 bits 15:0
 `define SW_CPU_IO_BASE 65280 // I/O registers: the top 256 bytes
 `define SW_IO_RX 0
 `define SW_IO_TX 4

@@ -17,7 +17,8 @@ module sw_ctrl #(
   // on mnist-sparse-38, 300 samples, in co-simulation: with 256 entries (one EBR, a third of a bulk
   // frame) the run took 593 s and 1.31e9 clocks (drops and resends); with 2,048 entries, 110 s and
   // 3.0e8 clocks (the RTL endpoint: 89 s, 2.2e8). On the board this buffer belongs in SPRAM.
-  parameter integer RXB = 11
+  parameter integer RXB = 11,
+  parameter integer CWB = $clog2(`SW_CPU_RAM_BYTES / 4)   // RAM word address bits
 ) (
   input  wire       clk,
   input  wire       rst,
@@ -48,14 +49,22 @@ module sw_ctrl #(
   input  wire [15:0]                  seq_jcycles,
   input  wire [31:0]                  seq_clocks,
   input  wire                         seq_pred_valid,
-  input  wire [15:0]                  seq_pred
+  input  wire [15:0]                  seq_pred,
+  // the firmware's RAM: rows of the engine's SPRAM banks (sw_junction.v c_*), served when the engine
+  // leaves them be
+  output wire                         c_req,
+  output wire [3:0]                   c_wstrb,
+  output wire [CWB-1:0]               c_word,
+  output wire [31:0]                  c_wdata,
+  input  wire                         c_gnt,
+  input  wire [31:0]                  c_rdata,
+  // the SPI flash the firmware image is booted from (sw_boot.v)
+  output wire                         flash_cs_n,
+  output wire                         flash_sck,
+  output wire                         flash_mosi,
+  input  wire                         flash_miso
 );
-`ifndef SW_FIRMWARE_HEX
-`define SW_FIRMWARE_HEX "firmware.hex"  // the build puts the image beside the sources
-`endif
   localparam integer AW = `SW_CPU_ADDR_BITS;
-  localparam integer RAM_WORDS = `SW_CPU_RAM_BYTES / 4;
-  localparam integer RB = $clog2(RAM_WORDS);
   localparam [7:0] END = `SW_SLIP_END, ESC = `SW_SLIP_ESC, ESC_END = `SW_SLIP_ESC_END, ESC_ESC = `SW_SLIP_ESC_ESC;
 
   // ---- the CPU and its bus -------------------------------------------------------------------------
@@ -65,7 +74,15 @@ module sw_ctrl #(
   wire [3:0] mem_wstrb;
   reg [31:0] mem_rdata;
   reg mem_ready;
-  sw_cpu #(.AW(AW)) u_cpu (.clk(clk), .rst(rst), .mem_valid(mem_valid), .mem_addr(mem_addr), .mem_wdata(mem_wdata),
+  // boot: the loader copies the image from the flash into the RAM, the core waits in reset until then
+  wire boot_done, b_valid;
+  wire [CWB-1:0] b_word;
+  wire [31:0] b_data;
+  sw_boot #(.WORDS(`SW_CPU_RAM_BYTES / 4)) u_boot (
+    .clk(clk), .rst(rst), .flash_cs_n(flash_cs_n), .flash_sck(flash_sck), .flash_mosi(flash_mosi),
+    .flash_miso(flash_miso), .w_valid(b_valid), .w_addr(b_word), .w_data(b_data), .w_ready(c_gnt && !boot_done),
+    .done(boot_done));
+  sw_cpu #(.AW(AW)) u_cpu (.clk(clk), .rst(rst || !boot_done), .mem_valid(mem_valid), .mem_addr(mem_addr), .mem_wdata(mem_wdata),
     .mem_wstrb(mem_wstrb), .mem_rdata(mem_rdata), .mem_ready(mem_ready), .trap(trap));
   wire is_io = mem_addr[AW-1:8] == {(AW - 8){1'b1}};
   wire acc = mem_valid && !mem_ready;        // an access is answered in the clock after this
@@ -73,22 +90,12 @@ module sw_ctrl #(
   wire io_rd = acc && is_io && mem_wstrb == 0;
   wire [7:0] io_at = {mem_addr[7:2], 2'b00};
 
-  // RAM: the firmware image ($readmemh of bitstreams-src/firmware/build.ts's hex), code, data, stack
-  reg [31:0] ram [0:RAM_WORDS-1];
-`ifdef SW_CPU_PORT
-  initial $readmemh(`SW_FIRMWARE_HEX, ram);   // only in the build that instantiates this module (sw_top.v)
-`endif
-  wire [RB-1:0] wa = mem_addr[RB+1:2];
-  reg [31:0] ram_q;
-  always @(posedge clk) begin
-    if (acc && !is_io) begin
-      if (mem_wstrb[0]) ram[wa][7:0] <= mem_wdata[7:0];
-      if (mem_wstrb[1]) ram[wa][15:8] <= mem_wdata[15:8];
-      if (mem_wstrb[2]) ram[wa][23:16] <= mem_wdata[23:16];
-      if (mem_wstrb[3]) ram[wa][31:24] <= mem_wdata[31:24];
-      ram_q <= ram[wa];
-    end
-  end
+  // RAM (SPRAM, through the engine's banks): the loader's words until boot_done, then the core's; an
+  // address below the I/O page is a RAM word (truncated to the RAM's size)
+  assign c_req = boot_done ? (acc && !is_io) : b_valid;
+  assign c_wstrb = boot_done ? mem_wstrb : 4'b1111;
+  assign c_word = boot_done ? mem_addr[CWB+1:2] : b_word;
+  assign c_wdata = boot_done ? mem_wdata : b_data;
 
   // ---- receive: SLIP decode, CRC, FIFO -------------------------------------------------------------
   reg esc, spoilt;
@@ -213,6 +220,10 @@ module sw_ctrl #(
   reg hp_have, pred_have, led;
   reg end_seen;                              // the firmware took a frame's END and has not yet written LED
   reg [15:0] hp_word, pred_word;
+  // the ring word RG asked for: on rg_q the clock after the read (rg_v1), and kept here, since the
+  // core's next fetch from the same SPRAM replaces the memory's output
+  reg rg_v1;
+  reg [15:0] rg_word;
   // busy (the co-simulation waits on its pty only while the board is not): a frame in the FIFO, one
   // being decided (end_seen until the firmware writes the LED), a request running (the LED), a response
   // being sent
@@ -231,6 +242,8 @@ module sw_ctrl #(
       hp_have <= 1'b1;
       hp_word <= hp_rdata;
     end
+    rg_v1 <= rg_re;
+    if (rg_v1) rg_word <= rg_q;
     if (seq_pred_valid) begin
       pred_have <= 1'b1;
       pred_word <= seq_pred;
@@ -289,20 +302,20 @@ module sw_ctrl #(
   reg io_q;                                  // the answer is an I/O register's
   reg [31:0] io_rdata;
   always @(posedge clk) begin
-    mem_ready <= acc;
+    mem_ready <= acc && (is_io || c_gnt);   // a RAM access waits for its grant
     io_q <= is_io;
     case (io_at)
       `SW_IO_RX: io_rdata <= f_empty ? 32'h80000000 : {23'd0, f_q};
       `SW_IO_TX: io_rdata <= {31'd0, h_full};
       `SW_IO_CMD: io_rdata <= {30'd0, seq_ready, seq_busy};
       `SW_IO_HP: io_rdata <= {!hp_have, 15'd0, hp_word};
-      `SW_IO_RG: io_rdata <= {16'd0, rg_q};
+      `SW_IO_RG: io_rdata <= {16'd0, rg_word};
       `SW_IO_RESULT: io_rdata <= {seq_jcycles, seq_correct};
       `SW_IO_CLOCKS: io_rdata <= seq_clocks;
       `SW_IO_PRED: io_rdata <= {!pred_have, 15'd0, pred_word};
       default: io_rdata <= 32'd0;
     endcase
-    if (rst) mem_ready <= 1'b0;
+    if (rst || !boot_done) mem_ready <= 1'b0;
   end
-  always @(*) mem_rdata = io_q ? io_rdata : ram_q;
+  always @(*) mem_rdata = io_q ? io_rdata : c_rdata;
 endmodule

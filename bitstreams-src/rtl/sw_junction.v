@@ -25,7 +25,8 @@ module sw_junction #(
   parameter integer WB = `SW_WROW_BITS,
   parameter integer RB = `SW_AROW_BITS,
   parameter integer NB = `SW_NEURON_BITS,
-  parameter integer ACC = `SW_ACC_BITS
+  parameter integer ACC = `SW_ACC_BITS,
+  parameter integer CWB = $clog2(`SW_CPU_RAM_BYTES / 4)   // CPU RAM word address bits
 ) (
   input  wire                       clk,
   input  wire                       rst,
@@ -67,7 +68,17 @@ module sw_junction #(
   input  wire                       sp_we,
   input  wire [WB-1:0]              sp_row,
   input  wire [7:0]                 sp_bank,
-  output wire [Z*`SW_W_BITS-1:0]    w_q
+  output wire [Z*`SW_W_BITS-1:0]    w_q,
+  // the board CPU's RAM (sw_ctrl.v): word c_word is row SW_CPU_ROW_BASE + c_word of lanes 0 and 1,
+  // lane 0's 16 bits the word's low half. A request (c_req, held) is granted (c_gnt) in a clock the
+  // engine leaves the word's SPRAM half alone: the engine always comes first, so the CPU never changes
+  // its clocks. c_wstrb: byte enables (0: a read); a granted read's word is on c_rdata the clock after.
+  input  wire                       c_req,
+  input  wire [3:0]                 c_wstrb,
+  input  wire [CWB-1:0]             c_word,
+  input  wire [31:0]                c_wdata,
+  output wire                       c_gnt,
+  output wire [31:0]                c_rdata
 );
   localparam [1:0] CMD_DRAW_SV = 2'd0, CMD_INIT_W = 2'd1, CMD_PASS = 2'd2;
   localparam [2:0] HP_ALEFT = 3'd0, HP_DLEFT = 3'd1, HP_DRIGHT = 3'd2, HP_WEIGHT = 3'd3;
@@ -169,6 +180,7 @@ module sw_junction #(
   wire [WB-2:0] w_h0 = (run && !wrow[0]) ? wrow[WB-1:1] : w_waddr[WB-1:1];
   wire [WB-2:0] w_h1 = (run && wrow[0]) ? wrow[WB-1:1] : w_waddr[WB-1:1];
 
+
   always @(posedge clk) begin
     if (rst) begin
       run <= 1'b0;
@@ -244,6 +256,17 @@ module sw_junction #(
   reg [WB-1:0] up_row3;
   wire up_wb3 = v3 && ph_up;   // UP's write-back stage (a lane writes when it is also < z)
   assign w_waddr = up_wb3 ? up_row3 : (init_run ? wrow : hs_row);
+
+  // the CPU's turn: the SPRAM halves the engine uses this clock (any lane; a superset is enough) are
+  // not the CPU's. Rows CPU_ROW_BASE.. are above every weight row and below the ring, so the CPU's
+  // words and the engine's never overlap; CPU_ROW_BASE is even, so a word's half is its lowest bit.
+  localparam [WB-1:0] CPU_ROW = `SW_CPU_ROW_BASE;
+  wire eng_re = run || (hp_r && hp_sel == HP_WEIGHT) || sp_re;
+  wire eng_we = up_wb3 || init_we || (hp_w && hp_sel == HP_WEIGHT) || sp_we;
+  wire c_half = c_word[0];
+  wire c_busy = (eng_re && w_raddr[0] == c_half) || (eng_we && w_waddr[0] == c_half);
+  assign c_gnt = c_req && !c_busy;
+  wire [WB-1:0] c_row = CPU_ROW + {{(WB-CWB){1'b0}}, c_word};
   always @(posedge clk) begin
     if (cmd_valid && !busy && cmd == CMD_PASS) up_row3 <= cfg_wbase;
     else if (v3) up_row3 <= up_row3 + 1'b1;
@@ -292,6 +315,7 @@ module sw_junction #(
 
       // weights
       wire signed [WW-1:0] wq;
+      wire [15:0] c_q;
       reg up_we3;
       wire [WW-1:0] up_w3;
       wire init_this = init_we && init_lane == g;
@@ -303,7 +327,13 @@ module sw_junction #(
         .we(up_we3 || init_this || (hp_w && hp_sel == HP_WEIGHT && hp_this) || (sp_we && sp_bank == g)),
         .waddr(w_waddr),
         .wdata(up_wb3 ? up_w3 : (init_run ? init_w : hp_wdata)),
-        .haddr0(w_h0), .haddr1(w_h1));
+        .haddr0(w_h0), .haddr1(w_h1),
+        .c_en(c_gnt && g < 2), .c_half(c_half), .c_haddr(c_row[WB-1:1]),
+        .c_we(c_wstrb[2*(g%2) +: 2] != 2'b00), .c_mask({{2{c_wstrb[2*(g%2)+1]}}, {2{c_wstrb[2*(g%2)]}}}),
+        .c_wdata(c_wdata[16*(g%2) +: 16]), .c_q(c_q));
+      if (g < 2) begin : g_cq
+        assign c_rdata[16*g +: 16] = c_q;
+      end
       assign wq_all[g*WW +: WW] = wq;
 
       // left activations

@@ -44,6 +44,11 @@ endmodule
 // (then yosys's SB_SPRAM256KA simulation model is used). The address of each half (haddr0, haddr1:
 // the row without its lowest bit) comes from outside, shared by all lanes: a read of raddr uses
 // the half raddr[0] at its address, a write of waddr the half waddr[0] at its address.
+//
+// A second user, the board's CPU (its RAM is rows of these banks: sw_junction.v), takes half c_half
+// at c_haddr in a clock with c_en (sw_junction grants it only when the engine leaves that half alone):
+// it writes c_wdata under the nibble mask c_mask (SPRAM's MASKWREN: 2 bits per byte) when c_we, else
+// reads; its word is on c_q the clock after, and stays there until its next read.
 module sw_wbank #(
   parameter integer AW = `SW_WROW_BITS
 ) (
@@ -55,22 +60,36 @@ module sw_wbank #(
   input  wire [AW-1:0]               waddr,
   input  wire [`SW_W_BITS-1:0]       wdata,
   input  wire [AW-2:0]               haddr0,
-  input  wire [AW-2:0]               haddr1
+  input  wire [AW-2:0]               haddr1,
+  input  wire                        c_en,
+  input  wire                        c_half,
+  input  wire [AW-2:0]               c_haddr,
+  input  wire                        c_we,
+  input  wire [3:0]                  c_mask,
+  input  wire [15:0]                 c_wdata,
+  output wire [15:0]                 c_q
 );
-  reg rsel;
-  always @(posedge clk) if (re) rsel <= raddr[0];
+  reg rsel, c_sel;
+  always @(posedge clk) begin
+    if (re) rsel <= raddr[0];
+    if (c_en && !c_we) c_sel <= c_half;
+  end
   wire [`SW_W_BITS-1:0] q0, q1;
   assign rdata = rsel ? q1 : q0;
+  assign c_q = c_sel ? q1 : q0;
   genvar h;
   generate
     for (h = 0; h < 2; h = h + 1) begin : g_half
-      wire wr = we && (waddr[0] == h);
-      wire rd = re && (raddr[0] == h);
-      wire [AW-2:0] addr = (h == 0) ? haddr0 : haddr1;
+      wire cpu = c_en && (c_half == h);
+      wire wr = cpu ? c_we : (we && (waddr[0] == h));
+      wire rd = cpu ? !c_we : (re && (raddr[0] == h));
+      wire [AW-2:0] addr = cpu ? c_haddr : (h == 0) ? haddr0 : haddr1;
+      wire [15:0] din = cpu ? c_wdata : wdata;
+      wire [3:0] mask = cpu ? c_mask : 4'b1111;
 `ifdef SW_SPRAM
       wire [15:0] dout;
       SB_SPRAM256KA u_spram (
-        .ADDRESS(addr), .DATAIN(wdata), .MASKWREN(4'b1111), .WREN(wr), .CHIPSELECT(wr | rd),
+        .ADDRESS(addr), .DATAIN(din), .MASKWREN(mask), .WREN(wr), .CHIPSELECT(wr | rd),
         .CLOCK(clk), .STANDBY(1'b0), .SLEEP(1'b0), .POWEROFF(1'b1), .DATAOUT(dout)
       );
       if (h == 0) begin : g_q0
@@ -81,8 +100,9 @@ module sw_wbank #(
 `else
       reg [`SW_W_BITS-1:0] mem [0:(1<<(AW-1))-1];
       reg [`SW_W_BITS-1:0] q;
+      wire [15:0] bits = {{4{mask[3]}}, {4{mask[2]}}, {4{mask[1]}}, {4{mask[0]}}};
       always @(posedge clk) begin
-        if (wr) mem[addr] <= wdata;
+        if (wr) mem[addr] <= (mem[addr] & ~bits) | (din & bits);
         else if (rd) q <= mem[addr];
       end
       if (h == 0) begin : g_q0

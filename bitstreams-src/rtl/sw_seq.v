@@ -45,7 +45,8 @@ module sw_seq #(
   parameter integer Z = `SW_LANES,
   parameter integer SAB = `SW_SEQ_ADDR_BITS,  // store address bits
   parameter integer RGB = `SW_RING_BITS,      // sample ring word address bits
-  parameter integer PB = 1 + ((SAB > RGB) ? SAB : RGB)  // store port address bits (SW_SEQ_PORT_BITS)
+  parameter integer PB = 1 + ((SAB > RGB) ? SAB : RGB),  // store port address bits (SW_SEQ_PORT_BITS)
+  parameter integer CWB = $clog2(`SW_CPU_RAM_BYTES / 4)   // CPU RAM word address bits
 ) (
   input  wire            clk,
   input  wire            rst,
@@ -81,7 +82,14 @@ module sw_seq #(
   output wire [15:0]     x_hp_rdata,
   // external sample-ring read (idle only): word st_addr[RGB-1:0], on x_rg_q the clock after x_rg_re
   input  wire            x_rg_re,
-  output wire [15:0]     x_rg_q
+  output wire [15:0]     x_rg_q,
+  // the board CPU's RAM in the engine's banks (sw_junction.v c_*: served when the engine leaves it be)
+  input  wire            c_req,
+  input  wire [3:0]      c_wstrb,
+  input  wire [CWB-1:0]  c_word,
+  input  wire [31:0]     c_wdata,
+  output wire            c_gnt,
+  output wire [31:0]     c_rdata
 );
   localparam integer RB = `SW_AROW_BITS;
   localparam integer NB = `SW_NEURON_BITS;
@@ -211,7 +219,8 @@ module sw_seq #(
     .hp_rd(x_hp_rd | (cp_issue && cp_src_e)),
     .hp_rvalid(e_hp_rvalid), .hp_rdata(e_hp_rdata),
     .ff_valid(e_ff_valid), .ff_data(e_ff_data), .sv(e_sv),
-    .sp_re(rg_re || (idle && x_rg_re)), .sp_we(sp_w), .sp_row(sp_row), .sp_bank(sp_bank), .w_q(e_wq));
+    .sp_re(rg_re || (idle && x_rg_re)), .sp_we(sp_w), .sp_row(sp_row), .sp_bank(sp_bank), .w_q(e_wq),
+    .c_req(c_req), .c_wstrb(c_wstrb), .c_word(c_word), .c_wdata(c_wdata), .c_gnt(c_gnt), .c_rdata(c_rdata));
   assign x_hp_rvalid = e_hp_rvalid;
   assign x_hp_rdata = e_hp_rdata;
 

@@ -16,6 +16,14 @@ module sw_top #(
   output wire uart_tx,   // pin 9 (FT2232H RXD)
   output wire led_r_n,   // pin 11: busy (a request runs, a response is sent, or the sequencer works)
   output wire led_g_n    // pin 37: PLL locked
+`ifdef SW_CPU_PORT
+  ,
+  // the SPI flash behind the bitstream, which also holds the firmware image (sw_boot.v)
+  output wire flash_cs_n,
+  output wire flash_sck,
+  output wire flash_mosi,
+  input  wire flash_miso
+`endif
 );
   localparam integer SAB = `SW_SEQ_ADDR_BITS;
   localparam integer PB = `SW_SEQ_PORT_BITS;
@@ -63,6 +71,12 @@ module sw_top #(
   wire [15:0] rg_q;
   wire [15:0] pred;
   wire proto_busy;
+  // the firmware RAM's port into the engine's SPRAM banks (the soft-CPU control plane only)
+  localparam integer CWB = $clog2(`SW_CPU_RAM_BYTES / 4);
+  wire c_req, c_gnt;
+  wire [3:0] c_wstrb;
+  wire [CWB-1:0] c_word;
+  wire [31:0] c_wdata, c_rdata;
 `ifdef SW_CPU_PORT
   // the control plane as firmware on a soft CPU (sw_ctrl.v, sw_cpu.v; bitstreams-src/firmware/board)
   sw_ctrl #(.UART_DIV(UART_DIV)) u_ctrl (
@@ -72,11 +86,14 @@ module sw_top #(
     .seq_busy(busy), .seq_ready(ready),
     .hp_sel(hp_sel), .hp_start(hp_start), .hp_rd(hp_rd), .hp_rvalid(hp_rvalid), .hp_rdata(hp_rdata),
     .hp_wr(hp_wr), .rg_re(rg_re), .rg_q(rg_q),
-    .seq_correct(correct), .seq_jcycles(jcycles), .seq_clocks(clocks), .seq_pred_valid(pred_valid), .seq_pred(pred));
+    .seq_correct(correct), .seq_jcycles(jcycles), .seq_clocks(clocks), .seq_pred_valid(pred_valid), .seq_pred(pred),
+    .c_req(c_req), .c_wstrb(c_wstrb), .c_word(c_word), .c_wdata(c_wdata), .c_gnt(c_gnt), .c_rdata(c_rdata),
+    .flash_cs_n(flash_cs_n), .flash_sck(flash_sck), .flash_mosi(flash_mosi), .flash_miso(flash_miso));
 `elsif SW_BRINGUP_PORT
   // transitional: the bring-up byte-command port instead of the protocol (see sw_bringup.v)
   assign proto_busy = 1'b0;
   assign rg_re = 1'b0;
+  assign {c_req, c_wstrb, c_word, c_wdata} = 0;
   sw_bringup #(.SAB(PB)) u_bringup (
     .clk(clk), .rst(rst), .rx_valid(rx_valid), .rx_data(rx_data),
     .tx_start(tx_start), .tx_data(tx_data), .tx_busy(tx_busy),
@@ -84,6 +101,7 @@ module sw_top #(
     .busy(busy), .ready(ready), .correct(correct), .jcycles(jcycles), .clocks(clocks),
     .hp_sel(hp_sel), .hp_start(hp_start), .hp_wr(hp_wr), .hp_rd(hp_rd), .hp_rvalid(hp_rvalid), .hp_rdata(hp_rdata));
 `else
+  assign {c_req, c_wstrb, c_word, c_wdata} = 0;
   sw_proto u_proto (
     .clk(clk), .rst(rst), .rx_valid(rx_valid), .rx_data(rx_data),
     .tx_start(tx_start), .tx_data(tx_data), .tx_busy(tx_busy), .busy(proto_busy),
@@ -98,7 +116,8 @@ module sw_top #(
     .cmd_valid(cmd_valid), .cmd(cmd), .cmd_n(cmd_n), .busy(busy), .ready(ready), .hold(1'b0), .resume(1'b0),
     .cycle_done(cycle_done), .paused(paused), .correct(correct), .pred_valid(pred_valid), .pred(pred), .jcycles(jcycles), .clocks(clocks),
     .x_hp_sel(hp_sel), .x_hp_start(hp_start), .x_hp_wr(hp_wr), .x_hp_wdata(st_wdata), .x_hp_rd(hp_rd),
-    .x_hp_rvalid(hp_rvalid), .x_hp_rdata(hp_rdata), .x_rg_re(rg_re), .x_rg_q(rg_q));
+    .x_hp_rvalid(hp_rvalid), .x_hp_rdata(hp_rdata), .x_rg_re(rg_re), .x_rg_q(rg_q),
+    .c_req(c_req), .c_wstrb(c_wstrb), .c_word(c_word), .c_wdata(c_wdata), .c_gnt(c_gnt), .c_rdata(c_rdata));
 
   assign led_r_n = !(busy || proto_busy);
   assign led_g_n = !locked;

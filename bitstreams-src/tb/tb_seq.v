@@ -57,7 +57,8 @@ module tb_seq;
     .cycle_done(cycle_done), .paused(paused), .correct(correct), .jcycles(jcycles), .clocks(clocks),
     .pred_valid(pred_valid), .pred(pred),
     .x_hp_sel(hp_sel), .x_hp_start(hp_start), .x_hp_wr(hp_wr), .x_hp_wdata(hp_wdata), .x_hp_rd(hp_rd),
-    .x_hp_rvalid(hp_rvalid), .x_hp_rdata(hp_rdata), .x_rg_re(1'b0), .x_rg_q());
+    .x_hp_rvalid(hp_rvalid), .x_hp_rdata(hp_rdata), .x_rg_re(1'b0), .x_rg_q(),
+    .c_req(1'b0), .c_wstrb(4'd0), .c_word('0), .c_wdata(32'd0), .c_gnt(), .c_rdata());
 
   integer fd, op, n, i, v, r, a1, a2, cyc;
   reg signed [15:0] got;

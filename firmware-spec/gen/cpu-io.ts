@@ -8,9 +8,14 @@
  * in the top 256 bytes, so the firmware reaches them x0-relative (`lw a0, -256(zero)`: the core
  * truncates addresses to its width).
  */
+import { UP5K_CPU_RAM_BYTES, UP5K_CPU_ROW_BASE } from '../capability.ts';
+
 export const CPU_ADDR_BITS = 16;
-/** the firmware's RAM: code, data, the frame buffer and the stack (EBR) */
-export const CPU_RAM_BYTES = 12288;
+/** the firmware's RAM: code, data, the frame buffer and the stack, in SPRAM rows of the engine's weight
+ *  banks (capability.ts UP5K_BUILD.cpuRowsPerLane) */
+export const CPU_RAM_BYTES = UP5K_CPU_RAM_BYTES;
+/** the RAM's first row in every lane's bank; CPU word w (byte address 4w) is row CPU_ROW_BASE + w */
+export const CPU_ROW_BASE = UP5K_CPU_ROW_BASE;
 export const CPU_IO_BASE = 2 ** CPU_ADDR_BITS - 256;
 
 /** I/O registers: byte offset from CPU_IO_BASE, and what a read / a write does. */
@@ -55,7 +60,8 @@ export const CPU_IO = {
 export function cpuIoDefines(): Array<[string, number, string?]> {
   const out: Array<[string, number, string?]> = [
     ['SW_CPU_ADDR_BITS', CPU_ADDR_BITS, 'sw_cpu address space: 2^bits bytes'],
-    ['SW_CPU_RAM_BYTES', CPU_RAM_BYTES, 'firmware RAM (EBR) from address 0'],
+    ['SW_CPU_RAM_BYTES', CPU_RAM_BYTES, 'firmware RAM (SPRAM) from address 0'],
+    ['SW_CPU_ROW_BASE', CPU_ROW_BASE, 'its first row in every lane bank: word w is row base + w, lane 0 bits 15:0'],
     ['SW_CPU_IO_BASE', CPU_IO_BASE, 'I/O registers: the top 256 bytes'],
   ];
   for (const [k, v] of Object.entries(CPU_IO)) out.push([`SW_IO_${k}`, v]);

@@ -29,9 +29,12 @@ describe('up5k build vs the up5k capability', () => {
     expect(cap.timing).toBe('shared-engine');
     expect(cap.maxLanes).toBe(def('SW_LANES') * cap.maxJunctions);
     expect(def('SW_WEIGHT_WORDS')).toBe(cap.weightWords);
-    // every lane's bank: weight rows below the sample ring's rows
+    // every lane's bank: weight rows, then the firmware RAM's rows (one 32-bit word across the two
+    // lanes' 16-bit words), then the sample ring's rows
     expect(def('SW_LANES') * def('SW_WEIGHT_ROWS')).toBe(cap.weightWords);
-    expect(def('SW_RING_ROW_BASE')).toBe(def('SW_WEIGHT_ROWS'));
+    expect(def('SW_CPU_ROW_BASE')).toBe(def('SW_WEIGHT_ROWS'));
+    expect(def('SW_CPU_ROW_BASE') % 2).toBe(0);
+    expect(def('SW_RING_ROW_BASE') - def('SW_CPU_ROW_BASE')).toBe(def('SW_CPU_RAM_BYTES') / 4);
     expect(def('SW_LANES') * (def('SW_WROWS') - def('SW_RING_ROW_BASE'))).toBe(def('SW_RING_WORDS'));
     // the sample ring: two input bytes per 16-bit word
     expect(2 * def('SW_RING_WORDS')).toBe(cap.sampleBufferBytes);
@@ -64,9 +67,9 @@ describe('up5k build vs the up5k capability', () => {
     const nl = JSON.parse(readFileSync(netlistPath, 'utf8')) as { modules: Record<string, { cells: Record<string, { type: string; parameters: Record<string, string> }> }> };
     const cells = Object.values(nl.modules.sw_top.cells);
     const count = (t: string) => cells.filter((c) => c.type === t).length;
-    // every lane's bank is two SPRAMs of 16K x 16 (even and odd rows): the weight rows, then the
-    // sample ring's rows (two input bytes per word)
-    expect(count('SB_SPRAM256KA') * 16 * 1024).toBe(cap.weightWords + cap.sampleBufferBytes / 2);
+    // every lane's bank is two SPRAMs of 16K x 16 (even and odd rows): the weight rows, the firmware
+    // RAM's rows, then the sample ring's rows (two input bytes per word)
+    expect(count('SB_SPRAM256KA') * 16 * 1024).toBe(cap.weightWords + def('SW_CPU_RAM_BYTES') / 2 + cap.sampleBufferBytes / 2);
     expect(count('SB_SPRAM256KA')).toBe(2 * cap.maxLanesPerJunction);
     // three multipliers per lane (FF a*w, BP w*d, UP d*a), the sequencer's sample record address
     // (head + x * record bytes, sw_seq.v), and with the protocol endpoint the executor's (CONFIGURE's

@@ -4,7 +4,7 @@
  * shared-engine timing model's cycles and clocks.
  */
 import { describe, expect, it } from 'vitest';
-import { capabilityFor, PROFILES, UP5K_BUILD } from '../../firmware-spec/capability.ts';
+import { capabilityFor, PROFILES, UP5K_BUILD, UP5K_CPU_RAM_BYTES } from '../../firmware-spec/capability.ts';
 import { specHash } from '../../firmware-spec/hash.ts';
 import { trainCycles } from '../../firmware-spec/schedule.ts';
 import { maxChunk, sampleRecordBytes, storeLayout } from '../../firmware-spec/store.ts';
@@ -18,9 +18,10 @@ import { train } from '../../host/train/trainer.ts';
 const up5k = capabilityFor('up5k', specHash());
 
 describe('the up5k memory map', () => {
-  it('is derived from the build: SPRAM banks split into weights and the sample ring, the store past its globals', () => {
-    expect(PROFILES.up5k.weightWords + PROFILES.up5k.sampleBufferBytes / 2).toBe(UP5K_BUILD.sprams * UP5K_BUILD.spramWords);
-    expect(PROFILES.up5k.weightWords).toBe(49_152);
+  it('is derived from the build: SPRAM banks split into weights, the firmware RAM and the sample ring, the store past its globals', () => {
+    expect(PROFILES.up5k.weightWords + UP5K_CPU_RAM_BYTES / 2 + PROFILES.up5k.sampleBufferBytes / 2).toBe(UP5K_BUILD.sprams * UP5K_BUILD.spramWords);
+    expect(PROFILES.up5k.weightWords).toBe(40_960);
+    expect(UP5K_CPU_RAM_BYTES).toBe(16_384);
     expect(PROFILES.up5k.sampleBufferBytes).toBe(32_768);
     expect(PROFILES.up5k.activationWords).toBe(992);
   });
@@ -43,7 +44,7 @@ describe('the up5k memory map', () => {
     const tooBig = () => plan({ ...loadPreset('mnist-sparse-38'), chunk: 21 }, up5k);
     expect(tooBig).toThrow(ConfigError);
     expect(tooBig).toThrow(/two chunks of 21 samples need 32970 bytes/);
-    expect(() => plan(loadPreset('mnist-fc'), up5k)).toThrow(/the weights need 88928 words; the device holds 49152/);
+    expect(() => plan(loadPreset('mnist-fc'), up5k)).toThrow(/the weights need 88928 words; the device holds 40960/);
   });
 
   it('the emulated up5k refuses a 42nd buffered MNIST sample (785 bytes each) and takes 41', () => {
