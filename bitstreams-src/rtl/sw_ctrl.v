@@ -2,21 +2,23 @@
 `include "spec.vh"
 // The control plane on a soft CPU: sw_cpu running the board's firmware (bitstreams-src/firmware/board),
 // which speaks the host protocol and drives the sequencer. In place of sw_proto + sw_exec + sw_samples
-// in a build with SW_CPU_PORT defined (sw_top.v). Hardware is kept for what runs at line rate:
+// in a build with SW_CPU_PORT defined (sw_top.v). The firmware's RAM is 16 KB of the engine's SPRAM
+// (sw_junction.v c_*: the engine first, the core when it leaves a half free), loaded at reset from the
+// SPI flash by sw_boot while the core waits. Hardware is kept for what runs at line rate:
 //   - receive: SLIP decode and the CRC-32 register (sw_crc32) in front of a FIFO of decoded bytes and
-//     frame boundaries (one EBR, 256 entries), so the firmware reads a frame's bytes, not the line's,
-//     and learns at the boundary whether the CRC held;
+//     frame boundaries (EBR), so the firmware reads a frame's bytes, not the line's, and learns at the
+//     boundary whether the CRC held;
 //   - transmit: a one-byte holding register in front of SLIP encoding and the CRC-32 register, which
 //     appends the CRC and END when the firmware ends a frame.
 // Everything else (header, sequence rules, replay cache, every request) is firmware. The I/O registers
 // and the address map are generated from firmware-spec/gen/cpu-io.ts (SW_IO_*, SW_CPU_*).
 module sw_ctrl #(
   parameter integer UART_DIV = `SW_UART_DIV,
-  // receive FIFO entries: 2^RXB (2,048: 8 EBR as 256 x 16). It holds what arrives while the firmware
-  // works on the frame before; a frame that does not fit is dropped (the host resends it). Measured
-  // on mnist-sparse-38, 300 samples, in co-simulation: with 256 entries (one EBR, a third of a bulk
-  // frame) the run took 593 s and 1.31e9 clocks (drops and resends); with 2,048 entries, 110 s and
-  // 3.0e8 clocks (the RTL endpoint: 89 s, 2.2e8). On the board this buffer belongs in SPRAM.
+  // receive FIFO entries: 2^RXB (2,048: 5 EBR as 2048 x 2). It holds what arrives while the firmware
+  // works on the frame before or waits on a TRAIN; a frame that does not fit is dropped (the host
+  // resends it). Measured on mnist-sparse-38, 300 samples, in co-simulation (firmware RAM in EBR then):
+  // with 256 entries (a third of a bulk frame) the run took 593 s and 1.31e9 clocks (drops and
+  // resends); with 2,048 entries, 110 s and 3.0e8 clocks (the RTL endpoint: 89 s, 2.2e8).
   parameter integer RXB = 11,
   parameter integer CWB = $clog2(`SW_CPU_RAM_BYTES / 4)   // RAM word address bits
 ) (
@@ -106,7 +108,10 @@ module sw_ctrl #(
   wire rx_crc_busy;
   wire [31:0] rx_crc;
   sw_crc32 u_rx_crc (.clk(clk), .init(rst || is_end), .start(d_valid), .data(d), .busy(rx_crc_busy), .crc(rx_crc));
-  reg [8:0] fifo [0:(1 << RXB)-1];
+  // two memories, so that yosys maps them as 2048 x 2 EBRs (4 for the bytes, 1 for the flag) instead of
+  // 8 of 256 x 16 for one 9-bit memory
+  reg [7:0] fifo_d [0:(1 << RXB)-1];
+  reg fifo_e [0:(1 << RXB)-1];
   reg [RXB-1:0] f_wp, f_rp, f_wp1;
   // empty against the write pointer of a clock ago: an entry is readable (f_q) the clock after its write
   wire f_empty = f_wp1 == f_rp;
@@ -116,8 +121,11 @@ module sw_ctrl #(
   reg [8:0] f_q;
   wire rx_pop = io_rd && io_at == `SW_IO_RX && !f_empty;
   always @(posedge clk) begin
-    if (f_we) fifo[f_wp] <= f_wd;
-    f_q <= fifo[f_rp];
+    if (f_we) begin
+      fifo_d[f_wp] <= f_wd[7:0];
+      fifo_e[f_wp] <= f_wd[8];
+    end
+    f_q <= {fifo_e[f_rp], fifo_d[f_rp]};
     f_wp1 <= f_wp;
     if (rst) begin
       f_wp <= 0;

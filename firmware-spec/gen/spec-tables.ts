@@ -1,5 +1,5 @@
 import { SIGMOID_LUT_IN_FRAC, SIGMOID_LUT_OUT_FRAC, SIGMOID_LUT_SIZE } from '../activation.ts';
-import { PROFILES, SAMPLE_ENCODINGS } from '../capability.ts';
+import { PROFILES, SAMPLE_ENCODINGS, UP5K_BANK_ROWS, UP5K_BUILD, UP5K_CPU_RAM_BYTES, UP5K_CPU_ROW_BASE, UP5K_RING_WORDS, UP5K_WEIGHT_ROWS } from '../capability.ts';
 import { DEVICE_ERRORS } from '../errors.ts';
 import { accumulatorBits, DEFAULT_FORMATS, FORMAT_BOUNDS, INPUT_FORMAT, MAX_FAN_LOG2 } from '../formats.ts';
 import { ESSOP, lfsrStepsPerUpdate, UPDATE_MODES } from '../essop.ts';
@@ -147,6 +147,21 @@ function profilesTable(): string {
   );
 }
 
+/** The up5k build's SPRAM: which rows of every lane's bank hold what (capability.ts UP5K_BUILD). */
+function up5kSpramTable(): string {
+  const n = (v: number) => v.toLocaleString('en-US');
+  const rows = (a: number, b: number) => `${n(a)} .. ${n(b - 1)}`;
+  const ringBase = UP5K_BANK_ROWS - UP5K_BUILD.ringRowsPerLane;
+  return table(
+    ['rows of every lane\'s bank', 'holds', 'size'],
+    [
+      [rows(0, UP5K_WEIGHT_ROWS), 'weights (`weightWords`): weight k of a junction in lane k mod z', `${n(PROFILES.up5k.weightWords)} words`],
+      [rows(UP5K_CPU_ROW_BASE, ringBase), 'the board firmware\'s RAM (code, data, stack): one 32-bit word per row, lane 0 its low half; loaded from the SPI flash at reset', `${n(UP5K_CPU_RAM_BYTES)} bytes`],
+      [rows(ringBase, UP5K_BANK_ROWS), 'the sample ring (`sampleBufferBytes`): two input bytes per word, ring word w in lane w mod lanes', `${n(UP5K_RING_WORDS)} words`],
+    ],
+  );
+}
+
 function errorsTable(protocol?: Record<string, unknown>): string {
   const rows: Array<Array<string | number>> = Object.entries(DEVICE_ERRORS).map(([k, v]) => [v, `\`${k}\``, 'device (errors.ts)']);
   const link = protocol?.LINK_ERRORS as Record<string, number> | undefined;
@@ -290,6 +305,7 @@ export function specTables(opt: OptionalSpecParts): Record<string, string> {
     sigmoid: sigmoidTable(),
     schedule: scheduleTable(),
     profiles: profilesTable(),
+    'up5k-spram': up5kSpramTable(),
     errors: errorsTable(opt.protocol),
     opcodes: opcodesTable(opt.protocol),
     encodings: encodingsTable(),
