@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UP5K_BUILD } from '../../firmware-spec/capability.ts';
 import { FLASH_BOOT_BYTES, FLASH_SCK_HALF_CLOCKS, flashReleaseClocks } from '../../firmware-spec/gen/flash-boot.ts';
-import { hexWords } from '../../bitstreams-src/firmware/build.ts';
+import { buildFirmware, FIRMWARES, hexWords } from '../../bitstreams-src/firmware/build.ts';
 import { generatedFiles } from '../../bitstreams-src/sources.ts';
 import { RTL_DIR, simulatorMissing, TB_DIR } from './harness.ts';
 
@@ -22,6 +22,8 @@ const missing = simulatorMissing();
 if (missing && process.env.CI) throw new Error(`the boot test needs ${missing} in CI`);
 const verilatorMissing = spawnSync('verilator', ['--version'], { timeout: 30_000 }).status === 0 ? undefined : 'verilator is not installed';
 if (verilatorMissing && process.env.CI) throw new Error(`the boot test needs ${verilatorMissing} in CI`);
+const gccMissing = spawnSync('riscv64-unknown-elf-gcc', ['--version'], { timeout: 10_000 }).error ? 'riscv64-unknown-elf-gcc is not installed' : undefined;
+if (gccMissing && process.env.CI) throw new Error(`the boot test needs ${gccMissing} in CI`);
 const SIM_MS = 300_000;
 const WORDS = FLASH_BOOT_BYTES / 4;
 const SOURCES = [join(RTL_DIR, 'sw_boot.v'), join(TB_DIR, 'sim_spi_flash.v'), join(TB_DIR, 'tb_boot.v')];
@@ -67,13 +69,13 @@ describe.skipIf(missing !== undefined)(`sw_boot copies the firmware image out of
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  const boot = (sim: string[], args: string[], flashHex = join(dir, 'flash.hex')): BootRun => {
+  const boot = (sim: string[], args: string[], flashHex = join(dir, 'flash.hex'), want = image): BootRun => {
     const out = join(dir, `got-${args.join('').replace(/\W/g, '')}.hex`);
     const r = spawnSync(sim[0], [...sim.slice(1), `+flash_hex=${flashHex}`, `+out=${out}`, ...args], { cwd: dir, encoding: 'utf8', timeout: SIM_MS, killSignal: 'SIGKILL' });
     const output = `${r.stdout ?? ''}${r.stderr ?? ''}`;
     const m = /^CLOCKS (\d+)$/m.exec(output);
     const pass = new RegExp(`^PASS ${WORDS} words$`, 'm').test(output) && !/^FAIL/m.test(output);
-    return { clocks: m ? Number(m[1]) : NaN, pass, output, bad: m ? mismatches(readFileSync(out, 'utf8'), image) : [-1] };
+    return { clocks: m ? Number(m[1]) : NaN, pass, output, bad: m ? mismatches(readFileSync(out, 'utf8'), want) : [-1] };
   };
   const vvp = () => ['vvp', '-n', join(dir, 'boot.vvp')];
   /**
@@ -111,6 +113,16 @@ describe.skipIf(missing !== undefined)(`sw_boot copies the firmware image out of
     writeFileSync(hex, hexWords(bad, bad.length));
     const r = boot(vvp(), [], hex);
     expect(r.bad).toEqual([1234]);
+  });
+
+  it.skipIf(gccMissing !== undefined)('boots the board firmware\'s flash image (firmware.bin: the hex\'s words little-endian)', async () => {
+    const img = await buildFirmware(FIRMWARES.board);
+    const bin = new Uint8Array(readFileSync(img.bin));
+    expect(bin.length).toBe(FLASH_BOOT_BYTES);
+    expect(hexWords(bin, bin.length)).toBe(readFileSync(img.hex, 'utf8'));
+    const r = boot(vvp(), ['+stall=10', '+seed=5'], img.hex, bin);
+    expect(r.output).toMatch(/^PASS/m);
+    expect(r.bad).toEqual([]);
   });
 
   describe.skipIf(verilatorMissing !== undefined)('under Verilator', () => {
