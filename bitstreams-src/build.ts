@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { runYosys } from '@yowasp/yosys';
 import { runIcepack, runNextpnrIce40 } from '@yowasp/nextpnr-ice40';
 import { PROFILES } from '../firmware-spec/capability.ts';
+import { FLASH_BOOT_OFFSET } from '../firmware-spec/gen/flash-boot.ts';
 import { rtlTree } from './sources.ts';
 
 type Tree = { [name: string]: Tree | string | Uint8Array };
@@ -151,6 +152,8 @@ export async function buildBitstream(opts: BuildOptions = {}): Promise<BuildResu
   const packed = (await runIcepack(['top.asc', 'top.bin'], { 'top.asc': asc })) as Tree;
   const bin = packed['top.bin'];
   if (!(bin instanceof Uint8Array)) throw new Error('icepack wrote no top.bin');
+  // the firmware image lies behind the bitstream in the flash (firmware-spec/gen/flash-boot.ts)
+  if (bin.length > FLASH_BOOT_OFFSET) throw new Error(`the bitstream (${bin.length} bytes) would overlap the firmware image at flash offset ${FLASH_BOOT_OFFSET}`);
   const bitstream = join(outDir, 'seedwire-up5k.bin');
   writeFileSync(bitstream, bin);
 

@@ -1,6 +1,9 @@
 /**
  * The co-simulation model: Verilator (Debian `verilator`) compiles the top level (bitstreams-src/rtl/*.v
- * with the generated spec.vh) and the pty harness (harness.cpp) into one executable.
+ * with the generated spec.vh) and the pty harness (harness.cpp) into one executable. The soft-CPU build
+ * (`cpu`) has cosim_top.v as its top instead: sw_top with the SPI flash model (tb/sim_spi_flash.v)
+ * that holds the firmware image its boot loader copies at reset (the model's class keeps the name
+ * Vsw_top, so the harness is the same).
  *
  * Built once per distinct input: the cache key is a sha256 over the RTL sources, the generated files,
  * the harness, the UART divisor and `verilator --version`; the executable lives under
@@ -24,6 +27,9 @@ const HERE = dirname(fileURLToPath(import.meta.url));
 const SRC = join(HERE, '..');
 const REPO = join(SRC, '..');
 const HARNESS = join(HERE, 'harness.cpp');
+/** the soft-CPU build's top and the flash model it adds (simulation only, not in rtlSources) */
+const CPU_TOP = join(HERE, 'cosim_top.v');
+const FLASH_MODEL = join(SRC, 'tb', 'sim_spi_flash.v');
 export const COSIM_BUILD_DIR = join(SRC, 'build', 'cosim');
 const EXE = 'sw_cosim';
 /** a model build takes about a minute on 2 cores; this bounds a stuck compiler */
@@ -83,7 +89,8 @@ export async function buildCosim(div: number, log: (line: string) => void = () =
   const version = await verilatorVersion();
   const firmware = opts.cpu ? await buildFirmware(FIRMWARES.board) : undefined;
   if (firmware) log(`firmware ${firmware.key}: ${firmware.text} bytes of code and constants, ${firmware.data + firmware.bss} of data, in ${firmware.ramBytes} bytes of RAM`);
-  const inputs = [...rtlSources(), join(REPO, SPEC_VH_PATH), join(REPO, SIGMOID_HEX_PATH), join(REPO, IDENT_ROM_PATH), HARNESS, join(HERE, 'build.ts'), ...(firmware ? [firmware.hex] : [])];
+  const sources = [...rtlSources(), ...(firmware ? [CPU_TOP, FLASH_MODEL] : [])];
+  const inputs = [...sources, join(REPO, SPEC_VH_PATH), join(REPO, SIGMOID_HEX_PATH), join(REPO, IDENT_ROM_PATH), HARNESS, join(HERE, 'build.ts'), ...(firmware ? [firmware.hex] : [])];
   const h = createHash('sha256');
   h.update(`${version}\0div=${div}\0cpu=${opts.cpu ? 1 : 0}\0`);
   for (const f of inputs) h.update(`${f.slice(REPO.length)}\0`).update(readFileSync(f)).update('\0');
@@ -100,13 +107,13 @@ export async function buildCosim(div: number, log: (line: string) => void = () =
     '--cc', '--exe', '--build',
     '-O3', '--x-assign', 'fast', '--x-initial', 'fast', '--noassert',
     '-Wno-fatal', '-Wno-lint', '-Wno-style', '-Wno-WIDTH', '-Wno-MULTIDRIVEN', '-Wno-UNOPTFLAT',
-    '--top-module', 'sw_top',
+    ...(firmware ? ['--top-module', 'cosim_top', '--prefix', 'Vsw_top'] : ['--top-module', 'sw_top']),
     `-GUART_DIV=${div}`,
     ...(firmware ? ['-DSW_CPU_PORT'] : []),
     `-I${join(REPO, dirname(SPEC_VH_PATH))}`, `-I${RTL_DIR}`,
     '-CFLAGS', '-O2', '-MAKEFLAGS', '-j2',
     '--Mdir', join(tmp, 'obj'), '-o', join(tmp, EXE),
-    HARNESS, ...rtlSources(),
+    HARNESS, ...sources,
   ];
   try {
     await run('verilator', args, { cwd: tmp, timeout: BUILD_TIMEOUT_MS, maxBuffer: 64 * 1024 * 1024 });
@@ -118,7 +125,8 @@ export async function buildCosim(div: number, log: (line: string) => void = () =
   }
   // the sigmoid table is read at start-up ($readmemh) from the working directory
   copyFileSync(join(REPO, SIGMOID_HEX_PATH), join(tmp, 'sigmoid_lut.hex'));
-  // and the firmware image (sw_ctrl.v's RAM: SW_FIRMWARE_HEX, "firmware.hex")
+  // and the firmware image: the flash model's contents (sim_spi_flash.v HEX "firmware.hex", read at the
+  // image's offset), as it was the initial RAM of sw_ctrl.v (SW_FIRMWARE_HEX) before the boot loader
   if (firmware) copyFileSync(firmware.hex, join(tmp, 'firmware.hex'));
   rmSync(join(tmp, 'obj'), { recursive: true, force: true });
   try {

@@ -1,4 +1,6 @@
 // Co-simulation harness: the Verilator model of sw_top (the whole board's logic) behind a pseudo-terminal.
+// (In the soft-CPU build the model is cosim_top.v, sw_top with the SPI flash model, built under the same
+// class name Vsw_top with the same pins.)
 //
 // The model is clocked cycle by cycle at the device clock. Host bytes read from the pty are buffered and
 // shifted into uart_rx bit by bit (8N1, LSB first) at the UART's bit period in device clocks, so they

@@ -2,14 +2,17 @@
  * Firmware images for sw_cpu (rtl/sw_cpu.v, RV32I): C compiled with Debian's bare-metal RISC-V GCC
  * (`gcc-riscv64-unknown-elf`, rv32i/ilp32 multilib), linked at address 0 by firmware/link.ld behind
  * firmware/start.S, and written as a $readmemh file of 32-bit words (one per line) that fills a RAM of
- * `ramBytes` (the RAM's initial contents: there is no loader).
+ * `ramBytes` (the simulations' initial RAM and the flash model's contents), and as the same bytes in a
+ * flat file (`firmware.bin`, ramBytes long) for the board's SPI flash, where the boot loader
+ * (rtl/sw_boot.v) copies it from at reset: `iceprog -o <SW_FLASH_BOOT_OFFSET> firmware.bin`.
  *
  * Built once per distinct input: the cache key is a sha256 over the sources, start.S, link.ld, the flags,
  * the RAM size and `gcc --version`; the image lives under bitstreams-src/build/firmware/<key>/
  * (git-ignored), written to a temporary directory first and renamed into place.
  *
  * Run directly (`npx tsx bitstreams-src/firmware/build.ts [name]`) it builds the named image (default:
- * the board's firmware) and prints its sizes as JSON.
+ * the board's firmware) and prints its sizes and paths as JSON, with the flash offset the boot loader
+ * reads the image from (`flashOffset`, bytes).
  */
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -18,6 +21,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { CPU_RAM_BYTES } from '../../firmware-spec/gen/cpu-io.ts';
+import { FLASH_BOOT_OFFSET } from '../../firmware-spec/gen/flash-boot.ts';
 
 const run = promisify(execFile);
 /** spec.h (npm run gen) */
@@ -46,6 +50,8 @@ export class FirmwareError extends Error {
 export interface FirmwareImage {
   /** the $readmemh file: ramBytes / 4 lines of 8 hex digits */
   hex: string;
+  /** the flash image: the same ramBytes bytes, word i's bits 7:0 at byte 4i (flashImage) */
+  bin: string;
   elf: string;
   key: string;
   built: boolean;
@@ -90,7 +96,8 @@ export async function buildFirmware(spec: FirmwareSpec): Promise<FirmwareImage> 
   const dir = join(FIRMWARE_BUILD_DIR, key);
   const hex = join(dir, 'firmware.hex');
   const elf = join(dir, 'firmware.elf');
-  if (existsSync(hex)) return { ...(JSON.parse(readFileSync(join(dir, 'size.json'), 'utf8')) as Omit<FirmwareImage, 'hex' | 'elf' | 'built'>), hex, elf, built: false };
+  const binPath = join(dir, 'firmware.bin');
+  if (existsSync(hex)) return { ...(JSON.parse(readFileSync(join(dir, 'size.json'), 'utf8')) as Omit<FirmwareImage, 'hex' | 'bin' | 'elf' | 'built'>), hex, bin: binPath, elf, built: false };
 
   mkdirSync(FIRMWARE_BUILD_DIR, { recursive: true });
   const tmp = mkdtempSync(join(FIRMWARE_BUILD_DIR, `.build-${key}-`));
@@ -112,14 +119,14 @@ export async function buildFirmware(spec: FirmwareSpec): Promise<FirmwareImage> 
     const bin = readFileSync(join(tmp, 'firmware.bin'));
     if (bin.length + bss > spec.ramBytes) throw new FirmwareError('too_big', `firmware ${spec.name}: ${bin.length} bytes of image + ${bss} of bss exceed the ${spec.ramBytes}-byte RAM`);
     writeFileSync(join(tmp, 'firmware.hex'), hexWords(bin, spec.ramBytes));
+    writeFileSync(join(tmp, 'firmware.bin'), flashImage(bin, spec.ramBytes)); // replaces objcopy's unpadded image
     writeFileSync(join(tmp, 'size.json'), `${JSON.stringify({ key, text, data, bss, ramBytes: spec.ramBytes })}\n`);
-    rmSync(join(tmp, 'firmware.bin'));
     try {
       renameSync(tmp, dir);
     } catch {
       rmSync(tmp, { recursive: true, force: true }); // another build finished first: use its copy
     }
-    return { key, text, data, bss, ramBytes: spec.ramBytes, hex, elf, built: true };
+    return { key, text, data, bss, ramBytes: spec.ramBytes, hex, bin: binPath, elf, built: true };
   } catch (e) {
     rmSync(tmp, { recursive: true, force: true });
     throw e;
@@ -152,6 +159,17 @@ export function hexWords(bin: Uint8Array, ramBytes: number): string {
   return `${lines.join('\n')}\n`;
 }
 
+/**
+ * The flash image (firmware.bin): the RAM's bytes in address order, zero-padded to ramBytes, which
+ * is the hex's words little-endian (sw_boot.v puts flash byte 4i + k into bits 8k+7..8k of word i).
+ */
+export function flashImage(bin: Uint8Array, ramBytes: number): Uint8Array {
+  if (bin.length > ramBytes) throw new FirmwareError('too_big', `an image of ${bin.length} bytes does not fit a ${ramBytes}-byte RAM`);
+  const out = new Uint8Array(ramBytes);
+  out.set(bin);
+  return out;
+}
+
 /** The images this repository builds, by name. */
 export const FIRMWARES: Record<string, FirmwareSpec> = {
   /** the core's self-test (test/rtl/cpu.test.ts: tb_cpu.v prints what it prints on the host) */
@@ -168,5 +186,5 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
     process.exit(2);
   }
   const img = await buildFirmware(spec);
-  process.stdout.write(`${JSON.stringify(img)}\n`);
+  process.stdout.write(`${JSON.stringify({ ...img, flashOffset: FLASH_BOOT_OFFSET })}\n`);
 }

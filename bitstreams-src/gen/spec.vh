@@ -207,5 +207,11 @@
 `define SW_IO_LED 36
 `define SW_IO_ST_ADDR 40
 `define SW_IO_STB 44
+`define SW_FLASH_BOOT_OFFSET 24'h100000 // flash byte offset of the firmware image (iceprog -o)
+`define SW_FLASH_BOOT_BYTES 12288 // bytes of the image: the whole firmware RAM, little-endian words
+`define SW_FLASH_CMD_RELEASE 8'hab // W25Q128JV release from power-down
+`define SW_FLASH_CMD_READ 8'h03 // W25Q128JV read data, 24-bit address
+`define SW_FLASH_RELEASE_CLOCKS 72 // CS high after RELEASE: tRES1 3000 ns at SW_CLOCK_HZ, rounded up
+`define SW_FLASH_SCK_HALF 1 // clocks per SCK half period (SCK = SW_CLOCK_HZ / 2 / this)
 
 `endif

@@ -44,6 +44,7 @@ import { SPEC_VERSION } from '../version.ts';
  */
 
 import { cpuIoDefines } from './cpu-io.ts';
+import { flashBootDefines } from './flash-boot.ts';
 export const SPEC_VH_PATH = 'bitstreams-src/gen/spec.vh';
 export const SIGMOID_HEX_PATH = 'bitstreams-src/gen/sigmoid_lut.hex';
 
@@ -233,6 +234,7 @@ function specVh(): string {
   L.push('');
   L.push('// the control plane\'s soft CPU (gen/cpu-io.ts): address map and I/O registers of sw_ctrl.v');
   for (const [k, v, c] of cpuIoDefines()) def(k, v, c);
+  for (const [k, v, c] of flashBootDefines()) def(k, v, c);
   L.push('');
   L.push('`endif');
   return `${L.join('\n')}\n`;
