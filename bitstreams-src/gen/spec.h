@@ -186,7 +186,7 @@
 #define SW_IO_ST_ADDR 40
 #define SW_IO_STB 44
 #define SW_FLASH_BOOT_OFFSET 0x100000u /* flash byte offset of the firmware image (iceprog -o) */
-#define SW_FLASH_BOOT_BYTES 12288 /* bytes of the image: the whole firmware RAM, little-endian words */
+#define SW_FLASH_BOOT_BYTES 16384 /* bytes of the image: the whole firmware RAM, little-endian words */
 #define SW_FLASH_CMD_RELEASE 0xabu /* W25Q128JV release from power-down */
 #define SW_FLASH_CMD_READ 0x03u /* W25Q128JV read data, 24-bit address */
 #define SW_FLASH_RELEASE_CLOCKS 72 /* CS high after RELEASE: tRES1 3000 ns at SW_CLOCK_HZ, rounded up */

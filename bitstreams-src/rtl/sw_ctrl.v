@@ -232,10 +232,10 @@ module sw_ctrl #(
   // core's next fetch from the same SPRAM replaces the memory's output
   reg rg_v1;
   reg [15:0] rg_word;
-  // busy (the co-simulation waits on its pty only while the board is not): a frame in the FIFO, one
+  // busy (the co-simulation waits on its pty only while the board is not): booting, a frame in the FIFO, one
   // being decided (end_seen until the firmware writes the LED), a request running (the LED), a response
   // being sent
-  assign busy = led || end_seen || !f_empty || h_full || ts != T_IDLE;
+  assign busy = !boot_done || led || end_seen || !f_empty || h_full || ts != T_IDLE;
   always @(posedge clk) begin
     st_we <= 1'b0;
     cmd_valid <= 1'b0;
