@@ -78,21 +78,22 @@ async function verilatorVersion(): Promise<string> {
 
 export interface CosimOptions {
   /**
-   * The control plane as firmware on the soft CPU (rtl/sw_ctrl.v, sw_cpu.v, firmware/board) instead of
-   * the RTL endpoint (sw_proto, sw_exec, sw_samples): the top built with SW_CPU_PORT defined.
+   * The protocol endpoint in RTL (sw_proto, sw_exec, sw_samples: sw_top without SW_CPU_PORT) instead of
+   * the board's top, whose control plane is firmware on the soft CPU (rtl/sw_ctrl.v, sw_cpu.v,
+   * firmware/board). The RTL endpoint speaks the same protocol but does not fit the UP5K.
    */
-  cpu?: boolean;
+  rtlEndpoint?: boolean;
 }
 
 /** Build (or find in the cache) the model for UART divisor `div`. */
 export async function buildCosim(div: number, log: (line: string) => void = () => {}, opts: CosimOptions = {}): Promise<CosimModel> {
   const version = await verilatorVersion();
-  const firmware = opts.cpu ? await buildFirmware(FIRMWARES.board) : undefined;
+  const firmware = opts.rtlEndpoint ? undefined : await buildFirmware(FIRMWARES.board);
   if (firmware) log(`firmware ${firmware.key}: ${firmware.text} bytes of code and constants, ${firmware.data + firmware.bss} of data, in ${firmware.ramBytes} bytes of RAM`);
   const sources = [...rtlSources(), ...(firmware ? [CPU_TOP, FLASH_MODEL] : [])];
   const inputs = [...sources, join(REPO, SPEC_VH_PATH), join(REPO, SIGMOID_HEX_PATH), join(REPO, IDENT_ROM_PATH), HARNESS, join(HERE, 'build.ts'), ...(firmware ? [firmware.hex] : [])];
   const h = createHash('sha256');
-  h.update(`${version}\0div=${div}\0cpu=${opts.cpu ? 1 : 0}\0`);
+  h.update(`${version}\0div=${div}\0cpu=${firmware ? 1 : 0}\0`);
   for (const f of inputs) h.update(`${f.slice(REPO.length)}\0`).update(readFileSync(f)).update('\0');
   const key = h.digest('hex').slice(0, 16);
   const dir = join(COSIM_BUILD_DIR, key);

@@ -22,10 +22,10 @@ export function cpuCosimUnavailable(): string | undefined {
 
 /**
  * `seedwire cosim --pty`, started in its own process group; resolves once it printed its pty.
- * `cpu`: the top with the control plane as firmware on the soft CPU (`--cpu`, SW_CPU_PORT).
+ * `rtlEndpoint`: the top with the protocol endpoint in RTL (`--rtl-endpoint`) instead of the board's.
  */
-export function startCosim(timeoutMs = 240_000, cpu = false): Promise<RunningCosim> {
-  const variant = cpu ? ['--cpu'] : [];
+export function startCosim(timeoutMs = 240_000, rtlEndpoint = false): Promise<RunningCosim> {
+  const variant = rtlEndpoint ? ['--rtl-endpoint'] : [];
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'host/cli/main.ts', 'cosim', '--pty', ...variant], { cwd: REPO, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';

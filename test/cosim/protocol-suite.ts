@@ -99,7 +99,7 @@ export function protocolSuite(variant: { name: string; cpu: boolean }): void {
     const emu = new DeviceEndpoint(new EmulatedDevice('up5k'), (f) => emuOut.push(Buffer.from(f)));
 
     beforeAll(async () => {
-      cosim = await startCosim(undefined, variant.cpu);
+      cosim = await startCosim(undefined, !variant.cpu);
       port = new SerialPort({ path: cosim.path, baudRate: UART.baud, autoOpen: false });
       await new Promise<void>((resolve, reject) => port.open((e) => (e ? reject(e) : resolve())));
       // bytes written within a few ms of opening the pty are sometimes lost before they reach the

@@ -1,5 +1,5 @@
 /**
- * The framed protocol in RTL (sw_proto, the default top), co-simulated: bad input to the board is
+ * The framed protocol in RTL (sw_proto: `seedwire cosim --rtl-endpoint`), co-simulated: bad input to the board is
  * answered exactly as the emulator's endpoint answers it, and the board keeps working after each case
  * (the cases: protocol-suite.ts).
  */
