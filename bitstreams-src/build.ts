@@ -5,9 +5,11 @@
  * Inputs: bitstreams-src/rtl/*.v, the pin file boards/icebreaker.pcf, and the generated constants
  * (firmware-spec/gen/verilog.ts: spec.vh, sigmoid_lut.hex) taken straight from the spec.
  * Output: bitstreams-src/build/seedwire-up5k.bin (git-ignored), plus the yosys netlist and
- * nextpnr's report next to it.
+ * nextpnr's report next to it, and the board firmware's flash image seedwire-up5k-firmware.bin (the
+ * control plane's code, which the bitstream's boot loader copies from the SPI flash at reset: both go
+ * into the flash, `seedwire flash`).
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runYosys } from '@yowasp/yosys';
@@ -15,6 +17,7 @@ import { runIcepack, runNextpnrIce40 } from '@yowasp/nextpnr-ice40';
 import { PROFILES } from '../firmware-spec/capability.ts';
 import { FLASH_BOOT_OFFSET } from '../firmware-spec/gen/flash-boot.ts';
 import { rtlTree } from './sources.ts';
+import { buildFirmware, FIRMWARES } from './firmware/build.ts';
 
 type Tree = { [name: string]: Tree | string | Uint8Array };
 
@@ -38,6 +41,13 @@ export const UP5K = { luts: 5280, ebr: 30, spram: 4, dsp: 8 } as const;
 
 export interface BuildResult {
   bitstream: string;
+  /** the firmware's flash image, and where in the flash it goes (iceprog -o) */
+  firmware: string;
+  firmwareFlashOffset: number;
+  /** bytes of the firmware's code and constants, and of its data (initialised and zeroed), in a RAM of ramBytes */
+  firmwareText: number;
+  firmwareData: number;
+  firmwareRamBytes: number;
   luts: number;
   lutsAvailable: number;
   ebr: number;
@@ -85,13 +95,12 @@ export function cellCount(report: { utilization?: Record<string, { used: number;
 }
 
 /**
- * Defines of the board build. SW_BRINGUP_PORT puts the bring-up byte port (rtl/sw_bringup.v) on the
- * UART instead of the protocol endpoint (sw_proto, sw_exec, sw_samples): the joined protocol top runs
- * in co-simulation (seedwire cosim) and passes the conformance suite there, but it does not fit the
- * UP5K yet (11,325 LCs of 5,280 when built; bitstreams-src/README.md, Resources). Until it does, the
- * flashed bitstream is the sequencer behind the bring-up port, which fits and meets the clock.
+ * Defines of the board build. SW_CPU_PORT: the control plane is firmware on the soft CPU (rtl/sw_ctrl.v,
+ * sw_cpu.v; firmware/board), its RAM in SPRAM, booted from the SPI flash. The protocol endpoint in RTL
+ * (sw_proto, sw_exec, sw_samples; the top without a define) speaks the same protocol in co-simulation
+ * but does not fit the UP5K (bitstreams-src/README.md, Resources).
  */
-export const BOARD_DEFINES: readonly string[] = ['SW_BRINGUP_PORT'];
+export const BOARD_DEFINES: readonly string[] = ['SW_CPU_PORT'];
 
 export async function buildBitstream(opts: BuildOptions = {}): Promise<BuildResult> {
   const log = opts.log ?? (() => {});
@@ -103,6 +112,9 @@ export async function buildBitstream(opts: BuildOptions = {}): Promise<BuildResu
 
   // one flat tree: the tools run with it as their working directory ($readmemh finds the LUT)
   const { files: sources, names } = rtlTree();
+  // the firmware first: a build that cannot make it stops before the long tools run
+  const firmware = await buildFirmware(FIRMWARES.board);
+  log(`firmware: ${firmware.text} bytes of code and constants, ${firmware.data + firmware.bss} of data, in ${firmware.ramBytes} bytes of RAM`);
   const files: Tree = { ...sources };
   files['icebreaker.pcf'] = readFileSync(PCF_PATH, 'utf8');
 
@@ -156,11 +168,18 @@ export async function buildBitstream(opts: BuildOptions = {}): Promise<BuildResu
   if (bin.length > FLASH_BOOT_OFFSET) throw new Error(`the bitstream (${bin.length} bytes) would overlap the firmware image at flash offset ${FLASH_BOOT_OFFSET}`);
   const bitstream = join(outDir, 'seedwire-up5k.bin');
   writeFileSync(bitstream, bin);
+  const firmwareBin = join(outDir, 'seedwire-up5k-firmware.bin');
+  copyFileSync(firmware.bin, firmwareBin);
 
   const report = JSON.parse(reportText);
   const luts = cellCount(report, 'ICESTORM_LC');
   const result: BuildResult = {
     bitstream: relative(REPO_ROOT, bitstream),
+    firmware: relative(REPO_ROOT, firmwareBin),
+    firmwareFlashOffset: FLASH_BOOT_OFFSET,
+    firmwareText: firmware.text,
+    firmwareData: firmware.data + firmware.bss,
+    firmwareRamBytes: firmware.ramBytes,
     luts,
     lutsAvailable: report.utilization?.ICESTORM_LC?.available ?? UP5K.luts,
     ebr: cellCount(report, 'ICESTORM_RAM'),

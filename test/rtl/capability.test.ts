@@ -71,11 +71,11 @@ describe('up5k build vs the up5k capability', () => {
     // RAM's rows, then the sample ring's rows (two input bytes per word)
     expect(count('SB_SPRAM256KA') * 16 * 1024).toBe(cap.weightWords + def('SW_CPU_RAM_BYTES') / 2 + cap.sampleBufferBytes / 2);
     expect(count('SB_SPRAM256KA')).toBe(2 * cap.maxLanesPerJunction);
-    // three multipliers per lane (FF a*w, BP w*d, UP d*a), the sequencer's sample record address
-    // (head + x * record bytes, sw_seq.v), and with the protocol endpoint the executor's (CONFIGURE's
-    // sizes, a run's bytes, sw_exec.v); the board build has the bring-up port instead (build.ts BOARD_DEFINES)
-    const executor = BOARD_DEFINES.includes('SW_BRINGUP_PORT') ? 0 : 1;
-    expect(count('SB_MAC16')).toBe(3 * cap.maxLanesPerJunction + 1 + executor);
+    // three multipliers per lane (FF a*w, BP w*d, UP d*a) and the sequencer's sample record address
+    // (head + x * record bytes, sw_seq.v); the board's control plane is firmware (build.ts
+    // BOARD_DEFINES: SW_CPU_PORT), whose multiplications are the core's (none in hardware)
+    expect(BOARD_DEFINES).toContain('SW_CPU_PORT');
+    expect(count('SB_MAC16')).toBe(3 * cap.maxLanesPerJunction + 1);
     const pll = cells.find((c) => c.type === 'SB_PLL40_PAD');
     expect(pll).toBeDefined();
     const p = (k: string) => parseInt(pll!.parameters[k], 2);

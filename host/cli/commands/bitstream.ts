@@ -31,6 +31,7 @@ export function registerBitstream(program: Command): void {
         }
         const out = process.stdout;
         out.write(`bitstream  ${r.bitstream}\n`);
+        out.write(`firmware   ${r.firmware} (flash offset ${r.firmwareFlashOffset}; ${r.firmwareText} B code, ${r.firmwareData} B data, ${r.firmwareRamBytes} B RAM)\n`);
         out.write(`LUTs       ${r.luts}/${r.lutsAvailable}\n`);
         out.write(`EBR        ${r.ebr}/${r.ebrAvailable}\n`);
         out.write(`SPRAM      ${r.spram}/${r.spramAvailable}\n`);
