@@ -67,11 +67,20 @@ export const UP5K_BUILD = {
    *  bankRows - 1), two input bytes per word; the rows below hold weights. A quarter of the SPRAM
    *  (32 KB) holds two 20-sample chunks of MNIST; the other 48K words hold its 34,048 weights */
   ringRowsPerLane: 8 * 1024,
-  /** rows of each engine EBR bank (left activations, left deltas, BP sums): layers up to
-   *  lanes x actRowsPerBank = 1,024 neurons */
+  /** rows of each lane's left-activation EBR bank: left layers up to lanes x actRowsPerBank = 1,024
+   *  neurons (the input layer, e.g. MNIST's 784, is a junction's left layer) */
   actRowsPerBank: 512,
+  /** rows of each lane's EBR banks that only ever hold a layer past the input (left deltas and BP
+   *  sums, whose left layer is hidden: BP runs for junctions past the first; the two right-delta
+   *  banks, even and odd neurons, hold half as many each). The store bounds every layer past the
+   *  input: a right layer of n neurons takes 2 << ceil(log2 n) delta words (store.ts), so n > 256
+   *  would take 1,024 of activationWords' 992, and the partitioner and CONFIGURE refuse it
+   *  (gen/verilog.ts checks this bound against storeLayout). Rows per lane, not per engine: a left
+   *  layer of prime p runs with z = 1, so one lane holds all of it. 256 rows is an EBR's smallest
+   *  depth (256 x 16), so BP sums take 3 EBR a lane instead of 6 and deltas 1 instead of 2 */
+  deltaRowsPerBank: 256,
   /** the sequencer's store (sw_seq.v: globals, descriptors, activation slots, deltas, DFA matrix):
-   *  4 EBR blocks of 256 x 16; the other 26 hold the engine's banks and the sigmoid table */
+   *  4 EBR blocks of 256 x 16; the engine's banks and the sigmoid table take the others */
   storeWords: 1024,
   /** junction descriptors the store has room for (store.ts) */
   maxJunctions: 4,
