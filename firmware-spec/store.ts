@@ -74,10 +74,18 @@ export function storeLayout(net: StoreShape): StoreLayout {
  * engine's delta and BP-sum banks, gen/verilog.ts).
  */
 export function largestLayerPastInput(activationWords: number): number {
-  const words = (n: number) => storeLayout({ feedback: 'backprop', junctions: [{ n }] }).activationWords;
-  let n = 0;
-  while (words(n + 1) <= activationWords) n++;
-  return n;
+  const fits = (n: number) => storeLayout({ feedback: 'backprop', junctions: [{ n }] }).activationWords <= activationWords;
+  if (!fits(1)) return 0;
+  // the last n that fits lies in [lo, hi): double hi past it, then halve the interval
+  let lo = 1;
+  let hi = 2;
+  while (fits(hi)) [lo, hi] = [hi, 2 * hi];
+  while (hi - lo > 1) {
+    const mid = Math.floor((lo + hi) / 2);
+    if (fits(mid)) lo = mid;
+    else hi = mid;
+  }
+  return lo;
 }
 
 /** Bytes a buffered sample takes in a device's sample buffer: its input bytes and its label byte. */
