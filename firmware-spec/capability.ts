@@ -71,11 +71,20 @@ export const UP5K_BUILD = {
    *  bitstreams-src/rtl/sw_ctrl.v): one 32-bit word per row, lane 0's word its low half, so 4,096
    *  rows are 16 KB. The rows below them hold weights: 40,960 words, MNIST 784-112-10 takes 34,048 */
   cpuRowsPerLane: 4 * 1024,
-  /** rows of each engine EBR bank (left activations, left deltas, BP sums): layers up to
-   *  lanes x actRowsPerBank = 1,024 neurons */
+  /** rows of each lane's left-activation EBR bank: left layers up to lanes x actRowsPerBank = 1,024
+   *  neurons (the input layer, e.g. MNIST's 784, is a junction's left layer) */
   actRowsPerBank: 512,
+  /** rows of each lane's EBR banks that only ever hold a layer past the input (left deltas and BP
+   *  sums, whose left layer is hidden: BP runs for junctions past the first; the two right-delta
+   *  banks, even and odd neurons, hold half as many each). The store bounds every layer past the
+   *  input: a right layer of n neurons takes 2 << ceil(log2 n) delta words (store.ts), so n > 256
+   *  would take 1,024 of activationWords' 992, and the partitioner and CONFIGURE refuse it
+   *  (gen/verilog.ts checks this bound against storeLayout). Rows per lane, not per engine: a left
+   *  layer of prime p runs with z = 1, so one lane holds all of it. 256 rows is an EBR's smallest
+   *  depth (256 x 16), so BP sums take 3 EBR a lane instead of 6 and deltas 1 instead of 2 */
+  deltaRowsPerBank: 256,
   /** the sequencer's store (sw_seq.v: globals, descriptors, activation slots, deltas, DFA matrix):
-   *  4 EBR blocks of 256 x 16; the other 26 hold the engine's banks and the sigmoid table */
+   *  4 EBR blocks of 256 x 16; the engine's banks and the sigmoid table take the others */
   storeWords: 1024,
   /** junction descriptors the store has room for (store.ts) */
   maxJunctions: 4,

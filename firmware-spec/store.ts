@@ -41,7 +41,10 @@ export interface StoreLayout {
   activationWords: number;
 }
 
-export function storeLayout(net: NetworkDescriptor): StoreLayout {
+/** What the layout depends on: the feedback mode and the right layers' sizes. */
+export type StoreShape = Pick<NetworkDescriptor, 'feedback'> & { junctions: ReadonlyArray<{ n: number }> };
+
+export function storeLayout(net: StoreShape): StoreLayout {
   const L = net.junctions.length;
   const dfa = net.feedback === 'dfa';
   const slotBits = bitsFor(latencyCycles(L, net.feedback));
@@ -60,6 +63,29 @@ export function storeLayout(net: NetworkDescriptor): StoreLayout {
     return { abase, ashift, dbase, fbbase };
   });
   return { slotBits, junctions, end: next, activationWords: next - STORE_GLOBAL_WORDS };
+}
+
+/**
+ * The largest layer past the input (a hidden or output layer) any network can have on a device whose
+ * store has `activationWords` words past the globals. The smallest layout with a layer of n neurons
+ * past the input is one junction ending in it: one descriptor and its deltas (no slots, no DFA rows);
+ * a layer of n anywhere else takes those words and more. Layouts grow with n, so the bound is the
+ * last n that fits. Device memories that only ever hold such a layer are sized by it (the up5k
+ * engine's delta and BP-sum banks, gen/verilog.ts).
+ */
+export function largestLayerPastInput(activationWords: number): number {
+  const fits = (n: number) => storeLayout({ feedback: 'backprop', junctions: [{ n }] }).activationWords <= activationWords;
+  if (!fits(1)) return 0;
+  // the last n that fits lies in [lo, hi): double hi past it, then halve the interval
+  let lo = 1;
+  let hi = 2;
+  while (fits(hi)) [lo, hi] = [hi, 2 * hi];
+  while (hi - lo > 1) {
+    const mid = Math.floor((lo + hi) / 2);
+    if (fits(mid)) lo = mid;
+    else hi = mid;
+  }
+  return lo;
 }
 
 /** Bytes a buffered sample takes in a device's sample buffer: its input bytes and its label byte. */

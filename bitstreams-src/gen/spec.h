@@ -120,9 +120,13 @@
 #define SW_RING_BITS 14
 #define SW_RING_BYTE_BITS 15 /* byte addresses of the sample ring */
 #define SW_ACT_WORDS 992 /* store words past the globals (store.ts) */
-#define SW_AROWS 512 /* rows of one activation / delta bank */
+#define SW_AROWS 512 /* rows of one left-activation bank */
 #define SW_AROW_BITS 9
 #define SW_MAX_NEURONS 1024
+#define SW_MAX_PAST_INPUT 256 /* largest hidden or output layer the store holds (store.ts largestLayerPastInput) */
+#define SW_DROWS 256 /* rows of one left-delta / BP-sum bank: a layer past the input in one lane (z = 1) */
+#define SW_DROW_BITS 8
+#define SW_DRROW_BITS 7 /* row bits of the two right-delta banks (even and odd neurons) */
 #define SW_SEQ_WORDS 1024 /* the sequencer's store (sw_seq.v), 16-bit words */
 #define SW_SEQ_ADDR_BITS 10
 #define SW_STORE_GLOBAL_WORDS 32

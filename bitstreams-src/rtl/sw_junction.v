@@ -8,6 +8,14 @@
 //   right deltas: two banks, neuron r in bank r mod 2, row r div 2, so the two right neurons a clock
 //   can touch (fi >= z) are read together (EBR);
 //   BP partial sums: bank k, the left row lane k visits (EBR, ACC bits wide, exact).
+// The left-activation banks have 2^RB rows (the input layer, e.g. 784, is junction 1's left layer);
+// the left-delta, BP-sum and right-delta banks only ever hold a layer past the input (BP runs for
+// junctions past the first, whose left layer is hidden; a right layer is hidden or the output), which
+// the store bounds to SW_MAX_PAST_INPUT <= SW_DROWS neurons (firmware-spec/store.ts
+// largestLayerPastInput, checked by gen/verilog.ts), so they have 2^DRW rows (a whole layer in one
+// lane when z = 1) and the right-delta banks 2^DRB each. Their addresses are the low DRW (DRB) bits
+// of the row (neuron) indices, which are below those bounds whenever the bank is written or its data
+// used; a pass without BP still reads the BP-sum banks at any row of a[l] and ignores the data.
 // Clock t of a pass handles weights t*z .. t*z+z-1: lane k reads weight row wbase+t of bank k and
 // left row (S[k] + t) mod m of bank k (the clash-free interleaver): no bank is ever shared.
 //
@@ -19,11 +27,13 @@
 // Pipeline: 0 issue reads | 1 memory data, products | 2 sums, BP partial sums, UP update | 3 UP
 // write-back, BP rounding and left-delta write | 4 activation | 5 activation out.
 //
-// Limits checked by the host (firmware-spec): p = z*m, fi >= z, z <= Z, m <= 2^RB, W/z <= rows.
+// Limits checked by the host (firmware-spec): p = z*m, fi >= z, z <= Z, m <= 2^RB, W/z <= rows,
+// layers past the input (every right layer, the left layer of BP) <= SW_MAX_PAST_INPUT.
 module sw_junction #(
   parameter integer Z = `SW_LANES,
   parameter integer WB = `SW_WROW_BITS,
   parameter integer RB = `SW_AROW_BITS,
+  parameter integer DRW = `SW_DROW_BITS,         // rows of a left-delta / BP-sum bank: 2^DRW
   parameter integer NB = `SW_NEURON_BITS,
   parameter integer ACC = `SW_ACC_BITS,
   parameter integer CWB = $clog2(`SW_CPU_RAM_BYTES / 4)   // CPU RAM word address bits
@@ -85,7 +95,7 @@ module sw_junction #(
   localparam integer AB = `SW_ACT_BITS;
   localparam integer WW = `SW_W_BITS;
   localparam integer DB = `SW_D_BITS;
-  localparam integer DRB = NB - 2;               // rows of a right-delta bank
+  localparam integer DRB = `SW_DRROW_BITS;       // rows of a right-delta bank: 2^DRB
   localparam integer ZB = $clog2(Z + 1);          // bits of z <= Z (a host-checked limit)
   localparam integer LB = (Z > 1) ? $clog2(Z) : 1; // bits of a lane index
   localparam [AB-1:0] AHI = {1'b0, {(AB-1){1'b1}}};
@@ -293,6 +303,16 @@ module sw_junction #(
     if (cmd_valid && !busy && cmd == CMD_PASS) ff_idx <= 0;
     else if (ff_valid) ff_idx <= ff_idx + 1'b1;
   end
+`ifndef SYNTHESIS
+  // simulation: a right layer past 2^(DRB+1) neurons would alias rows of the right-delta banks (the
+  // host and CONFIGURE refuse such networks through the store's size); stop rather than alias
+  always @(posedge clk)
+    if ((((dr_ffw || dr_hpw) && (dr_widx >> (DRB + 1)) != 0)) || (dr_hpr && (hp_idx >> (DRB + 1)) != 0)
+        || (run && (ph_bp || ph_up) && (r0 >> (DRB + 1)) != 0)) begin
+      $display("sw_junction: a right-delta neuron at or past %0d", 2 << DRB);
+      $finish;
+    end
+`endif
   wire signed [DB-1:0] d_r0 = r0odd1 ? dq_odd : dq_even;
   wire signed [DB-1:0] d_r1 = r0odd1 ? dq_even : dq_odd;
 
@@ -370,9 +390,9 @@ module sw_junction #(
       wire signed [ACC-1:0] acc_in = first2 ? BP_HALF : (fwd_v ? fwd_acc : accq);
       wire signed [ACC-1:0] acc_new = acc_in + {{(ACC-WW-DB){pbp2[WW+DB-1]}}, pbp2};
       wire acc_we = v2 && ph_bp && ok2[g] && !last2;
-      sw_ram #(.DW(ACC), .AW(RB)) u_acc (
-        .clk(clk), .we(acc_we), .waddr(row2), .wdata(acc_new),
-        .re(v1), .raddr(row1), .rdata(accq));
+      sw_ram #(.DW(ACC), .AW(DRW)) u_acc (
+        .clk(clk), .we(acc_we), .waddr(row2[DRW-1:0]), .wdata(acc_new),
+        .re(v1), .raddr(row1[DRW-1:0]), .rdata(accq));
       always @(posedge clk) begin
         fwd_v <= acc_we && m_one;     // a register: no compare before the adder
         fwd_acc <= acc_new;
@@ -382,20 +402,29 @@ module sw_junction #(
       // holds the half (|x| <= 2^(ACC-2), so x + half does not overflow ACC bits), so it is a shift
       // (wiring) and the saturation, with no adder
       reg gate3, dl_v3;
-      reg [RB-1:0] dl_row3;
+      reg [DRW-1:0] dl_row3;
       wire signed [DB-1:0] dl_q;
       wire signed [ACC-BPS-1:0] acc_q = $signed(fwd_acc) >>> BPS;
       sw_sat #(.IW(ACC - BPS), .OW(DB)) u_rq (.x(acc_q), .y(dl_q));
       always @(posedge clk) begin
         gate3 <= gate2;
         dl_v3 <= v2 && ph_bp && ok2[g] && last2;
-        dl_row3 <= row2;
+        dl_row3 <= row2[DRW-1:0];
       end
       wire [DB-1:0] dlq;
-      sw_ram #(.DW(DB), .AW(RB)) u_dl (
+      sw_ram #(.DW(DB), .AW(DRW)) u_dl (
         .clk(clk), .we(dl_v3), .waddr(dl_row3), .wdata(gate3 ? dl_q : {DB{1'b0}}),
-        .re(hp_r && hp_sel == HP_DLEFT && hp_this), .raddr(hp_row[RB-1:0]), .rdata(dlq));
+        .re(hp_r && hp_sel == HP_DLEFT && hp_this), .raddr(hp_row[DRW-1:0]), .rdata(dlq));
       assign dlq_all[g*DB +: DB] = dlq;
+`ifndef SYNTHESIS
+      // simulation: a left layer past 2^DRW rows in a lane would alias rows of these banks (the host
+      // and CONFIGURE refuse such networks through the store's size); stop rather than alias
+      always @(posedge clk)
+        if (((v2 && ph_bp && ok2[g]) && (row2 >> DRW) != 0) || ((hp_r && hp_sel == HP_DLEFT && hp_this) && (hp_row >> DRW) != 0)) begin
+          $display("sw_junction: lane %0d: a left-delta / BP-sum row at or past %0d", g, 1 << DRW);
+          $finish;
+        end
+`endif
 
       // UP at stage 2: the shift, the rounding step, subtraction and saturation (one subtraction,
       // sw_update_apply); the new weight is registered and written at stage 3 (3 clocks after the

@@ -1,6 +1,6 @@
 import { SIGMOID_LUT, SIGMOID_LUT_IN_FRAC, SIGMOID_LUT_OUT_FRAC, SIGMOID_LUT_SIZE } from '../activation.ts';
 import { PROFILES, UP5K_BANK_ROWS, UP5K_BUILD, UP5K_RING_BYTES_PER_WORD, UP5K_RING_WORDS, UP5K_WEIGHT_ROWS } from '../capability.ts';
-import { STORE_GLOBAL_WORDS, STORE_JUNCTION_WORDS } from '../store.ts';
+import { largestLayerPastInput, STORE_GLOBAL_WORDS, STORE_JUNCTION_WORDS } from '../store.ts';
 import { emptyCounters } from '../counters.ts';
 import { DEVICE_ERRORS } from '../errors.ts';
 import { specHash } from '../hash.ts';
@@ -39,7 +39,8 @@ import { SPEC_VERSION } from '../version.ts';
  * The up5k build geometry is capability.ts UP5K_BUILD (the profile's numbers are derived from it):
  *   lanes Z; each lane's bank = 2 SPRAMs (even and odd rows, so a lane reads one row and writes back
  *   another in the same clock); the bank's low rows hold weights, its top rows the sample ring;
- *   engine EBR banks of actRowsPerBank rows (see bitstreams-src/rtl/sw_junction.v);
+ *   engine EBR banks of actRowsPerBank rows (left activations) and deltaRowsPerBank rows (left
+ *   deltas, BP sums; the right deltas in two banks of half as many), see bitstreams-src/rtl/sw_junction.v;
  *   the sequencer's store (sw_seq.v, store.ts layout).
  */
 
@@ -62,17 +63,30 @@ export interface RtlGeometry {
   actRowsPerBank: number;
   /** largest layer (left or right) the engine takes: lanes x actRowsPerBank */
   maxNeurons: number;
+  /** rows of one lane's left-delta and BP-sum banks */
+  deltaRowsPerBank: number;
+  /** largest layer past the input the up5k store holds (store.ts largestLayerPastInput) */
+  maxLayerPastInput: number;
+  /** rows of each of the two right-delta banks (even and odd neurons) */
+  rightDeltaRows: number;
   accBits: number;
 }
 
-export function rtlGeometry(): RtlGeometry {
-  const b = UP5K_BUILD;
+/** The up5k build's geometry; throws where the build (by default UP5K_BUILD) and the profile disagree. */
+export function rtlGeometry(b: Readonly<Record<keyof typeof UP5K_BUILD, number>> = UP5K_BUILD): RtlGeometry {
   const p = PROFILES.up5k;
   const lanes = b.lanes;
   if (b.sprams !== lanes * b.spramsPerLane) throw new Error('UP5K_BUILD: every SPRAM belongs to one lane');
   if (p.weightWords !== lanes * UP5K_WEIGHT_ROWS || p.sampleBufferBytes !== UP5K_RING_WORDS * UP5K_RING_BYTES_PER_WORD) throw new Error('PROFILES.up5k does not match UP5K_BUILD');
   if (2 ** bitsFor(b.ringRowsPerLane) !== b.ringRowsPerLane || UP5K_BANK_ROWS % b.ringRowsPerLane !== 0) throw new Error('UP5K_BUILD: the sample ring must be a power of two rows at an aligned base');
   const maxNeurons = lanes * b.actRowsPerBank;
+  // The banks of layers past the input are sized for the largest one the store lets a network have.
+  // Per lane: a left layer of prime p runs with z = 1 (m = p rows in one lane), and BP's interleaver
+  // visits rows (S[k] + t) mod m < m <= that layer.
+  const maxLayerPastInput = largestLayerPastInput(p.activationWords);
+  if (maxLayerPastInput > b.deltaRowsPerBank) throw new Error(`UP5K_BUILD: the store holds layers past the input of up to ${maxLayerPastInput} neurons, the engine's delta and BP-sum banks ${b.deltaRowsPerBank} rows`);
+  if (maxLayerPastInput > maxNeurons) throw new Error(`UP5K_BUILD: the store holds layers of up to ${maxLayerPastInput} neurons, the engine addresses ${maxNeurons}`);
+  if (2 ** bitsFor(b.deltaRowsPerBank) !== b.deltaRowsPerBank) throw new Error('UP5K_BUILD: deltaRowsPerBank must be a power of two');
   const f = p.formats;
   // BP sums up to fo <= maxNeurons products of weight x delta, FF sums fi <= maxNeurons of activation x weight
   const accBits = Math.max(accumulatorBits(f.activation, f.weight, bitsFor(maxNeurons)), accumulatorBits(f.weight, f.delta, bitsFor(maxNeurons)));
@@ -86,6 +100,9 @@ export function rtlGeometry(): RtlGeometry {
     ringRowBase: UP5K_BANK_ROWS - b.ringRowsPerLane,
     actRowsPerBank: b.actRowsPerBank,
     maxNeurons,
+    deltaRowsPerBank: b.deltaRowsPerBank,
+    maxLayerPastInput,
+    rightDeltaRows: b.deltaRowsPerBank / 2,
     accBits,
   };
 }
@@ -220,9 +237,13 @@ function specVh(): string {
   def('SW_RING_BITS', bitsFor(g.ringWords));
   def('SW_RING_BYTE_BITS', bitsFor(g.ringWords * UP5K_RING_BYTES_PER_WORD), 'byte addresses of the sample ring');
   def('SW_ACT_WORDS', PROFILES.up5k.activationWords, 'store words past the globals (store.ts)');
-  def('SW_AROWS', g.actRowsPerBank, 'rows of one activation / delta bank');
+  def('SW_AROWS', g.actRowsPerBank, 'rows of one left-activation bank');
   def('SW_AROW_BITS', bitsFor(g.actRowsPerBank));
   def('SW_MAX_NEURONS', g.maxNeurons);
+  def('SW_MAX_PAST_INPUT', g.maxLayerPastInput, 'largest hidden or output layer the store holds (store.ts largestLayerPastInput)');
+  def('SW_DROWS', g.deltaRowsPerBank, 'rows of one left-delta / BP-sum bank: a layer past the input in one lane (z = 1)');
+  def('SW_DROW_BITS', bitsFor(g.deltaRowsPerBank));
+  def('SW_DRROW_BITS', bitsFor(g.rightDeltaRows), 'row bits of the two right-delta banks (even and odd neurons)');
   def('SW_SEQ_WORDS', RTL_SEQ_STORE_WORDS, 'the sequencer\'s store (sw_seq.v), 16-bit words');
   def('SW_SEQ_ADDR_BITS', bitsFor(RTL_SEQ_STORE_WORDS));
   def('SW_STORE_GLOBAL_WORDS', STORE_GLOBAL_WORDS);

@@ -7,8 +7,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PROFILES } from '../../firmware-spec/capability.ts';
-import { RTL_SEQ_STORE_WORDS, verilogFiles } from '../../firmware-spec/gen/verilog.ts';
+import { RTL_SEQ_STORE_WORDS, rtlGeometry, verilogFiles } from '../../firmware-spec/gen/verilog.ts';
 import { bitsFor } from '../../firmware-spec/lfsr.ts';
+import { storeLayout } from '../../firmware-spec/store.ts';
 import type { FeedbackMode, NetworkDescriptor } from '../../firmware-spec/network.ts';
 import { referenceNetwork, referenceTrain } from '../../firmware-spec/reference/index.ts';
 import { REPO, runTestbench, type Script, simulatorMissing, version } from './harness.ts';
@@ -198,6 +199,30 @@ describe.skipIf(missing !== undefined)(`RTL in Icarus Verilog (${missing ? 'skip
       }
     });
   }
+
+  it(`junction engine as built for up5k: a layer past the input beyond its delta banks (the store refuses it) stops the simulation, no row aliases`, () => {
+    // hidden layer of 2 x (deltaRowsPerBank + 1) neurons: m = deltaRowsPerBank + 1 rows a lane for
+    // junction 2's BP, and right neurons past the right-delta banks for junction 1's FF outputs. An
+    // engine with 1,024-neuron delta banks ran this trace bit-exactly (94,784 vectors); this one
+    // would alias rows, so the simulation stops at junction 1's first FF output past its banks
+    const g = rtlGeometry();
+    const h = LANES * (g.deltaRowsPerBank + 1);
+    const tr = derivedTrace('backprop');
+    const [j1, j2] = tr.network.junctions;
+    const net: NetworkDescriptor = { ...tr.network, junctions: [
+      { ...j1, z: LANES, n: h, fo: h / 2, fi: (j1.p * (h / 2)) / h },
+      { ...j2, z: LANES, p: h, n: 4, fo: 2, fi: (h * 2) / 4, activation: 'sigmoid' },
+    ] };
+    expect(unsupported(net, LANES)).toBeUndefined();
+    expect(storeLayout(net).activationWords).toBeGreaterThan(PROFILES.up5k.activationWords);
+    const rn = referenceNetwork(net);
+    const initialWeights = rn.weights.map((w) => Array.from(w));
+    const res = referenceTrain(rn, tr.samples.pixels.map((p) => Uint8Array.from(p)), tr.samples.labels);
+    const big: TraceFile = { ...tr, network: net, initialWeights, cycles: res.cycles, weightsAfterCycle: res.weightsAfterCycle.map((c) => c.map((w) => Array.from(w))) };
+    const r = runTestbench({ top: 'tb_junction', script: traceScript(big).script.text(), params: { Z: LANES }, spram: true });
+    expect(r.ok).toBe(false);
+    expect(r.output).toContain(`sw_junction: a right-delta neuron at or past ${2 * g.rightDeltaRows}`);
+  });
 
   it('one flipped bit in a vector makes the testbench fail', () => {
     // flip bit 3 of weight 5 of junction 1 in the trace's last cycle, as the testbench expects it
