@@ -11,6 +11,7 @@
  * --define NAME  a Verilog define, repeatable (SW_CPU_PORT: the soft-CPU control plane, whose
  *                firmware image is built first; SW_BRINGUP_PORT: the bring-up port)
  * --noflatten    per-module cell counts (synth_ice40 -noflatten)
+ * --synth-flags  synth_ice40's flags instead of the build's (build.ts SYNTH_FLAGS), e.g. '-dsp -dff -abc9'
  *
  * Prints one JSON line: yosys's cell counts (SB_LUT4, SB_CARRY, flip-flops, SB_RAM40_4K, ...) per
  * module, and for sw_top the packed ICESTORM_* figures against the UP5K's.
@@ -58,7 +59,7 @@ export function parseStat(log: string): Record<string, Record<string, number>> {
   return out;
 }
 
-export async function measure(top: string, defines: string[], noflatten: boolean): Promise<Measurement> {
+export async function measure(top: string, defines: string[], noflatten: boolean, synthFlags: readonly string[] = SYNTH_FLAGS): Promise<Measurement> {
   const { files: sources, names } = rtlTree();
   const files: Tree = { ...sources };
   let firmware: Measurement['firmware'];
@@ -69,7 +70,7 @@ export async function measure(top: string, defines: string[], noflatten: boolean
   }
   const script = [
     `read_verilog -sv -DSW_SPRAM ${defines.map((d) => `-D${d}`).join(' ')} -I. ${names.join(' ')}`,
-    `synth_ice40 -top ${top} ${SYNTH_FLAGS.join(' ')}${noflatten ? ' -noflatten' : ''} -json top.json`,
+    `synth_ice40 -top ${top} ${synthFlags.join(' ')}${noflatten ? ' -noflatten' : ''} -json top.json`,
     'tee -o stat.txt stat',
   ].join('; ');
   const y = (await runYosys(['-q', '-p', script], files, { stdout: () => {}, stderr: () => {} })) as Tree;
@@ -99,14 +100,16 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
   let top = 'sw_top';
   const defines: string[] = [];
   let noflatten = false;
+  let synthFlags: readonly string[] = SYNTH_FLAGS;
   for (let i = 0; i < args.length; i++) {
     if (args[i] === '--top') top = args[++i];
     else if (args[i] === '--define') defines.push(args[++i]);
     else if (args[i] === '--noflatten') noflatten = true;
+    else if (args[i] === '--synth-flags') synthFlags = args[++i].split(/\s+/).filter(Boolean);
     else {
-      process.stderr.write(`measure: unknown argument ${args[i]} (--top MODULE, --define NAME, --noflatten)\n`);
+      process.stderr.write(`measure: unknown argument ${args[i]} (--top MODULE, --define NAME, --noflatten, --synth-flags '...')\n`);
       process.exit(2);
     }
   }
-  process.stdout.write(`${JSON.stringify(await measure(top, defines, noflatten))}\n`);
+  process.stdout.write(`${JSON.stringify(await measure(top, defines, noflatten, synthFlags))}\n`);
 }

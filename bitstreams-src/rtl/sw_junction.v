@@ -81,8 +81,9 @@ module sw_junction #(
   output wire [Z*`SW_W_BITS-1:0]    w_q,
   // the board CPU's RAM (sw_ctrl.v): word c_word is row SW_CPU_ROW_BASE + c_word of lanes 0 and 1,
   // lane 0's 16 bits the word's low half. A request (c_req, held) is granted (c_gnt) in a clock the
-  // engine leaves the word's SPRAM half alone: the engine always comes first, so the CPU never changes
-  // its clocks. c_wstrb: byte enables (0: a read); a granted read's word is on c_rdata the clock after.
+  // engine leaves the word's SPRAM half alone (a read: a clock with no engine read at all): the engine
+  // always comes first, so the CPU never changes its clocks. c_wstrb: byte enables (0: a read); a
+  // granted read's word is on c_rdata the clock after.
   input  wire                       c_req,
   input  wire [3:0]                 c_wstrb,
   input  wire [CWB-1:0]             c_word,
@@ -274,7 +275,8 @@ module sw_junction #(
   wire eng_re = run || (hp_r && hp_sel == HP_WEIGHT) || sp_re;
   wire eng_we = up_wb3 || init_we || (hp_w && hp_sel == HP_WEIGHT) || sp_we;
   wire c_half = c_word[0];
-  wire c_busy = (eng_re && w_raddr[0] == c_half) || (eng_we && w_waddr[0] == c_half);
+  // a CPU read shares the banks' output mux (sw_wbank), so it waits for a clock with no engine read
+  wire c_busy = (eng_re && (c_wstrb == 4'd0 || w_raddr[0] == c_half)) || (eng_we && w_waddr[0] == c_half);
   assign c_gnt = c_req && !c_busy;
   wire [WB-1:0] c_row = CPU_ROW + {{(WB-CWB){1'b0}}, c_word};
   always @(posedge clk) begin
@@ -335,7 +337,6 @@ module sw_junction #(
 
       // weights
       wire signed [WW-1:0] wq;
-      wire [15:0] c_q;
       reg up_we3;
       wire [WW-1:0] up_w3;
       wire init_this = init_we && init_lane == g;
@@ -350,9 +351,9 @@ module sw_junction #(
         .haddr0(w_h0), .haddr1(w_h1),
         .c_en(c_gnt && g < 2), .c_half(c_half), .c_haddr(c_row[WB-1:1]),
         .c_we(c_wstrb[2*(g%2) +: 2] != 2'b00), .c_mask({{2{c_wstrb[2*(g%2)+1]}}, {2{c_wstrb[2*(g%2)]}}}),
-        .c_wdata(c_wdata[16*(g%2) +: 16]), .c_q(c_q));
+        .c_wdata(c_wdata[16*(g%2) +: 16]));
       if (g < 2) begin : g_cq
-        assign c_rdata[16*g +: 16] = c_q;
+        assign c_rdata[16*g +: 16] = wq;
       end
       assign wq_all[g*WW +: WW] = wq;
 

@@ -46,9 +46,10 @@ endmodule
 // the half raddr[0] at its address, a write of waddr the half waddr[0] at its address.
 //
 // A second user, the board's CPU (its RAM is rows of these banks: sw_junction.v), takes half c_half
-// at c_haddr in a clock with c_en (sw_junction grants it only when the engine leaves that half alone):
-// it writes c_wdata under the nibble mask c_mask (SPRAM's MASKWREN: 2 bits per byte) when c_we, else
-// reads; its word is on c_q the clock after, and stays there until its next read.
+// at c_haddr in a clock with c_en (sw_junction grants it only when the engine leaves that half alone,
+// and a read only in a clock the engine reads neither half): it writes c_wdata under the nibble mask
+// c_mask (SPRAM's MASKWREN: 2 bits per byte) when c_we, else reads; its word is on rdata the clock
+// after (the engine uses rdata only the clock after its own reads, so the two share the output mux).
 module sw_wbank #(
   parameter integer AW = `SW_WROW_BITS
 ) (
@@ -66,17 +67,13 @@ module sw_wbank #(
   input  wire [AW-2:0]               c_haddr,
   input  wire                        c_we,
   input  wire [3:0]                  c_mask,
-  input  wire [15:0]                 c_wdata,
-  output wire [15:0]                 c_q
+  input  wire [15:0]                 c_wdata
 );
-  reg rsel, c_sel;
-  always @(posedge clk) begin
-    if (re) rsel <= raddr[0];
-    if (c_en && !c_we) c_sel <= c_half;
-  end
+  reg rsel;
+  wire c_rd = c_en && !c_we;
+  always @(posedge clk) if (re || c_rd) rsel <= c_rd ? c_half : raddr[0];
   wire [`SW_W_BITS-1:0] q0, q1;
   assign rdata = rsel ? q1 : q0;
-  assign c_q = c_sel ? q1 : q0;
   genvar h;
   generate
     for (h = 0; h < 2; h = h + 1) begin : g_half
