@@ -46,7 +46,10 @@ module sw_seq #(
   parameter integer SAB = `SW_SEQ_ADDR_BITS,  // store address bits
   parameter integer RGB = `SW_RING_BITS,      // sample ring word address bits
   parameter integer PB = 1 + ((SAB > RGB) ? SAB : RGB),  // store port address bits (SW_SEQ_PORT_BITS)
-  parameter integer CWB = $clog2(`SW_CPU_RAM_BYTES / 4)   // CPU RAM word address bits
+  parameter integer CWB = $clog2(`SW_CPU_RAM_BYTES / 4),  // CPU RAM word address bits
+  // 1: LOAD_SEEDS also draws the DFA matrix from the feedback seed into the store; 0: the control plane
+  // writes the matrix rows itself (the soft-CPU top's firmware does, saving this logic)
+  parameter integer MATRIX_DRAW = 1
 ) (
   input  wire            clk,
   input  wire            rst,
@@ -437,7 +440,7 @@ module sw_seq #(
   reg [CAW-1:0] r_left;
   reg [SAB-1:0] r_aout, r_dwc, r_drc, r_dwa;
   reg [SAB-1:0] p_fb, p_aa, p_dw;
-  always @(*) fl_step = (st == S_FBG_BITS) || (st == S_FBG_SIGN && fl_accept);
+  always @(*) fl_step = MATRIX_DRAW != 0 && ((st == S_FBG_BITS) || (st == S_FBG_SIGN && fl_accept));
 
   always @(posedge clk) begin
     e_cmd_valid <= 1'b0;
@@ -489,48 +492,55 @@ module sw_seq #(
       S_INIT_J: if (jj == g_L) begin
         q <= 0;
         init_mode <= 1'b0;
-        if (g_dfa) load(2'd3, 4, 2, S_FBG_SEED);   // cur is now junction L: c_n, c_ashift of the outputs
+        if (g_dfa && MATRIX_DRAW != 0) load(2'd3, 4, 2, S_FBG_SEED);   // cur is now junction L: c_n, c_ashift of the outputs
         else st <= S_DONE;
       end else load(2'd1, jbase, 17, S_INIT_W);
       S_INIT_W: begin
         jj <= jj + 1'b1;
         engine(E_INIT_W, S_INIT_J);
       end
-      S_FBG_SEED: st <= S_FBG_J;           // c_seed holds the feedback seed
-      // matrix rows of hidden layer q (junction q's right layer); columns in [0, output layer size)
-      S_FBG_J: if (q + 1'b1 >= g_L) st <= S_DONE;
-      else begin
-        h <= 0;
-        load_aux(qaux, S_FBG_P);
+      // the DFA matrix (MATRIX_DRAW only; else these states are never entered and hold nothing):
+      // rows of hidden layer q (junction q's right layer); columns in [0, output layer size)
+      S_FBG_SEED: if (MATRIX_DRAW != 0) st <= S_FBG_J;  // c_seed holds the feedback seed
+      S_FBG_J: if (MATRIX_DRAW != 0) begin
+        if (q + 1'b1 >= g_L) st <= S_DONE;
+        else begin
+          h <= 0;
+          load_aux(qaux, S_FBG_P);
+        end
       end
-      S_FBG_P: begin
+      S_FBG_P: if (MATRIX_DRAW != 0) begin
         p_fb <= a_fbbase;
         st <= S_FBG_H;
       end
-      S_FBG_H: if (h == a_n) begin
-        q <= q + 1'b1;
-        st <= S_FBG_J;
-      end else begin
-        fl_v <= 0;
-        fl_got <= 0;
-        st <= (nb_c == 0) ? S_FBG_SIGN : S_FBG_BITS;
+      S_FBG_H: if (MATRIX_DRAW != 0) begin
+        if (h == a_n) begin
+          q <= q + 1'b1;
+          st <= S_FBG_J;
+        end else begin
+          fl_v <= 0;
+          fl_got <= 0;
+          st <= (nb_c == 0) ? S_FBG_SIGN : S_FBG_BITS;
+        end
       end
-      S_FBG_BITS: begin
+      S_FBG_BITS: if (MATRIX_DRAW != 0) begin
         fl_v <= fl_next;
         fl_got <= fl_got + 1'b1;
         if (fl_got + 1'b1 == nb_c) st <= S_FBG_SIGN;
       end
-      S_FBG_SIGN: if (!fl_accept) begin   // rejected: draw again
-        fl_v <= 0;
-        fl_got <= 0;
-        st <= S_FBG_BITS;
-      end else begin
-        s_we <= 1'b1;
-        s_waddr <= p_fb;
-        p_fb <= p_fb + 1'b1;
-        s_wdata <= {fl_bit, {(15 - NB){1'b0}}, fl_v[NB-1:0]};
-        h <= h + 1'b1;
-        st <= S_FBG_H;
+      S_FBG_SIGN: if (MATRIX_DRAW != 0) begin
+        if (!fl_accept) begin   // rejected: draw again
+          fl_v <= 0;
+          fl_got <= 0;
+          st <= S_FBG_BITS;
+        end else begin
+          s_we <= 1'b1;
+          s_waddr <= p_fb;
+          p_fb <= p_fb + 1'b1;
+          s_wdata <= {fl_bit, {(15 - NB){1'b0}}, fl_v[NB-1:0]};
+          h <= h + 1'b1;
+          st <= S_FBG_H;
+        end
       end
 
       // ---- TRAIN

@@ -111,7 +111,12 @@ module sw_top #(
     .hp_wr(hp_wr), .rg_re(rg_re), .rg_q(rg_q),
     .seq_correct(correct), .seq_jcycles(jcycles), .seq_clocks(clocks), .seq_pred_valid(pred_valid), .seq_pred(pred));
 `endif
-  sw_seq #(.SAB(SAB)) u_seq (
+`ifdef SW_CPU_PORT
+  localparam integer MATRIX_DRAW = 0;   // the firmware draws the DFA matrix (bitstreams-src/firmware/board/exec.c)
+`else
+  localparam integer MATRIX_DRAW = 1;
+`endif
+  sw_seq #(.SAB(SAB), .MATRIX_DRAW(MATRIX_DRAW)) u_seq (
     .clk(clk), .rst(rst), .st_we(st_we), .st_addr(st_addr), .st_wdata(st_wdata),
     .cmd_valid(cmd_valid), .cmd(cmd), .cmd_n(cmd_n), .busy(busy), .ready(ready), .hold(1'b0), .resume(1'b0),
     .cycle_done(cycle_done), .paused(paused), .correct(correct), .pred_valid(pred_valid), .pred(pred), .jcycles(jcycles), .clocks(clocks),

@@ -38,6 +38,8 @@ typedef struct {
   uint8_t tail_lo;       /* the ring byte before `tail` when tail is odd (its word's earlier byte) */
   uint32_t p, nout, rec; /* input bytes of a sample, outputs, record bytes (p + 1) */
   uint32_t edges[SW_MAX_JUNCTIONS];
+  uint8_t dfa;                                  /* feedback: DFA (the matrix is drawn at LOAD_SEEDS) */
+  uint32_t n[SW_MAX_JUNCTIONS], fbbase[SW_MAX_JUNCTIONS]; /* right layers, their DFA rows in the store */
   uint32_t clocks, jcycles, trained, inferred;
 } board_t;
 extern board_t B;

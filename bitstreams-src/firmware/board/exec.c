@@ -137,6 +137,11 @@ static uint8_t configure(void) {
   B.configured = 1;
   B.L = L;
   B.nout = nout;
+  B.dfa = dfa != 0;
+  for (uint32_t j = 0; j < L; j++) {
+    B.n[j] = jw[j][12];
+    B.fbbase[j] = jw[j][16];
+  }
   B.p = rec - 1;
   B.rec = rec;
   for (uint32_t j = 0; j < L; j++) B.edges[j] = edges[j];
@@ -144,6 +149,33 @@ static uint8_t configure(void) {
 }
 
 /* ---- LOAD_SEEDS: connectivity and init seeds per junction, feedback seed, rounding seed ---------- */
+/* The DFA feedback matrix (firmware-spec/network.ts dfaFeedback), drawn here rather than by the
+ * sequencer (sw_seq MATRIX_DRAW = 0 on this top: the logic cells it took are what the board lacks):
+ * a 32-bit LFSR (lfsr.ts) from the feedback seed, hidden layer by hidden layer, per neuron the output
+ * column (below(outputs): ceil(log2 outputs) bits, first most significant, drawn again while >= outputs)
+ * then one sign bit; stored as {sign in bit 15, column} at the layer's DFA rows, where TRAIN reads it. */
+static uint32_t lfsr_state;
+static uint32_t lfsr_bit(void) {
+  uint32_t out = lfsr_state & 1;
+  lfsr_state = (lfsr_state >> 1) ^ (out ? SW_LFSR_MASK_32 : 0);
+  return out;
+}
+static void draw_feedback(uint32_t seed) {
+  uint32_t nout = B.nout, b = bits_for(nout);
+  lfsr_state = seed;
+  for (uint32_t j = 0; j + 1 < B.L; j++) {
+    st_at(B.fbbase[j]);
+    for (uint32_t h = 0; h < B.n[j]; h++) {
+      uint32_t col;
+      do {
+        col = 0;
+        for (uint32_t k = 0; k < b; k++) col = col << 1 | lfsr_bit();
+      } while (col >= nout);
+      st_put(lfsr_bit() << 15 | col);
+    }
+  }
+}
+
 static uint8_t load_seeds(void) {
   const uint8_t *d = pl;
   uint32_t a = d[0], b = d[1 + 4 * a];
@@ -168,6 +200,7 @@ static uint8_t load_seeds(void) {
   B.rseed = rd32(d + 6 + 4 * a + 4 * b);
   seq_cmd(CMD_LOAD_SEEDS, 0);
   seq_wait();
+  if (B.dfa) draw_feedback(fb);
   B.seeded = 1;
   return 0;
 }
