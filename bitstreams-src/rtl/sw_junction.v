@@ -36,7 +36,10 @@ module sw_junction #(
   parameter integer DRW = `SW_DROW_BITS,         // rows of a left-delta / BP-sum bank: 2^DRW
   parameter integer NB = `SW_NEURON_BITS,
   parameter integer ACC = `SW_ACC_BITS,
-  parameter integer CWB = $clog2(`SW_CPU_RAM_BYTES / 4)   // CPU RAM word address bits
+  parameter integer CWB = $clog2(`SW_CPU_RAM_BYTES / 4),  // CPU RAM word address bits
+  // 1: CMD_INIT_W draws the initial weights from the LFSR; 0: no such command (the control plane writes
+  // the initial weights through the host port: the soft-CPU top's firmware does, saving this logic)
+  parameter integer INIT_DRAW = 1
 ) (
   input  wire                       clk,
   input  wire                       rst,
@@ -208,7 +211,7 @@ module sw_junction #(
         ph_ff <= cmd_ff;
         ph_bp <= cmd_bp;
         ph_up <= cmd_up;
-      end else if (cmd_valid && !busy && cmd == CMD_INIT_W) begin
+      end else if (INIT_DRAW != 0 && cmd_valid && !busy && cmd == CMD_INIT_W) begin
         init_run <= 1'b1;
         init_bits <= 0;
         init_lane <= 0;

@@ -49,7 +49,10 @@ module sw_seq #(
   parameter integer CWB = $clog2(`SW_CPU_RAM_BYTES / 4),  // CPU RAM word address bits
   // 1: LOAD_SEEDS also draws the DFA matrix from the feedback seed into the store; 0: the control plane
   // writes the matrix rows itself (the soft-CPU top's firmware does, saving this logic)
-  parameter integer MATRIX_DRAW = 1
+  parameter integer MATRIX_DRAW = 1,
+  // 1: LOAD_SEEDS draws every junction's initial weights (sw_junction INIT_DRAW); 0: the control plane
+  // writes them through the external engine port (the soft-CPU top's firmware)
+  parameter integer INIT_DRAW = 1
 ) (
   input  wire            clk,
   input  wire            rst,
@@ -209,7 +212,7 @@ module sw_seq #(
   // engine's host port and the SPRAM behind it see no counter compare
   reg cp_on;
   wire cp_issue = cp_on;
-  sw_junction #(.Z(Z)) u_eng (
+  sw_junction #(.Z(Z), .INIT_DRAW(INIT_DRAW)) u_eng (
     .clk(clk), .rst(rst),
     .cfg_z({{(8-ZB){1'b0}}, c_z}), .cfg_m(c_m), .cfg_fo(c_fo), .cfg_fi(c_fi), .cfg_wbase(c_wbase), .cfg_lr(g_lr),
     .cfg_init_shift(c_ishift), .cfg_sigmoid(c_sig),
@@ -494,7 +497,8 @@ module sw_seq #(
         init_mode <= 1'b0;
         if (g_dfa && MATRIX_DRAW != 0) load(2'd3, 4, 2, S_FBG_SEED);   // cur is now junction L: c_n, c_ashift of the outputs
         else st <= S_DONE;
-      end else load(2'd1, jbase, 17, S_INIT_W);
+      end else if (INIT_DRAW != 0) load(2'd1, jbase, 17, S_INIT_W);
+      else jj <= g_L;
       S_INIT_W: begin
         jj <= jj + 1'b1;
         engine(E_INIT_W, S_INIT_J);

@@ -112,11 +112,12 @@ module sw_top #(
     .seq_correct(correct), .seq_jcycles(jcycles), .seq_clocks(clocks), .seq_pred_valid(pred_valid), .seq_pred(pred));
 `endif
 `ifdef SW_CPU_PORT
-  localparam integer MATRIX_DRAW = 0;   // the firmware draws the DFA matrix (bitstreams-src/firmware/board/exec.c)
+  // the firmware draws the initial weights and the DFA matrix (bitstreams-src/firmware/board/exec.c)
+  localparam integer DRAW = 0;
 `else
-  localparam integer MATRIX_DRAW = 1;
+  localparam integer DRAW = 1;
 `endif
-  sw_seq #(.SAB(SAB), .MATRIX_DRAW(MATRIX_DRAW)) u_seq (
+  sw_seq #(.SAB(SAB), .MATRIX_DRAW(DRAW), .INIT_DRAW(DRAW)) u_seq (
     .clk(clk), .rst(rst), .st_we(st_we), .st_addr(st_addr), .st_wdata(st_wdata),
     .cmd_valid(cmd_valid), .cmd(cmd), .cmd_n(cmd_n), .busy(busy), .ready(ready), .hold(1'b0), .resume(1'b0),
     .cycle_done(cycle_done), .paused(paused), .correct(correct), .pred_valid(pred_valid), .pred(pred), .jcycles(jcycles), .clocks(clocks),

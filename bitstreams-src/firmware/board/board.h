@@ -40,6 +40,7 @@ typedef struct {
   uint32_t edges[SW_MAX_JUNCTIONS];
   uint8_t dfa;                                  /* feedback: DFA (the matrix is drawn at LOAD_SEEDS) */
   uint32_t n[SW_MAX_JUNCTIONS], fbbase[SW_MAX_JUNCTIONS]; /* right layers, their DFA rows in the store */
+  uint32_t ishift[SW_MAX_JUNCTIONS];            /* initial weights' shift right */
   uint32_t clocks, jcycles, trained, inferred;
 } board_t;
 extern board_t B;

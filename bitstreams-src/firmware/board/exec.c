@@ -141,6 +141,7 @@ static uint8_t configure(void) {
   for (uint32_t j = 0; j < L; j++) {
     B.n[j] = jw[j][12];
     B.fbbase[j] = jw[j][16];
+    B.ishift[j] = jw[j][5];
   }
   B.p = rec - 1;
   B.rec = rec;
@@ -148,18 +149,72 @@ static uint8_t configure(void) {
   return 0;
 }
 
+/* ---- weights through the engine's host port on the SELECTed junction ----------------------------- */
+static void hp_open(uint32_t j, uint32_t skip) {
+  seq_cmd(CMD_SELECT, j);
+  seq_wait();
+  IO(SW_IO_HP) = HP_SEL | HP_START;
+  (void)IO(SW_IO_HP);
+  while (skip--) {
+    IO(SW_IO_HP) = HP_SEL | HP_RD;
+    while ((int32_t)IO(SW_IO_HP) < 0) {
+    }
+  }
+}
+
 /* ---- LOAD_SEEDS: connectivity and init seeds per junction, feedback seed, rounding seed ---------- */
-/* The DFA feedback matrix (firmware-spec/network.ts dfaFeedback), drawn here rather than by the
- * sequencer (sw_seq MATRIX_DRAW = 0 on this top: the logic cells it took are what the board lacks):
- * a 32-bit LFSR (lfsr.ts) from the feedback seed, hidden layer by hidden layer, per neuron the output
- * column (below(outputs): ceil(log2 outputs) bits, first most significant, drawn again while >= outputs)
- * then one sign bit; stored as {sign in bit 15, column} at the layer's DFA rows, where TRAIN reads it. */
+/* What LOAD_SEEDS draws, drawn here rather than by the sequencer (sw_seq INIT_DRAW = MATRIX_DRAW = 0
+ * on this top: the logic cells those draws took are what the board lacks), each from a 32-bit LFSR
+ * (firmware-spec/lfsr.ts) seeded as the spec says. */
 static uint32_t lfsr_state;
 static uint32_t lfsr_bit(void) {
   uint32_t out = lfsr_state & 1;
   lfsr_state = (lfsr_state >> 1) ^ (out ? SW_LFSR_MASK_32 : 0);
   return out;
 }
+static uint32_t lfsr_draw(uint32_t bits) {
+  uint32_t v = 0;
+  while (bits--) v = v << 1 | lfsr_bit();
+  return v;
+}
+/* Eight steps at once: the LFSR is linear and a step only moves bits down, so eight steps of a state s
+ * give (s >> 8) ^ step8_state[s & 255] and the output bits step8_out[s & 255] (first out the most
+ * significant). Filled once (2,048 bit steps); a weight then costs two lookups instead of 16 steps,
+ * which keeps LOAD_SEEDS of MNIST's 34,048 weights near 0.2 s on the board. */
+static uint32_t step8_state[256];
+static uint8_t step8_out[256];
+static uint8_t step8_ready;
+static void step8_fill(void) {
+  for (uint32_t x = 0; x < 256; x++) {
+    lfsr_state = x;
+    step8_out[x] = (uint8_t)lfsr_draw(8);
+    step8_state[x] = lfsr_state;
+  }
+  step8_ready = 1;
+}
+static uint32_t lfsr_draw8(void) {
+  uint32_t lo = lfsr_state & 255;
+  lfsr_state = (lfsr_state >> 8) ^ step8_state[lo];
+  return step8_out[lo];
+}
+/* Initial weights (network.ts initialWeights): per weight in canonical order, SW_W_BITS output bits
+ * (first most significant) as a two's-complement word, shifted right by initShift (floor); written
+ * through the host port in that order, as WRITE_WEIGHTS writes them. */
+_Static_assert(SW_W_BITS == 16, "draw_weights draws a weight as two 8-step lookups");
+static void draw_weights(uint32_t j, uint32_t seed) {
+  if (!step8_ready) step8_fill();
+  lfsr_state = seed;
+  hp_open(j, 0);
+  for (uint32_t k = 0; k < B.edges[j]; k++) {
+    uint32_t hi = lfsr_draw8();
+    int32_t w = (int16_t)(hi << 8 | lfsr_draw8());
+    IO(SW_IO_HP) = HP_SEL | HP_WR | ((uint32_t)(w >> B.ishift[j]) & 0xffffu);
+  }
+}
+/* The DFA feedback matrix (network.ts dfaFeedback): from the feedback seed, hidden layer by hidden
+ * layer, per neuron the output column (below(outputs): ceil(log2 outputs) bits, first most
+ * significant, drawn again while >= outputs) then one sign bit; stored as {sign in bit 15, column} at
+ * the layer's DFA rows, where TRAIN reads it. */
 static void draw_feedback(uint32_t seed) {
   uint32_t nout = B.nout, b = bits_for(nout);
   lfsr_state = seed;
@@ -167,10 +222,8 @@ static void draw_feedback(uint32_t seed) {
     st_at(B.fbbase[j]);
     for (uint32_t h = 0; h < B.n[j]; h++) {
       uint32_t col;
-      do {
-        col = 0;
-        for (uint32_t k = 0; k < b; k++) col = col << 1 | lfsr_bit();
-      } while (col >= nout);
+      do col = lfsr_draw(b);
+      while (col >= nout);
       st_put(lfsr_bit() << 15 | col);
     }
   }
@@ -198,8 +251,7 @@ static uint8_t load_seeds(void) {
   st_put(fb);
   st_put(fb >> 16);
   B.rseed = rd32(d + 6 + 4 * a + 4 * b);
-  seq_cmd(CMD_LOAD_SEEDS, 0);
-  seq_wait();
+  for (uint32_t j = 0; j < B.L; j++) draw_weights(j, rd32(d + 2 + 4 * a + 4 * j));
   if (B.dfa) draw_feedback(fb);
   B.seeded = 1;
   return 0;
@@ -288,18 +340,6 @@ static uint8_t run(result_t *res, int infer) {
   return 0;
 }
 
-/* ---- weights through the engine's host port on the SELECTed junction ----------------------------- */
-static void hp_open(uint32_t j, uint32_t skip) {
-  seq_cmd(CMD_SELECT, j);
-  seq_wait();
-  IO(SW_IO_HP) = HP_SEL | HP_START;
-  (void)IO(SW_IO_HP);
-  while (skip--) {
-    IO(SW_IO_HP) = HP_SEL | HP_RD;
-    while ((int32_t)IO(SW_IO_HP) < 0) {
-    }
-  }
-}
 void weights_stream(uint32_t j, uint32_t offset, uint32_t count, void (*put)(uint32_t)) {
   hp_open(j, offset);
   while (count--) {
