@@ -1,13 +1,18 @@
 `default_nettype none
 `include "spec.vh"
-// iCEBreaker top level: 12 MHz oscillator -> PLL -> SW_CLOCK_HZ; the host protocol (sw_proto: SLIP,
-// header, CRC-32, seq rules, replay) on the FT2232H UART (SW_UART_BAUD, 8N1), and the sequencer
-// (sw_seq, with the junction engine).
-//
-// The sequencer port is where the network opcodes (CONFIGURE .. INFER) join the protocol: sw_proto's
-// executor (sw_exec.v) writes the store (st_we/st_addr/st_wdata: descriptor words in the layout of
-// test/rtl/seq.ts seqLayout; sw_samples.v writes sample records into the ring), issues LOAD_SEEDS /
-// TRAIN / INFER / SELECT on cmd, and moves weights through the engine's host port (x_hp_*).
+// iCEBreaker top level: 12 MHz oscillator -> PLL -> SW_CLOCK_HZ; the host protocol on the FT2232H
+// UART (SW_UART_BAUD, 8N1) in front of the sequencer (sw_seq, with the junction engine). Two control
+// planes speak the protocol, chosen at build time:
+//   SW_CPU_PORT (the board's build, bitstreams-src/build.ts BOARD_DEFINES): firmware on a small RV32I
+//     core (sw_ctrl.v, sw_cpu.v; bitstreams-src/firmware/board), its RAM in the engine's SPRAM, booted
+//     from the SPI flash (sw_boot.v) behind the bitstream; SLIP and CRC-32 in hardware;
+//   otherwise the protocol endpoint in RTL (sw_proto: SLIP, header, CRC-32, seq rules, replay; its
+//     executor sw_exec.v and sample decoder sw_samples.v), which does not fit the UP5K and runs in
+//     co-simulation only (seedwire cosim --rtl-endpoint).
+// The sequencer port is where the network opcodes (CONFIGURE .. INFER) join the protocol: the control
+// plane writes the store (st_we/st_addr/st_wdata: descriptor words in the layout of test/rtl/seq.ts
+// seqLayout; sample records into the ring), issues LOAD_SEEDS / TRAIN / INFER / SELECT on cmd, and moves
+// weights through the engine's host port (x_hp_*).
 module sw_top #(
   parameter integer UART_DIV = `SW_UART_DIV   // clocks per UART bit (the co-simulation may build another rate)
 ) (
@@ -89,17 +94,6 @@ module sw_top #(
     .seq_correct(correct), .seq_jcycles(jcycles), .seq_clocks(clocks), .seq_pred_valid(pred_valid), .seq_pred(pred),
     .c_req(c_req), .c_wstrb(c_wstrb), .c_word(c_word), .c_wdata(c_wdata), .c_gnt(c_gnt), .c_rdata(c_rdata),
     .flash_cs_n(flash_cs_n), .flash_sck(flash_sck), .flash_mosi(flash_mosi), .flash_miso(flash_miso));
-`elsif SW_BRINGUP_PORT
-  // transitional: the bring-up byte-command port instead of the protocol (see sw_bringup.v)
-  assign proto_busy = 1'b0;
-  assign rg_re = 1'b0;
-  assign {c_req, c_wstrb, c_word, c_wdata} = 0;
-  sw_bringup #(.SAB(PB)) u_bringup (
-    .clk(clk), .rst(rst), .rx_valid(rx_valid), .rx_data(rx_data),
-    .tx_start(tx_start), .tx_data(tx_data), .tx_busy(tx_busy),
-    .st_we(st_we), .st_addr(st_addr), .wdata(st_wdata), .cmd_valid(cmd_valid), .cmd(cmd), .cmd_n(cmd_n),
-    .busy(busy), .ready(ready), .correct(correct), .jcycles(jcycles), .clocks(clocks),
-    .hp_sel(hp_sel), .hp_start(hp_start), .hp_wr(hp_wr), .hp_rd(hp_rd), .hp_rvalid(hp_rvalid), .hp_rdata(hp_rdata));
 `else
   assign {c_req, c_wstrb, c_word, c_wdata} = 0;
   sw_proto u_proto (
