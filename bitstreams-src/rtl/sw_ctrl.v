@@ -113,30 +113,31 @@ module sw_ctrl #(
   // 8 of 256 x 16 for one 9-bit memory
   reg [7:0] fifo_d [0:(1 << RXB)-1];
   reg fifo_e [0:(1 << RXB)-1];
-  reg [RXB-1:0] f_wp, f_rp, f_wp1;
-  // empty against the write pointer of a clock ago: an entry is readable (f_q) the clock after its write
-  wire f_empty = f_wp1 == f_rp;
+  reg [RXB-1:0] f_wp, f_rp;
+  // empty against the write pointer of a clock ago (an entry is readable on f_q the clock after its
+  // write): the comparison of f_wp with the read pointer's next value, registered
+  reg f_empty;
+  wire rx_pop = io_rd && io_at == `SW_IO_RX && !f_empty;
+  wire [RXB-1:0] f_rp_next = f_rp + rx_pop;
   wire f_full = (f_wp + 1'b1) == f_rp;
   wire f_we = (d_valid || is_end) && !f_full;
   wire [8:0] f_wd = is_end ? {1'b1, 6'd0, spoilt, rx_crc == `SW_CRC32_RESIDUE} : {1'b0, d};
   reg [8:0] f_q;
-  wire rx_pop = io_rd && io_at == `SW_IO_RX && !f_empty;
   always @(posedge clk) begin
     if (f_we) begin
       fifo_d[f_wp] <= f_wd[7:0];
       fifo_e[f_wp] <= f_wd[8];
     end
     f_q <= {fifo_e[f_rp], fifo_d[f_rp]};
-    f_wp1 <= f_wp;
+    f_empty <= rst || f_wp == f_rp_next;
     if (rst) begin
       f_wp <= 0;
-      f_wp1 <= 0;
       f_rp <= 0;
       esc <= 1'b0;
       spoilt <= 1'b0;
     end else begin
       if (f_we) f_wp <= f_wp + 1'b1;
-      if (rx_pop) f_rp <= f_rp + 1'b1;
+      f_rp <= f_rp_next;
       if (is_end) begin
         esc <= 1'b0;
         spoilt <= f_full;                    // an END that did not fit spoils the next candidate
@@ -147,33 +148,32 @@ module sw_ctrl #(
     end
   end
 
-  // ---- transmit: holding register, SLIP encode ----------------------------------------------------
-  reg h_full;
-  reg [8:0] h;                               // {END, byte}
-  reg t_esc;                                 // the escaped code is next (ESC went out)
+  // ---- transmit: SLIP encode into the UART's byte register ----------------------------------------
+  // tx_data is the holding register: a byte is escaped as it is written (ESC, with the escaped code
+  // kept for after it); t_full until the UART has taken the last of it
+  reg t_full;
+  reg t_esc;                                 // the escaped code is next (ESC is in tx_data)
   reg t_esc_end;                             // ... and it is ESC_END (else ESC_ESC)
-  wire h_special = h[7:0] == END || h[7:0] == ESC;
+  wire [7:0] w_byte = mem_wdata[7:0];
+  wire w_special = w_byte == END || w_byte == ESC;
   always @(posedge clk) begin
     tx_start <= 1'b0;
-    if (io_wr && io_at == `SW_IO_TX && !h_full) begin
-      h <= mem_wdata[8:0];
-      h_full <= 1'b1;
+    if (io_wr && io_at == `SW_IO_TX && !t_full) begin
+      t_full <= 1'b1;
+      tx_data <= mem_wdata[8] ? END : w_special ? ESC : w_byte;
+      t_esc <= !mem_wdata[8] && w_special;
+      t_esc_end <= w_byte == END;
     end
-    if (rst) begin
-      h_full <= 1'b0;
-      t_esc <= 1'b0;
-    end else if (!tx_busy && !tx_start) begin
+    if (tx_start) begin                      // the UART takes tx_data at this edge
       if (t_esc) begin
-        tx_start <= 1'b1;
         tx_data <= t_esc_end ? ESC_END : ESC_ESC;
         t_esc <= 1'b0;
-      end else if (h_full) begin
-        h_full <= 1'b0;
-        tx_start <= 1'b1;
-        tx_data <= h[8] ? END : h_special ? ESC : h[7:0];
-        t_esc_end <= h[7:0] == END;
-        t_esc <= !h[8] && h_special;
-      end
+      end else t_full <= 1'b0;
+    end else if (t_full && !tx_busy) tx_start <= 1'b1;
+    if (rst) begin
+      t_full <= 1'b0;
+      t_esc <= 1'b0;
+      tx_start <= 1'b0;
     end
   end
 
@@ -193,7 +193,7 @@ module sw_ctrl #(
   // busy (the co-simulation waits on its pty only while the board is not): booting, a frame in the FIFO, one
   // being decided (end_seen until the firmware writes the LED), a request running (the LED), a response
   // being sent
-  assign busy = !boot_done || led || end_seen || !f_empty || h_full || t_esc;
+  assign busy = !boot_done || led || end_seen || !f_empty || t_full;
   always @(posedge clk) begin
     st_we <= 1'b0;
     st_inc <= 1'b0;
@@ -265,7 +265,7 @@ module sw_ctrl #(
   wire [31:0] r_run = ra[0] ? seq_clocks : {seq_jcycles, seq_correct};      // RESULT, CLOCKS
   wire [15:0] r_lo = ra[1] ? r_run[15:0] : ra[0] ? seq_pred : hp_word;      // HP, PRED, RESULT, CLOCKS
   wire r_flag = ra[1] ? r_run[31] : ra[0] ? !pred_have : !hp_have;
-  wire [1:0] r_ctl = ra[1] ? {seq_ready, seq_busy} : ra[0] ? {1'b0, h_full} : f_q[1:0];  // RX, TX, CMD
+  wire [1:0] r_ctl = ra[1] ? {seq_ready, seq_busy} : ra[0] ? {1'b0, t_full} : f_q[1:0];  // RX, TX, CMD
   always @(posedge clk) begin
     mem_ready <= acc && (is_io || c_gnt);   // a RAM access waits for its grant
     io_q <= is_io;
