@@ -86,7 +86,14 @@ module sw_ctrl #(
     .done(boot_done));
   sw_cpu #(.AW(AW)) u_cpu (.clk(clk), .rst(rst || !boot_done), .mem_valid(mem_valid), .mem_addr(mem_addr), .mem_wdata(mem_wdata),
     .mem_wstrb(mem_wstrb), .mem_rdata(mem_rdata), .mem_ready(mem_ready), .trap(trap));
-  wire is_io = mem_addr[AW-1:8] == {(AW - 8){1'b1}};
+  // the I/O page is the top 256 bytes (cpu-io.ts); the RAM fills less than half of the address space,
+  // so the top address bit tells them apart (the upper half's other addresses alias the I/O page)
+  wire is_io = mem_addr[AW-1];
+  generate
+    if (`SW_CPU_RAM_BYTES > (1 << (AW - 1))) begin : g_ram_too_big
+      initial $error("sw_ctrl: the firmware RAM must fit below the top half of the address space");
+    end
+  endgenerate
   wire acc = mem_valid && !mem_ready;        // an access is answered in the clock after this
   wire io_wr = acc && is_io && mem_wstrb != 0;
   wire io_rd = acc && is_io && mem_wstrb == 0;
@@ -182,8 +189,7 @@ module sw_ctrl #(
   // (st_inc), so the next write (a bus access, several clocks later) sees the next word
   localparam integer PB = `SW_SEQ_PORT_BITS;
   reg st_inc;
-  reg p_odd;
-  reg [7:0] p_lo;
+  reg p_odd;                                 // STB: the next byte is a word's high byte
   reg hp_have, pred_have, led;
   reg end_seen;                              // the firmware took a frame's END and has not yet written LED
   // hp_rdata changes with the engine's SPRAM outputs (the core's fetches among them): kept here
@@ -223,8 +229,8 @@ module sw_ctrl #(
       `SW_IO_STB: begin
         st_we <= 1'b1;
         st_inc <= p_odd;
-        st_wdata <= p_odd ? {mem_wdata[7:0], p_lo} : {8'd0, mem_wdata[7:0]};
-        p_lo <= mem_wdata[7:0];
+        // the low byte is kept in st_wdata (the firmware writes nothing else between the two)
+        st_wdata <= p_odd ? {mem_wdata[7:0], st_wdata[7:0]} : {8'd0, mem_wdata[7:0]};
         p_odd <= !p_odd;
       end
       `SW_IO_CMD: begin

@@ -6,7 +6,8 @@
  *
  * The CPU's address space is 2^CPU_ADDR_BITS bytes: RAM (code, data, stack) from 0, the I/O registers
  * in the top 256 bytes, so the firmware reaches them x0-relative (`lw a0, -256(zero)`: the core
- * truncates addresses to its width).
+ * truncates addresses to its width). The RAM stays below the upper half, and sw_ctrl.v decodes the I/O
+ * page by the top address bit alone: every address of the upper half is an I/O register's alias.
  */
 import { UP5K_CPU_RAM_BYTES, UP5K_CPU_ROW_BASE } from '../capability.ts';
 
@@ -55,7 +56,8 @@ export const CPU_IO = {
   ST_ADDR: 0x24,
   /** write: one byte (bits 7:0) of a byte stream into consecutive port words, low byte first: a low
    *  byte is written at once as {0, byte} and kept, a high byte writes {byte, kept} and moves the
-   *  address on (the sample ring's records) */
+   *  address on (the sample ring's records). The low byte is kept in the port's data register: write
+   *  no ST, CMD or HP between a low byte and its high byte */
   STB: 0x28,
 } as const;
 /** TX write: this bit sends a SLIP END (the frame's end) instead of a byte */
