@@ -8,8 +8,8 @@
 //   - receive: SLIP decode and the CRC-32 register (sw_crc32) in front of a FIFO of decoded bytes and
 //     frame boundaries (EBR), so the firmware reads a frame's bytes, not the line's, and learns at the
 //     boundary whether the CRC held;
-//   - transmit: a one-byte holding register in front of SLIP encoding (escapes, END on command); the
-//     firmware computes the response's CRC-32 and sends it as four frame bytes.
+//   - transmit: SLIP encoding (escapes, END on command) into the UART's byte register; the firmware
+//     computes the response's CRC-32 and sends it as four frame bytes.
 // Everything else (header, sequence rules, replay cache, every request) is firmware. The I/O registers
 // and the address map are generated from firmware-spec/gen/cpu-io.ts (SW_IO_*, SW_CPU_*).
 module sw_ctrl #(
