@@ -204,13 +204,13 @@
 `define SW_IO_ST 8
 `define SW_IO_CMD 12
 `define SW_IO_HP 16
-`define SW_IO_RG 20
+`define SW_IO_PRED 20
 `define SW_IO_RESULT 24
 `define SW_IO_CLOCKS 28
-`define SW_IO_PRED 32
-`define SW_IO_LED 36
-`define SW_IO_ST_ADDR 40
-`define SW_IO_STB 44
+`define SW_IO_LED 32
+`define SW_IO_ST_ADDR 36
+`define SW_IO_STB 40
+`define SW_IO_TX_END 256 // TX write: a SLIP END instead of a byte
 `define SW_FLASH_BOOT_OFFSET 24'h100000 // flash byte offset of the firmware image (iceprog -o)
 `define SW_FLASH_BOOT_BYTES 16384 // bytes of the image: the whole firmware RAM, little-endian words
 `define SW_FLASH_CMD_RELEASE 8'hab // W25Q128JV release from power-down

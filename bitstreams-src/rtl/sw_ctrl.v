@@ -8,8 +8,8 @@
 //   - receive: SLIP decode and the CRC-32 register (sw_crc32) in front of a FIFO of decoded bytes and
 //     frame boundaries (EBR), so the firmware reads a frame's bytes, not the line's, and learns at the
 //     boundary whether the CRC held;
-//   - transmit: a one-byte holding register in front of SLIP encoding and the CRC-32 register, which
-//     appends the CRC and END when the firmware ends a frame.
+//   - transmit: SLIP encoding (escapes, END on command) into the UART's byte register; the firmware
+//     computes the response's CRC-32 and sends it as four frame bytes.
 // Everything else (header, sequence rules, replay cache, every request) is firmware. The I/O registers
 // and the address map are generated from firmware-spec/gen/cpu-io.ts (SW_IO_*, SW_CPU_*).
 module sw_ctrl #(
@@ -36,14 +36,14 @@ module sw_ctrl #(
   output reg  [15:0]                  st_wdata,
   output reg                          cmd_valid,
   output reg  [1:0]                   cmd,
-  output reg  [15:0]                  cmd_n,
+  output wire [15:0]                  cmd_n,      // = st_wdata (the sequencer takes it with cmd_valid)
   input  wire                         seq_busy,
   input  wire                         seq_ready,
   output reg  [2:0]                   hp_sel,
   output reg                          hp_start,
   output reg                          hp_rd,
   output reg                          hp_wr,
-  output reg                          rg_re,
+  output wire                         rg_re,      // the firmware does not read the ring: 0
   input  wire [15:0]                  rg_q,
   input  wire                         hp_rvalid,
   input  wire [15:0]                  hp_rdata,
@@ -51,7 +51,7 @@ module sw_ctrl #(
   input  wire [15:0]                  seq_jcycles,
   input  wire [31:0]                  seq_clocks,
   input  wire                         seq_pred_valid,
-  input  wire [15:0]                  seq_pred,
+  input  wire [15:0]                  seq_pred,   // held by sw_seq until the next sample's output copy
   // the firmware's RAM: rows of the engine's SPRAM banks (sw_junction.v c_*), served when the engine
   // leaves them be
   output wire                         c_req,
@@ -86,11 +86,19 @@ module sw_ctrl #(
     .done(boot_done));
   sw_cpu #(.AW(AW)) u_cpu (.clk(clk), .rst(rst || !boot_done), .mem_valid(mem_valid), .mem_addr(mem_addr), .mem_wdata(mem_wdata),
     .mem_wstrb(mem_wstrb), .mem_rdata(mem_rdata), .mem_ready(mem_ready), .trap(trap));
-  wire is_io = mem_addr[AW-1:8] == {(AW - 8){1'b1}};
+  // the I/O page is the top 256 bytes (cpu-io.ts); the RAM fills less than half of the address space,
+  // so the top address bit tells them apart (the upper half's other addresses alias the I/O page)
+  wire is_io = mem_addr[AW-1];
+  generate
+    if (`SW_CPU_RAM_BYTES > (1 << (AW - 1))) begin : g_ram_too_big
+      initial $error("sw_ctrl: the firmware RAM must fit below the top half of the address space");
+    end
+  endgenerate
   wire acc = mem_valid && !mem_ready;        // an access is answered in the clock after this
   wire io_wr = acc && is_io && mem_wstrb != 0;
   wire io_rd = acc && is_io && mem_wstrb == 0;
-  wire [7:0] io_at = {mem_addr[7:2], 2'b00};
+  // registers told apart by address bits 5:2 (the page's upper offsets alias them: cpu-io.ts)
+  wire [7:0] io_at = {2'b00, mem_addr[5:2], 2'b00};
 
   // RAM (SPRAM, through the engine's banks): the loader's words until boot_done, then the core's; an
   // address below the I/O page is a RAM word (truncated to the RAM's size)
@@ -112,30 +120,31 @@ module sw_ctrl #(
   // 8 of 256 x 16 for one 9-bit memory
   reg [7:0] fifo_d [0:(1 << RXB)-1];
   reg fifo_e [0:(1 << RXB)-1];
-  reg [RXB-1:0] f_wp, f_rp, f_wp1;
-  // empty against the write pointer of a clock ago: an entry is readable (f_q) the clock after its write
-  wire f_empty = f_wp1 == f_rp;
+  reg [RXB-1:0] f_wp, f_rp;
+  // empty against the write pointer of a clock ago (an entry is readable on f_q the clock after its
+  // write): the comparison of f_wp with the read pointer's next value, registered
+  reg f_empty;
+  wire rx_pop = io_rd && io_at == `SW_IO_RX && !f_empty;
+  wire [RXB-1:0] f_rp_next = f_rp + rx_pop;
   wire f_full = (f_wp + 1'b1) == f_rp;
   wire f_we = (d_valid || is_end) && !f_full;
   wire [8:0] f_wd = is_end ? {1'b1, 6'd0, spoilt, rx_crc == `SW_CRC32_RESIDUE} : {1'b0, d};
   reg [8:0] f_q;
-  wire rx_pop = io_rd && io_at == `SW_IO_RX && !f_empty;
   always @(posedge clk) begin
     if (f_we) begin
       fifo_d[f_wp] <= f_wd[7:0];
       fifo_e[f_wp] <= f_wd[8];
     end
     f_q <= {fifo_e[f_rp], fifo_d[f_rp]};
-    f_wp1 <= f_wp;
+    f_empty <= rst || f_wp == f_rp_next;
     if (rst) begin
       f_wp <= 0;
-      f_wp1 <= 0;
       f_rp <= 0;
       esc <= 1'b0;
       spoilt <= 1'b0;
     end else begin
       if (f_we) f_wp <= f_wp + 1'b1;
-      if (rx_pop) f_rp <= f_rp + 1'b1;
+      f_rp <= f_rp_next;
       if (is_end) begin
         esc <= 1'b0;
         spoilt <= f_full;                    // an END that did not fit spoils the next candidate
@@ -146,103 +155,59 @@ module sw_ctrl #(
     end
   end
 
-  // ---- transmit: holding register, SLIP encode, CRC ------------------------------------------------
-  reg h_full;
-  reg [8:0] h;                               // {command, byte}
-  wire tx_crc_busy;
-  wire [31:0] tx_crc;
-  reg t_init, t_start;
-  reg [7:0] t_byte;
-  sw_crc32 u_tx_crc (.clk(clk), .init(rst || t_init), .start(t_start), .data(t_byte), .busy(tx_crc_busy), .crc(tx_crc));
-  // encoder: T_IDLE, T_ESC2 (the escaped code after ESC), T_CRC (CRC bytes left, then END)
-  localparam [1:0] T_IDLE = 0, T_ESC2 = 1, T_CRC = 2;
-  reg [1:0] ts;
-  reg in_crc;                                // sending the CRC (T_ESC2 returns to T_CRC)
-  reg [7:0] t_esc2;
-  reg [2:0] crc_left;
-  reg [31:0] crc_out;
-  wire [7:0] cb = crc_out[7:0];
+  // ---- transmit: SLIP encode into the UART's byte register ----------------------------------------
+  // tx_data is the holding register: a byte is escaped as it is written (ESC, with the escaped code
+  // kept for after it); t_full until the UART has taken the last of it
+  reg t_full;
+  reg t_esc;                                 // the escaped code is next (ESC is in tx_data)
+  reg t_esc_end;                             // ... and it is ESC_END (else ESC_ESC)
+  wire [7:0] w_byte = mem_wdata[7:0];
+  wire w_special = w_byte == END || w_byte == ESC;
   always @(posedge clk) begin
     tx_start <= 1'b0;
-    t_init <= 1'b0;
-    t_start <= 1'b0;
-    if (io_wr && io_at == `SW_IO_TX && !h_full) begin
-      h <= mem_wdata[8:0];
-      h_full <= 1'b1;
+    if (io_wr && io_at == `SW_IO_TX && !t_full) begin
+      t_full <= 1'b1;
+      tx_data <= mem_wdata[8] ? END : w_special ? ESC : w_byte;
+      t_esc <= !mem_wdata[8] && w_special;
+      t_esc_end <= w_byte == END;
     end
+    if (tx_start) begin                      // the UART takes tx_data at this edge
+      if (t_esc) begin
+        tx_data <= t_esc_end ? ESC_END : ESC_ESC;
+        t_esc <= 1'b0;
+      end else t_full <= 1'b0;
+    end else if (t_full && !tx_busy) tx_start <= 1'b1;
     if (rst) begin
-      h_full <= 1'b0;
-      in_crc <= 1'b0;
-      ts <= T_IDLE;
-    end else if (!tx_busy && !tx_start && !tx_crc_busy && !t_start) begin
-      case (ts)
-        T_IDLE: if (h_full) begin
-          h_full <= 1'b0;
-          if (h[8]) begin
-            if (h[0]) t_init <= 1'b1;
-            if (h[1]) begin
-              crc_out <= ~tx_crc;
-              crc_left <= 3'd4;
-              in_crc <= 1'b1;
-              ts <= T_CRC;
-            end
-          end else begin
-            t_start <= 1'b1;
-            t_byte <= h[7:0];
-            tx_start <= 1'b1;
-            tx_data <= (h[7:0] == END || h[7:0] == ESC) ? ESC : h[7:0];
-            t_esc2 <= h[7:0] == END ? ESC_END : ESC_ESC;
-            if (h[7:0] == END || h[7:0] == ESC) ts <= T_ESC2;
-          end
-        end
-        T_ESC2: begin
-          tx_start <= 1'b1;
-          tx_data <= t_esc2;
-          ts <= in_crc ? T_CRC : T_IDLE;
-        end
-        T_CRC: if (crc_left == 0) begin
-          tx_start <= 1'b1;
-          tx_data <= END;
-          in_crc <= 1'b0;
-          ts <= T_IDLE;
-        end else begin
-          tx_start <= 1'b1;
-          tx_data <= (cb == END || cb == ESC) ? ESC : cb;
-          t_esc2 <= cb == END ? ESC_END : ESC_ESC;
-          crc_out <= {8'd0, crc_out[31:8]};
-          crc_left <= crc_left - 1'b1;
-          if (cb == END || cb == ESC) ts <= T_ESC2;
-        end
-        default: ts <= T_IDLE;
-      endcase
+      t_full <= 1'b0;
+      t_esc <= 1'b0;
+      tx_start <= 1'b0;
     end
   end
 
   // ---- the sequencer's port, INFER's predictions, the LED ------------------------------------------
-  // the port address of ST / STB and the byte stream's state
+  // st_addr is the port address of ST / STB itself: it moves on in the clock of the write's st_we
+  // (st_inc), so the next write (a bus access, several clocks later) sees the next word
   localparam integer PB = `SW_SEQ_PORT_BITS;
-  reg [PB-1:0] p_addr;
-  reg p_odd;
-  reg [7:0] p_lo;
-  wire [PB-1:0] p_next = {p_addr[PB-1], p_addr[PB-2:0] + 1'b1};   // a ring address wraps in the ring
+  reg st_inc;
+  reg p_odd;                                 // STB: the next byte is a word's high byte
   reg hp_have, pred_have, led;
   reg end_seen;                              // the firmware took a frame's END and has not yet written LED
-  reg [15:0] hp_word, pred_word;
-  // the ring word RG asked for: on rg_q the clock after the read (rg_v1), and kept here, since the
-  // core's next fetch from the same SPRAM replaces the memory's output
-  reg rg_v1;
-  reg [15:0] rg_word;
+  // hp_rdata changes with the engine's SPRAM outputs (the core's fetches among them): kept here
+  reg [15:0] hp_word;
+  assign cmd_n = st_wdata;
+  assign rg_re = 1'b0;
   // busy (the co-simulation waits on its pty only while the board is not): booting, a frame in the FIFO, one
   // being decided (end_seen until the firmware writes the LED), a request running (the LED), a response
   // being sent
-  assign busy = !boot_done || led || end_seen || !f_empty || h_full || ts != T_IDLE;
+  assign busy = !boot_done || led || end_seen || !f_empty || t_full;
   always @(posedge clk) begin
     st_we <= 1'b0;
+    st_inc <= 1'b0;
     cmd_valid <= 1'b0;
     hp_start <= 1'b0;
     hp_rd <= 1'b0;
     hp_wr <= 1'b0;
-    rg_re <= 1'b0;
+    if (st_inc) st_addr <= {st_addr[PB-1], st_addr[PB-2:0] + 1'b1};   // a ring address wraps in the ring
     // a read clears the flag; a word arriving in the same clock sets it again (it is not read yet)
     if (io_rd && io_at == `SW_IO_HP) hp_have <= 1'b0;
     if (io_rd && io_at == `SW_IO_PRED) pred_have <= 1'b0;
@@ -250,35 +215,28 @@ module sw_ctrl #(
       hp_have <= 1'b1;
       hp_word <= hp_rdata;
     end
-    rg_v1 <= rg_re;
-    if (rg_v1) rg_word <= rg_q;
-    if (seq_pred_valid) begin
-      pred_have <= 1'b1;
-      pred_word <= seq_pred;
-    end
+    if (seq_pred_valid) pred_have <= 1'b1;
     if (io_wr) case (io_at)
       `SW_IO_ST_ADDR: begin
-        p_addr <= mem_wdata[`SW_SEQ_PORT_BITS-1:0];
+        st_addr <= mem_wdata[PB-1:0];
         p_odd <= 1'b0;
       end
       `SW_IO_ST: begin
         st_we <= 1'b1;
-        st_addr <= p_addr;
+        st_inc <= 1'b1;
         st_wdata <= mem_wdata[15:0];
-        p_addr <= p_next;
       end
       `SW_IO_STB: begin
         st_we <= 1'b1;
-        st_addr <= p_addr;
-        st_wdata <= p_odd ? {mem_wdata[7:0], p_lo} : {8'd0, mem_wdata[7:0]};
-        p_lo <= mem_wdata[7:0];
+        st_inc <= p_odd;
+        // the low byte is kept in st_wdata (the firmware writes nothing else between the two)
+        st_wdata <= p_odd ? {mem_wdata[7:0], st_wdata[7:0]} : {8'd0, mem_wdata[7:0]};
         p_odd <= !p_odd;
-        if (p_odd) p_addr <= p_next;
       end
       `SW_IO_CMD: begin
         cmd_valid <= 1'b1;
         cmd <= mem_wdata[17:16];
-        cmd_n <= mem_wdata[15:0];
+        st_wdata <= mem_wdata[15:0];         // cmd_n
       end
       `SW_IO_HP: begin
         hp_sel <= mem_wdata[18:16];
@@ -286,10 +244,6 @@ module sw_ctrl #(
         hp_rd <= mem_wdata[20];
         hp_wr <= mem_wdata[21];
         st_wdata <= mem_wdata[15:0];         // the engine's host port writes st_wdata (sw_top.v)
-      end
-      `SW_IO_RG: begin
-        rg_re <= 1'b1;
-        st_addr <= mem_wdata[`SW_SEQ_PORT_BITS-1:0];
       end
       `SW_IO_LED: begin
         led <= mem_wdata[0];
@@ -307,22 +261,21 @@ module sw_ctrl #(
   end
 
   // ---- bus answers: one clock after the request ----------------------------------------------------
+  // The readable registers are the first eight (cpu-io.ts), told apart by address bits 4:2 alone, and
+  // each answers only the bits cpu-io.ts names (the others are whatever the mux below gives), so that a
+  // bit's answer is a mux of few sources: bits 30:16 RESULT's or CLOCKS'; bits 15:0 HP's, PRED's,
+  // RESULT's or CLOCKS', or below bit 9 RX's, TX's or CMD's.
   reg io_q;                                  // the answer is an I/O register's
   reg [31:0] io_rdata;
+  wire [2:0] ra = mem_addr[4:2];
+  wire [31:0] r_run = ra[0] ? seq_clocks : {seq_jcycles, seq_correct};      // RESULT, CLOCKS
+  wire [15:0] r_lo = ra[1] ? r_run[15:0] : ra[0] ? seq_pred : hp_word;      // HP, PRED, RESULT, CLOCKS
+  wire r_flag = ra[1] ? r_run[31] : ra[0] ? !pred_have : !hp_have;
+  wire [1:0] r_ctl = ra[1] ? {seq_ready, seq_busy} : ra[0] ? {1'b0, t_full} : f_q[1:0];  // RX, TX, CMD
   always @(posedge clk) begin
     mem_ready <= acc && (is_io || c_gnt);   // a RAM access waits for its grant
     io_q <= is_io;
-    case (io_at)
-      `SW_IO_RX: io_rdata <= f_empty ? 32'h80000000 : {23'd0, f_q};
-      `SW_IO_TX: io_rdata <= {31'd0, h_full};
-      `SW_IO_CMD: io_rdata <= {30'd0, seq_ready, seq_busy};
-      `SW_IO_HP: io_rdata <= {!hp_have, 15'd0, hp_word};
-      `SW_IO_RG: io_rdata <= {16'd0, rg_word};
-      `SW_IO_RESULT: io_rdata <= {seq_jcycles, seq_correct};
-      `SW_IO_CLOCKS: io_rdata <= seq_clocks;
-      `SW_IO_PRED: io_rdata <= {!pred_have, 15'd0, pred_word};
-      default: io_rdata <= 32'd0;
-    endcase
+    io_rdata <= ra[2] ? {r_flag, r_run[30:16], r_lo} : {f_empty, r_run[30:16], r_lo[15:9], f_q[8:2], r_ctl};
     if (rst || !boot_done) mem_ready <= 1'b0;
   end
   always @(*) mem_rdata = io_q ? io_rdata : c_rdata;

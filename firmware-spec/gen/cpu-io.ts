@@ -6,7 +6,8 @@
  *
  * The CPU's address space is 2^CPU_ADDR_BITS bytes: RAM (code, data, stack) from 0, the I/O registers
  * in the top 256 bytes, so the firmware reaches them x0-relative (`lw a0, -256(zero)`: the core
- * truncates addresses to its width).
+ * truncates addresses to its width). The RAM stays below the upper half, and sw_ctrl.v decodes the I/O
+ * page by the top address bit alone: every address of the upper half is an I/O register's alias.
  */
 import { UP5K_CPU_RAM_BYTES, UP5K_CPU_ROW_BASE } from '../capability.ts';
 
@@ -18,16 +19,20 @@ export const CPU_RAM_BYTES = UP5K_CPU_RAM_BYTES;
 export const CPU_ROW_BASE = UP5K_CPU_ROW_BASE;
 export const CPU_IO_BASE = 2 ** CPU_ADDR_BITS - 256;
 
-/** I/O registers: byte offset from CPU_IO_BASE, and what a read / a write does. */
+/**
+ * I/O registers: byte offset from CPU_IO_BASE, and what a read / a write does. The readable registers
+ * are the first eight words (sw_ctrl.v tells them apart by address bits 4:2 alone), and a read answers
+ * only the bits named here: the others are undefined (mask them).
+ */
 export const CPU_IO = {
   /** read pops the receive FIFO (SLIP decoded by hardware, CRC-32 kept over the frame's bytes):
-   *  bit 31 = FIFO empty; bit 8 = a frame boundary (SLIP END): then bit 0 = the CRC register holds the
-   *  residue (frame intact), bit 1 = the candidate was spoilt (bad escape or FIFO overflow);
-   *  else bits 7:0 = a payload byte */
+   *  bit 31 = FIFO empty; else bit 8 = a frame boundary (SLIP END): then bit 0 = the CRC register holds
+   *  the residue (frame intact), bit 1 = the candidate was spoilt (bad escape or FIFO overflow); else
+   *  bits 7:0 = a payload byte */
   RX: 0x00,
-  /** write: bit 8 = 0: a frame byte (SLIP escaped, fed to the transmit CRC); bit 8 = 1: bit 0 starts a
-   *  frame (CRC register to all ones), bit 1 ends it (sends the CRC, 4 bytes little-endian, then END).
-   *  read: bit 0 = the transmit FIFO is full */
+  /** write: bit 8 = 0: a frame byte (bits 7:0, SLIP escaped); bit 8 = 1 (TX_END): a SLIP END, the
+   *  frame's end. The firmware computes the response's CRC-32 and sends it as frame bytes before END.
+   *  read: bit 0 = the holding register is full (wait before writing) */
   TX: 0x04,
   /** write: a store or ring word (bits 15:0) at the port address (ST_ADDR), which then moves on by one
    *  (ring addresses wrap within the ring) */
@@ -37,24 +42,26 @@ export const CPU_IO = {
   /** write: the engine's host port: bits 18:16 select, bit 19 start, bit 20 read, bit 21 write (of the
    *  data in bits 15:0). read: bit 31 = no word (cleared by the read), bits 15:0 the word read */
   HP: 0x10,
-  /** write: read ring word bits 14:0 (sw_seq x_rg_re, idle only). read: the word (x_rg_q) */
-  RG: 0x14,
+  /** read: bit 31 = no prediction since the last read; bits 15:0 the last INFER prediction (the
+   *  sequencer holds it until the next sample's output layer: read it before then) */
+  PRED: 0x14,
   /** read: the sequencer's correct (bits 15:0) and junction cycles (31:16) of the last command */
   RESULT: 0x18,
   /** read: the sequencer's clocks of the last command */
   CLOCKS: 0x1c,
-  /** read: bit 31 = no prediction since the last read; bits 15:0 the last INFER prediction */
-  PRED: 0x20,
   /** write: bit 0 = the busy LED (led_r_n low while set) */
-  LED: 0x24,
+  LED: 0x20,
   /** write: the sequencer port address (sw_seq st_addr: the top bit set for a ring word) for ST and
    *  STB; STB starts at the word's low byte */
-  ST_ADDR: 0x28,
+  ST_ADDR: 0x24,
   /** write: one byte (bits 7:0) of a byte stream into consecutive port words, low byte first: a low
    *  byte is written at once as {0, byte} and kept, a high byte writes {byte, kept} and moves the
-   *  address on (the sample ring's records) */
-  STB: 0x2c,
+   *  address on (the sample ring's records). The low byte is kept in the port's data register: write
+   *  no ST, CMD or HP between a low byte and its high byte */
+  STB: 0x28,
 } as const;
+/** TX write: this bit sends a SLIP END (the frame's end) instead of a byte */
+export const CPU_IO_TX_END = 0x100;
 
 /** `define lines for spec.vh and #define lines for spec.h */
 export function cpuIoDefines(): Array<[string, number, string?]> {
@@ -65,5 +72,6 @@ export function cpuIoDefines(): Array<[string, number, string?]> {
     ['SW_CPU_IO_BASE', CPU_IO_BASE, 'I/O registers: the top 256 bytes'],
   ];
   for (const [k, v] of Object.entries(CPU_IO)) out.push([`SW_IO_${k}`, v]);
+  out.push(['SW_IO_TX_END', CPU_IO_TX_END, 'TX write: a SLIP END instead of a byte']);
   return out;
 }
