@@ -88,6 +88,7 @@ module sw_junction #(
   // always comes first, so the CPU never changes its clocks. c_wstrb: byte enables (0: a read); a
   // granted read's word is on c_rdata the clock after.
   input  wire                       c_req,
+  input  wire                       c_block,       // a port may use the banks this clock (sw_seq: registers)
   input  wire [3:0]                 c_wstrb,
   input  wire [CWB-1:0]             c_word,
   input  wire [31:0]                c_wdata,
@@ -271,15 +272,16 @@ module sw_junction #(
   wire up_wb3 = v3 && ph_up;   // UP's write-back stage (a lane writes when it is also < z)
   assign w_waddr = up_wb3 ? up_row3 : (init_run ? wrow : hs_row);
 
-  // the CPU's turn: the SPRAM halves the engine uses this clock (any lane; a superset is enough) are
-  // not the CPU's. Rows CPU_ROW_BASE.. are above every weight row and below the ring, so the CPU's
-  // words and the engine's never overlap; CPU_ROW_BASE is even, so a word's half is its lowest bit.
+  // the CPU's turn: a clock in which the engine cannot touch its SPRAM banks, decided from registers
+  // only (the grant then drives the banks' address muxes and the CPU's bus without a long path): no
+  // pass reading (run), no UP write-back (stage 3), no initial-weight draw, and none of the ports'
+  // accesses (c_block: the sequencer's ring reads, the control plane's ring writes and weight-port
+  // accesses, all registered). Rows CPU_ROW_BASE.. are above every weight row and below the ring, so
+  // the CPU's words and the engine's never overlap; CPU_ROW_BASE is even, so a word's half is its
+  // lowest bit.
   localparam [WB-1:0] CPU_ROW = `SW_CPU_ROW_BASE;
-  wire eng_re = run || (hp_r && hp_sel == HP_WEIGHT) || sp_re;
-  wire eng_we = up_wb3 || init_we || (hp_w && hp_sel == HP_WEIGHT) || sp_we;
   wire c_half = c_word[0];
-  // a CPU read shares the banks' output mux (sw_wbank), so it waits for a clock with no engine read
-  wire c_busy = (eng_re && (c_wstrb == 4'd0 || w_raddr[0] == c_half)) || (eng_we && w_waddr[0] == c_half);
+  wire c_busy = run || (v3 && ph_up) || init_run || c_block;
   assign c_gnt = c_req && !c_busy;
   wire [WB-1:0] c_row = CPU_ROW + {{(WB-CWB){1'b0}}, c_word};
   always @(posedge clk) begin

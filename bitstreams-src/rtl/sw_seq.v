@@ -167,6 +167,9 @@ module sw_seq #(
   // writes from the store port while idle; reads (rg_re, byte address rg_b) from copies and the label
   // read, data one clock after the read register like the store's
   wire sp_w = idle && st_we && st_ring;
+  // the SPRAM accesses of the engine's ports that the sequencer and its external port may make this
+  // clock, from registers only (a superset: sw_junction withholds the CPU's access from the banks then)
+  wire c_block = rg_re || x_rg_re || (st_we && st_ring) || ((x_hp_rd || x_hp_wr) && x_hp_sel == HP_WEIGHT);
   reg rg_re;
   reg [RBB-1:0] rg_b;
   wire [RGB-1:0] sp_word = idle ? st_addr[RGB-1:0] : rg_b[RBB-1:1];
@@ -225,7 +228,7 @@ module sw_seq #(
     .hp_rd(x_hp_rd | (cp_issue && cp_src_e)),
     .hp_rvalid(e_hp_rvalid), .hp_rdata(e_hp_rdata),
     .ff_valid(e_ff_valid), .ff_data(e_ff_data), .sv(e_sv),
-    .sp_re(rg_re || (idle && x_rg_re)), .sp_we(sp_w), .sp_row(sp_row), .sp_bank(sp_bank), .w_q(e_wq),
+    .sp_re(rg_re || (idle && x_rg_re)), .sp_we(sp_w), .c_block(c_block), .sp_row(sp_row), .sp_bank(sp_bank), .w_q(e_wq),
     .c_req(c_req), .c_wstrb(c_wstrb), .c_word(c_word), .c_wdata(c_wdata), .c_gnt(c_gnt), .c_rdata(c_rdata));
   assign x_hp_rvalid = e_hp_rvalid;
   assign x_hp_rdata = e_hp_rdata;

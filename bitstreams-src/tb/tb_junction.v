@@ -51,7 +51,7 @@ module tb_junction;
     .hp_sel(hp_sel), .hp_start(hp_start), .hp_wr(hp_wr), .hp_wdata(hp_wdata), .hp_rd(hp_rd),
     .hp_rvalid(hp_rvalid), .hp_rdata(hp_rdata), .ff_valid(ff_valid), .ff_data(ff_data), .sv(sv),
     .sp_re(1'b0), .sp_we(1'b0), .sp_row({`SW_WROW_BITS{1'b0}}), .sp_bank(8'd0), .w_q(),
-    .c_req(1'b0), .c_wstrb(4'd0), .c_word('0), .c_wdata(32'd0), .c_gnt(), .c_rdata());
+    .c_req(1'b0), .c_block(1'b0), .c_wstrb(4'd0), .c_word('0), .c_wdata(32'd0), .c_gnt(), .c_rdata());
 
   // monitor: FF outputs of the current pass
   reg signed [15:0] ffbuf [0:4095];
