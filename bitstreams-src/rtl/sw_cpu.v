@@ -27,13 +27,13 @@ module sw_cpu #(
   input  wire          rst,
   output reg           mem_valid,
   output reg  [AW-1:0] mem_addr,
-  output reg  [31:0]   mem_wdata,
+  output wire [31:0]   mem_wdata,
   output reg  [3:0]    mem_wstrb,
   input  wire [31:0]   mem_rdata,
   input  wire          mem_ready,
   output reg           trap
 );
-  localparam [2:0] S_FETCH = 0, S_RS2 = 2, S_EXEC = 3, S_MEM = 4, S_SHIFT = 5, S_HALT = 6;
+  localparam [2:0] S_FETCH = 0, S_TGT = 1, S_RS2 = 2, S_EXEC = 3, S_MEM = 4, S_SHIFT = 5, S_HALT = 6;
   reg [2:0] state;
   reg [AW-1:0] pc;
   reg [31:0] ir;
@@ -44,9 +44,10 @@ module sw_cpu #(
   reg [31:0] rf [0:31];
   reg [31:0] rf_q;     // rs2 after S_RS2 (held: no read until the next instruction arrives)
   // rs1 is read in the clock the instruction arrives (its field straight from the bus), rs2 in S_RS2
-  wire rf_re = (state == S_FETCH && mem_ready) || state == S_RS2;
-  wire [4:0] rf_ra = state == S_FETCH ? mem_rdata[19:15] : ir[24:20];
   reg rf_we;
+  // (no rs2 read while S_RS2 writes a link: the memory is never read and written in one clock)
+  wire rf_re = (state == S_FETCH && mem_ready) || (state == S_RS2 && !rf_we);
+  wire [4:0] rf_ra = state == S_FETCH ? mem_rdata[19:15] : ir[24:20];
   reg [31:0] rf_wd;
   wire [4:0] rd = ir[11:7];
   integer i;
@@ -68,13 +69,13 @@ module sw_cpu #(
   wire [31:0] imm_u = {ir[31:12], 12'd0};
   wire [31:0] imm_j = {{12{ir[31]}}, ir[19:12], ir[20], ir[30:21], 1'b0};
   // the ALU's immediate (I or S) and pc + imm's (B, J or U)
-  wire [31:0] imm_a = is_store ? imm_s : imm_i;
-  wire [31:0] imm_p = is_br ? imm_b : is_jal ? imm_j : imm_u;
+  wire [31:0] imm = state == S_RS2 ? 32'd4 : state == S_SHIFT ? 32'd0 : is_store ? imm_s : is_br ? imm_b : is_jal ? imm_j : (is_lui || is_auipc) ? imm_u : imm_i;
 
   // ---- ALU: one adder (subtracts for SUB, SLT/SLTU and branches) ------------------------------------
-  wire [31:0] b = (is_op || is_br) ? rf_q : imm_a;
-  wire sub = is_br || ((is_op || is_opi) && (f3 == 3'b010 || f3 == 3'b011)) || (is_op && f3 == 3'b000 && ir[30]);
-  wire [32:0] sum = {1'b0, a} + {1'b0, b ^ {32{sub}}} + {32'd0, sub};
+  wire [31:0] b = ((is_op || is_br) && state == S_EXEC) ? rf_q : imm;
+  wire sub = state == S_EXEC && (is_br || ((is_op || is_opi) && (f3 == 3'b010 || f3 == 3'b011)) || (is_op && f3 == 3'b000 && ir[30]));
+  wire [31:0] bx = b ^ {32{sub}};
+  wire [32:0] sum = {1'b0, a} + {1'b0, bx} + {32'd0, sub};
   wire ltu = !sum[32];                       // borrow
   wire lt = ltu ^ a[31] ^ b[31];
   wire eq = sum[31:0] == 32'd0;              // branches subtract
@@ -88,20 +89,15 @@ module sw_cpu #(
     endcase
     taken = taken ^ f3[0];
   end
-  reg [31:0] alu;
-  always @(*) begin
-    case (f3)
-      3'b000: alu = sum[31:0];
-      3'b010, 3'b011: alu = {31'd0, f3[0] ? ltu : lt};
-      3'b100: alu = a ^ b;
-      3'b110: alu = a | b;
-      default: alu = a & b;                  // 111 (shifts 001/101 go through S_SHIFT)
-    endcase
-  end
-  // pc + imm (branches, JAL, AUIPC), and LUI's 0 + imm through the same adder
-  wire [31:0] pc_imm = {{(32 - AW){1'b0}}, is_lui ? {AW{1'b0}} : pc} + imm_p;
-  wire [AW-1:0] pc4 = pc + 3'd4;
-  wire [AW-1:0] npc = is_jal || (is_br && taken) ? pc_imm[AW-1:0] : is_jalr ? {sum[AW-1:1], 1'b0} : pc4;
+  // XOR, OR, AND (f3 100, 110, 111) do not subtract, so they take the adder's operand bx: one LUT a bit
+  wire [31:0] lg = f3[1] ? (f3[0] ? a & bx : a | bx) : a ^ bx;
+  wire opx = is_op || is_opi;
+  wire sel_lg = opx && f3[2];               // shifts (f3 001/101) go through S_SHIFT
+  wire sel_slt = opx && !f3[2] && f3[1];
+  wire [31:0] alu = sel_lg ? lg : sel_slt ? {31'd0, f3[0] ? ltu : lt} : sum[31:0];  // else ADD/SUB, LUI, AUIPC
+  // pc + imm (a taken branch's target in S_TGT, JAL's, AUIPC's) and LUI's 0 + imm go through the same
+  // adder, with pc (or 0) in `a`
+  wire [AW-1:0] pc4 = mem_addr;              // pc + 4 from S_RS2 until the next bus request
 
   // ---- loads: the addressed byte or half, extended --------------------------------------------------
   wire [1:0] ma = mem_addr[1:0];
@@ -116,19 +112,20 @@ module sw_cpu #(
     endcase
   end
 
+  // ---- stores: rs2 straight from the register file's output (held through S_MEM), in every byte lane
+  assign mem_wdata = f3[1] ? rf_q : f3[0] ? {2{rf_q[15:0]}} : {4{rf_q[7:0]}};
+
   // ---- the state machine ---------------------------------------------------------------------------
   always @(*) begin
     rf_we = 1'b0;
     rf_wd = alu;
     case (state)
+      S_RS2: rf_we = is_jal || is_jalr;      // the link, pc + 4, from the adder
       S_EXEC: begin
-        rf_we = is_lui || is_auipc || is_jal || is_jalr || is_op || (is_opi && f3 != 3'b001 && f3 != 3'b101);
-        if (is_lui || is_auipc) rf_wd = pc_imm;
-        else if (is_jal || is_jalr) rf_wd = {{(32 - AW){1'b0}}, pc4};
+        rf_we = is_lui || is_auipc || is_op || (is_opi && f3 != 3'b001 && f3 != 3'b101);
       end
       S_SHIFT: begin
-        rf_we = shamt == 0;
-        rf_wd = a;
+        rf_we = shamt == 0;                  // a + 0 (SLL) or a ^ 0 (SRL, SRA)
       end
       S_MEM: begin
         rf_we = mem_ready && is_load;
@@ -151,23 +148,34 @@ module sw_cpu #(
         S_FETCH: if (mem_ready) begin       // the fetch was requested by the state before
           mem_valid <= 1'b0;
           ir <= mem_rdata;
+          a <= {{(32 - AW){1'b0}}, pc};
           state <= S_RS2;
         end
         S_RS2: begin
-          a <= rf_q;
+          mem_addr <= sum[AW-1:0];           // pc + 4
+          if (is_lui) a <= 32'd0;
+          else if (!is_auipc && !is_jal) a <= rf_q;
           state <= S_EXEC;
         end
         S_EXEC: begin
           // the next instruction's fetch starts now unless a memory access or a shift comes first
-          pc <= npc;
-          mem_addr <= npc;
+          pc <= pc4;
           mem_valid <= 1'b1;
+          if (is_jal || is_jalr) begin
+            pc <= {sum[AW-1:1], 1'b0};
+            mem_addr <= {sum[AW-1:1], 1'b0};
+          end
           state <= S_FETCH;
+          if (is_br && taken) begin           // the target in the next clock, through the adder
+            mem_valid <= 1'b0;
+            pc <= pc;
+            a <= {{(32 - AW){1'b0}}, pc};
+            state <= S_TGT;
+          end
           if (is_load || is_store) begin
             mem_valid <= 1'b1;
             mem_addr <= sum[AW-1:0];
             mem_wstrb <= !is_store ? 4'b0000 : f3[1] ? 4'b1111 : f3[0] ? (sum[1] ? 4'b1100 : 4'b0011) : (4'b0001 << sum[1:0]);
-            mem_wdata <= f3[1] ? rf_q : f3[0] ? {2{rf_q[15:0]}} : {4{rf_q[7:0]}};
             state <= S_MEM;
           end
           if ((is_op || is_opi) && f3[1:0] == 2'b01) begin
@@ -181,10 +189,15 @@ module sw_cpu #(
             state <= S_HALT;
           end
         end
+        S_TGT: begin
+          pc <= sum[AW-1:0];
+          mem_addr <= sum[AW-1:0];
+          mem_valid <= 1'b1;
+          state <= S_FETCH;
+        end
         S_SHIFT: begin
           if (shamt == 0) begin
-            mem_valid <= 1'b1;
-            mem_addr <= pc;
+            mem_valid <= 1'b1;                 // mem_addr is still pc + 4 (= pc)
             state <= S_FETCH;
           end else begin
             shamt <= shamt - 1'b1;
