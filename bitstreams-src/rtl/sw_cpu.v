@@ -8,7 +8,7 @@
 //     memory's output register, which holds it until the next read;
 //   - one 32-bit adder for everything: ALU, compare, load/store and jump addresses, pc + 4 (in the
 //     clock rs2 is read, with pc in the rs1 register `a`, which rs1 replaces then), pc + imm (JAL and
-//     AUIPC with pc kept in `a`; a taken branch's target in one more clock, S_TGT) and LUI (0 + imm);
+//     AUIPC with pc kept in `a`; every branch decided one clock later in S_TGT, where a taken one forms its target) and LUI (0 + imm);
 //     a JAL/JALR's link (pc + 4) is written in the clock it is computed;
 //   - shifts take one clock per bit position, in `a` itself (no barrel shifter), and are written back
 //     through the adder (a + 0) or the logic unit (a ^ 0), not through a mux input of their own;
@@ -18,8 +18,9 @@
 //     whose address has bits above AW set are mapped onto the top of it by truncation, so x0-relative
 //     negative offsets (`lw a0, -256(zero)`) reach the I/O registers at the top without a LUI.
 // Instruction timing (clocks, with a memory that answers the clock after the request, as sw_ctrl.v's
-// does): 4 for ALU, LUI, AUIPC, JAL, JALR and a branch not taken (fetch 2, of which the second reads
-// rs1; rs2 and pc + 4 1; execute 1, which also requests the next fetch); a taken branch 5; a load or
+// does): 4 for ALU, LUI, AUIPC, JAL and JALR (fetch 2, of which the second reads
+// rs1; rs2 and pc + 4 1; execute 1, which also requests the next fetch); a branch 5 (decided in S_TGT from
+// the registered compare, so the adder never drives the program counter's enables); a load or
 // store 6 (execute requests the access, answered the clock after); a shift by n 5 + n. The self-test
 // firmware (bitstreams-src/firmware/selftest, tb_cpu.v without wait states) runs at 4.98 clocks per
 // instruction (4.92 before the pc adders were folded into the ALU's). FENCE, ECALL and CSR instructions
@@ -95,6 +96,7 @@ module sw_cpu #(
   wire lt = ltu ^ a[31] ^ b[31];
   wire eq = sum[31:0] == 32'd0;              // branches subtract
   reg taken;
+  reg tk;              // a branch's `taken`, registered in S_EXEC for S_TGT
   always @(*) begin
     case (f3[2:1])
       2'b00: taken = eq;
@@ -176,10 +178,14 @@ module sw_cpu #(
             mem_addr <= {sum[AW-1:1], 1'b0};
           end
           state <= S_FETCH;
-          if (is_br && taken) begin           // the target in the next clock, through the adder
+          // a branch decides in the next clock, from `tk` (the compare's result registered: the adder's
+          // carry chain and the zero test then drive one flip-flop, not the program counter's enables),
+          // where a taken one also forms its target through the adder
+          if (is_br) begin
             mem_valid <= 1'b0;
             pc <= pc;
             a <= {{(32 - AW){1'b0}}, pc};
+            tk <= taken;
             state <= S_TGT;
           end
           if (is_load || is_store) begin
@@ -200,8 +206,10 @@ module sw_cpu #(
           end
         end
         S_TGT: begin
-          pc <= sum[AW-1:0];
-          mem_addr <= sum[AW-1:0];
+          if (tk) begin
+            pc <= sum[AW-1:0];
+            mem_addr <= sum[AW-1:0];
+          end else pc <= mem_addr;           // not taken: mem_addr holds pc + 4 (S_RS2)
           mem_valid <= 1'b1;
           state <= S_FETCH;
         end
