@@ -8,8 +8,8 @@
  *
  * --top MODULE   the module to synthesise (default sw_top; a module other than sw_top gets yosys's
  *                cell counts only: no pins, so no packing)
- * --define NAME  a Verilog define, repeatable (SW_CPU_PORT: the soft-CPU control plane, whose
- *                firmware image is built first; SW_BRINGUP_PORT: the bring-up port)
+ * --define NAME  a Verilog define, repeatable (SW_CPU_PORT: the board's soft-CPU control plane, whose
+ *                firmware image is built first; none: the protocol endpoint in RTL)
  * --noflatten    per-module cell counts (synth_ice40 -noflatten)
  * --synth-flags  synth_ice40's flags instead of the build's (build.ts SYNTH_FLAGS), e.g. '-dsp -dff -abc9'
  *
