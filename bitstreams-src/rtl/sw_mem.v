@@ -98,9 +98,13 @@ module sw_wbank #(
       reg [`SW_W_BITS-1:0] mem [0:(1<<(AW-1))-1];
       reg [`SW_W_BITS-1:0] q;
       wire [15:0] bits = {{4{mask[3]}}, {4{mask[2]}}, {4{mask[1]}}, {4{mask[0]}}};
+      // as SB_SPRAM256KA: a write leaves the output undefined (x), so no user may rely on a word read
+      // before it (the behavioural model would otherwise hide that until the board)
       always @(posedge clk) begin
-        if (wr) mem[addr] <= (mem[addr] & ~bits) | (din & bits);
-        else if (rd) q <= mem[addr];
+        if (wr) begin
+          mem[addr] <= (mem[addr] & ~bits) | (din & bits);
+          q <= {`SW_W_BITS{1'bx}};
+        end else if (rd) q <= mem[addr];
       end
       if (h == 0) begin : g_q0
         assign q0 = q;
