@@ -199,6 +199,7 @@
 `define SW_CPU_RAM_BYTES 16384 // firmware RAM (SPRAM) from address 0
 `define SW_CPU_ROW_BASE 20480 // its first row in every lane bank: word w is row base + w, lane 0 bits 15:0
 `define SW_CPU_IO_BASE 65280 // I/O registers: the top 256 bytes
+`define SW_CPU_PRED_FIFO 512 // prediction FIFO entries: the most predictions of one INFER
 `define SW_IO_RX 0
 `define SW_IO_TX 4
 `define SW_IO_ST 8

@@ -51,7 +51,7 @@ module sw_ctrl #(
   input  wire [15:0]                  seq_jcycles,
   input  wire [31:0]                  seq_clocks,
   input  wire                         seq_pred_valid,
-  input  wire [15:0]                  seq_pred,   // held by sw_seq until the next sample's output copy
+  input  wire [15:0]                  seq_pred,   // valid with seq_pred_valid
   // the firmware's RAM: rows of the engine's SPRAM banks (sw_junction.v c_*), served when the engine
   // leaves them be
   output wire                         c_req,
@@ -199,7 +199,7 @@ module sw_ctrl #(
   localparam integer PB = `SW_SEQ_PORT_BITS;
   reg st_inc;
   reg p_odd;                                 // STB: the next byte is a word's high byte
-  reg hp_have, pred_have, led;
+  reg hp_have, led;
   reg end_seen;                              // the firmware took a frame's END and has not yet written LED
   // hp_rdata changes with the engine's SPRAM outputs (the core's fetches among them): kept here
   reg [15:0] hp_word;
@@ -219,12 +219,10 @@ module sw_ctrl #(
     if (st_inc) st_addr <= {st_addr[PB-1], st_addr[PB-2:0] + 1'b1};   // a ring address wraps in the ring
     // a read clears the flag; a word arriving in the same clock sets it again (it is not read yet)
     if (io_rd && io_at == `SW_IO_HP) hp_have <= 1'b0;
-    if (io_rd && io_at == `SW_IO_PRED) pred_have <= 1'b0;
     if (hp_rvalid) begin
       hp_have <= 1'b1;
       hp_word <= hp_rdata;
     end
-    if (seq_pred_valid) pred_have <= 1'b1;
     if (io_wr) case (io_at)
       `SW_IO_ST_ADDR: begin
         st_addr <= mem_wdata[PB-1:0];
@@ -263,9 +261,33 @@ module sw_ctrl #(
     if (rx_pop && f_q[8]) end_seen <= 1'b1;
     if (rst) begin
       hp_have <= 1'b0;
-      pred_have <= 1'b0;
       led <= 1'b0;
       end_seen <= 1'b0;
+    end
+  end
+
+  // ---- INFER's predictions: a FIFO the sequencer fills and the firmware drains after the run ---------
+  // (the core cannot run while a pass holds the SPRAM, so it could miss a prediction held in a register).
+  // An entry is readable (pq_q) two clocks after its push: the empty flag compares the write pointer of
+  // a clock ago, and the read port re-reads every clock. Predictions are class indices of the output
+  // layer, which the store bounds to SW_MAX_PAST_INPUT neurons.
+  localparam integer QB = $clog2(`SW_CPU_PRED_FIFO);
+  localparam integer PW = $clog2(`SW_MAX_PAST_INPUT);
+  (* no_rw_check *)
+  reg [PW-1:0] pq [0:(1 << QB)-1];
+  reg [QB-1:0] pq_wp, pq_wp1, pq_rp;
+  reg [PW-1:0] pq_q;
+  wire pq_empty = pq_wp1 == pq_rp;
+  always @(posedge clk) begin
+    if (seq_pred_valid) pq[pq_wp] <= seq_pred[PW-1:0];
+    pq_q <= pq[pq_rp];
+    pq_wp1 <= pq_wp;
+    if (seq_pred_valid) pq_wp <= pq_wp + 1'b1;
+    if (io_rd && io_at == `SW_IO_PRED && !pq_empty) pq_rp <= pq_rp + 1'b1;
+    if (rst || (io_wr && io_at == `SW_IO_PRED)) begin
+      pq_wp <= 0;
+      pq_wp1 <= 0;
+      pq_rp <= 0;
     end
   end
 
@@ -278,8 +300,8 @@ module sw_ctrl #(
   reg [31:0] io_rdata;
   wire [2:0] ra = mem_addr[4:2];
   wire [31:0] r_run = ra[0] ? seq_clocks : {seq_jcycles, seq_correct};      // RESULT, CLOCKS
-  wire [15:0] r_lo = ra[1] ? r_run[15:0] : ra[0] ? seq_pred : hp_word;      // HP, PRED, RESULT, CLOCKS
-  wire r_flag = ra[1] ? r_run[31] : ra[0] ? !pred_have : !hp_have;
+  wire [15:0] r_lo = ra[1] ? r_run[15:0] : ra[0] ? {{(16 - PW){1'b0}}, pq_q} : hp_word;  // HP, PRED, RESULT, CLOCKS
+  wire r_flag = ra[1] ? r_run[31] : ra[0] ? pq_empty : !hp_have;
   wire [1:0] r_ctl = ra[1] ? {seq_ready, seq_busy} : ra[0] ? {1'b0, t_full} : f_q[1:0];  // RX, TX, CMD
   always @(posedge clk) begin
     mem_ready <= acc && (is_io || c_gnt);   // a RAM access waits for its grant

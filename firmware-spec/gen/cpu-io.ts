@@ -18,6 +18,9 @@ export const CPU_RAM_BYTES = UP5K_CPU_RAM_BYTES;
 /** the RAM's first row in every lane's bank; CPU word w (byte address 4w) is row CPU_ROW_BASE + w */
 export const CPU_ROW_BASE = UP5K_CPU_ROW_BASE;
 export const CPU_IO_BASE = 2 ** CPU_ADDR_BITS - 256;
+/** entries of the prediction FIFO (one 512 x 8 EBR): the most predictions one INFER may ask the board
+ *  for; the core reads them after the run, so it need not run while a pass holds the SPRAM */
+export const CPU_PRED_FIFO = 512;
 
 /**
  * I/O registers: byte offset from CPU_IO_BASE, and what a read / a write does. The readable registers
@@ -42,8 +45,9 @@ export const CPU_IO = {
   /** write: the engine's host port: bits 18:16 select, bit 19 start, bit 20 read, bit 21 write (of the
    *  data in bits 15:0). read: bit 31 = no word (cleared by the read), bits 15:0 the word read */
   HP: 0x10,
-  /** read: bit 31 = no prediction since the last read; bits 15:0 the last INFER prediction (the
-   *  sequencer holds it until the next sample's output layer: read it before then) */
+  /** read: pops the prediction FIFO (CPU_PRED_FIFO entries, filled by the sequencer in sample order
+   *  during TRAIN and INFER): bit 31 = empty, else bits 7:0 a prediction. write: empties it (before a
+   *  run: a TRAIN longer than the FIFO overflows it, harmlessly) */
   PRED: 0x14,
   /** read: the sequencer's correct (bits 15:0) and junction cycles (31:16) of the last command */
   RESULT: 0x18,
@@ -70,6 +74,7 @@ export function cpuIoDefines(): Array<[string, number, string?]> {
     ['SW_CPU_RAM_BYTES', CPU_RAM_BYTES, 'firmware RAM (SPRAM) from address 0'],
     ['SW_CPU_ROW_BASE', CPU_ROW_BASE, 'its first row in every lane bank: word w is row base + w, lane 0 bits 15:0'],
     ['SW_CPU_IO_BASE', CPU_IO_BASE, 'I/O registers: the top 256 bytes'],
+    ['SW_CPU_PRED_FIFO', CPU_PRED_FIFO, 'prediction FIFO entries: the most predictions of one INFER'],
   ];
   for (const [k, v] of Object.entries(CPU_IO)) out.push([`SW_IO_${k}`, v]);
   out.push(['SW_IO_TX_END', CPU_IO_TX_END, 'TX write: a SLIP END instead of a byte']);

@@ -15,7 +15,7 @@
  * SW_MAX_NEURONS inputs (encoding, count, label, pixels) */
 #define FB_BYTES (SW_BULK_PAYLOAD > SW_MAX_NEURONS + 4 ? SW_BULK_PAYLOAD : SW_MAX_NEURONS + 4)
 /* INFER predictions kept for the response (and its replay) */
-#define PRED_MAX 512
+#define PRED_MAX SW_CPU_PRED_FIFO
 #define RING_BYTES (SW_RING_WORDS * 2u)
 #define RING_FLAG (1u << (SW_SEQ_PORT_BITS - 1)) /* store port: the ring's words */
 

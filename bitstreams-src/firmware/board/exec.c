@@ -315,14 +315,15 @@ static uint8_t run(result_t *res, int infer) {
   if (infer && n > PRED_MAX) return SW_ERR_BAD_PAYLOAD; /* the board keeps PRED_MAX predictions */
   st_at(G_HEAD);
   st_put(B.head);
-  (void)IO(SW_IO_PRED); /* no prediction pending */
+  IO(SW_IO_PRED) = 0; /* an empty prediction FIFO */
   seq_cmd(infer ? CMD_INFER : CMD_TRAIN, n);
-  uint32_t k = 0;
-  for (;;) {
-    uint32_t busy = IO(SW_IO_CMD) & 1;
-    uint32_t pv = IO(SW_IO_PRED);
-    if (infer && (int32_t)pv >= 0 && k < PRED_MAX) preds[k++] = pv;
-    if (!busy && (int32_t)pv < 0) break;
+  seq_wait();
+  /* INFER's n predictions, in sample order, from the FIFO the sequencer filled */
+  for (uint32_t k = 0; infer && k < n; k++) {
+    int32_t pv;
+    while ((pv = (int32_t)IO(SW_IO_PRED)) < 0) { /* the last arrives two clocks after busy drops */
+    }
+    preds[k] = (uint8_t)pv;
   }
   uint32_t rj = IO(SW_IO_RESULT), clocks = IO(SW_IO_CLOCKS);
   res->r[0] = n;
