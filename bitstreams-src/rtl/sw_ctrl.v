@@ -43,8 +43,6 @@ module sw_ctrl #(
   output reg                          hp_start,
   output reg                          hp_rd,
   output reg                          hp_wr,
-  output wire                         rg_re,      // the firmware does not read the ring: 0
-  input  wire [15:0]                  rg_q,
   input  wire                         hp_rvalid,
   input  wire [15:0]                  hp_rdata,
   input  wire [15:0]                  seq_correct,
@@ -204,7 +202,6 @@ module sw_ctrl #(
   // hp_rdata changes with the engine's SPRAM outputs (the core's fetches among them): kept here
   reg [15:0] hp_word;
   assign cmd_n = st_wdata;
-  assign rg_re = 1'b0;
   // busy (the co-simulation waits on its pty only while the board is not): booting, a frame in the FIFO, one
   // being decided (end_seen until the firmware writes the LED), a request running (the LED), a response
   // being sent

@@ -84,13 +84,14 @@ module sw_top #(
   wire [31:0] c_wdata, c_rdata;
 `ifdef SW_CPU_PORT
   // the control plane as firmware on a soft CPU (sw_ctrl.v, sw_cpu.v; bitstreams-src/firmware/board)
+  assign rg_re = 1'b0;                  // the firmware stages nothing in the ring: no ring reads
   sw_ctrl #(.UART_DIV(UART_DIV)) u_ctrl (
     .clk(clk), .rst(rst), .rx_valid(rx_valid), .rx_data(rx_data),
     .tx_start(tx_start), .tx_data(tx_data), .tx_busy(tx_busy), .busy(proto_busy),
     .st_we(st_we), .st_addr(st_addr), .st_wdata(st_wdata), .cmd_valid(cmd_valid), .cmd(cmd), .cmd_n(cmd_n),
     .seq_busy(busy), .seq_ready(ready),
     .hp_sel(hp_sel), .hp_start(hp_start), .hp_rd(hp_rd), .hp_rvalid(hp_rvalid), .hp_rdata(hp_rdata),
-    .hp_wr(hp_wr), .rg_re(rg_re), .rg_q(rg_q),
+    .hp_wr(hp_wr),
     .seq_correct(correct), .seq_jcycles(jcycles), .seq_clocks(clocks), .seq_pred_valid(pred_valid), .seq_pred(pred),
     .c_req(c_req), .c_wstrb(c_wstrb), .c_word(c_word), .c_wdata(c_wdata), .c_gnt(c_gnt), .c_rdata(c_rdata),
     .flash_cs_n(flash_cs_n), .flash_sck(flash_sck), .flash_mosi(flash_mosi), .flash_miso(flash_miso));

@@ -5,9 +5,9 @@
 #include <stdint.h>
 #include "spec.h"
 
-/* I/O registers (firmware-spec/gen/cpu-io.ts): the top 256 bytes of the address space, reached
- * x0-relative (the address wraps: 0 - 256 + offset). */
-#define IO(off) (*(volatile uint32_t *)(uintptr_t)(0u - 256u + (off)))
+/* I/O registers (firmware-spec/gen/cpu-io.ts): the page at SW_CPU_IO_BASE, reached x0-relative (the
+ * core truncates addresses to SW_CPU_ADDR_BITS, so 0 - (2^bits - base) + offset is the register). */
+#define IO(off) (*(volatile uint32_t *)(uintptr_t)(0u - ((1u << SW_CPU_ADDR_BITS) - SW_CPU_IO_BASE) + (off)))
 
 #define HDR SW_FRAME_HEADER_BYTES
 #define CRCB SW_FRAME_CRC_BYTES
@@ -16,7 +16,7 @@
 #define FB_BYTES (SW_BULK_PAYLOAD > SW_MAX_NEURONS + 4 ? SW_BULK_PAYLOAD : SW_MAX_NEURONS + 4)
 /* INFER predictions kept for the response (and its replay) */
 #define PRED_MAX SW_CPU_PRED_FIFO
-#define RING_BYTES (SW_RING_WORDS * 2u)
+#define RING_BYTES (1u << SW_RING_BYTE_BITS)
 #define RING_FLAG (1u << (SW_SEQ_PORT_BITS - 1)) /* store port: the ring's words */
 
 /* the request being run: its payload (kept in RAM; the hardware checked the CRC) */
